@@ -1,0 +1,176 @@
+/**
+ * `amplify`: the headless entry point. Exit codes: 0 success, 1 the check found counterexamples,
+ * 2 usage errors and task files that cannot be used.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import {
+  BUILTIN_TASKS, DEFAULT_TASK, checkTask, expandHCH, makeContext, makeQuestion, renderCounterexample, renderFacts, renderTree,
+  resolveSize, taskKinds, truthAnswerer, tupleProblem, type AnyTask, type Question,
+} from '../core/index';
+import { TaskLoadError, resolveTasks } from '../engine/task-loader';
+
+export class UsageError extends Error {}
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  isTTY: boolean;
+}
+
+const USAGE = `Usage: amplify <command> [options]
+
+Commands:
+  tasks                         list the tasks with their sizes and question kinds
+  check <task | file.task.ts>   run H with ground-truth subanswers and compare with ground truth
+      [--size N]... [--samples K] [--seed S] [--json]
+  tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
+      [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
+
+Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
+Run 'amplify <command> --help' for a command's details.`;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function intOption(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got '${value}')`);
+  return Number(value);
+}
+
+async function oneTask(arg: string | undefined): Promise<AnyTask> {
+  const loaded = await resolveTasks(arg ?? DEFAULT_TASK);
+  return loaded[0].task;
+}
+
+function cmdTasks(io: Io): number {
+  for (const t of BUILTIN_TASKS) {
+    io.out(`${t.name}  (sizes ${t.sizes.min}..${t.sizes.max}, default ${t.sizes.default}; H asks ≤ ${t.maxSubquestions})`);
+    if (t.description) io.out(`  ${t.description}`);
+    for (const [kind, k] of Object.entries(taskKinds(t))) io.out(`    ${k.primitive ? 'lookup  ' : 'question'} ${kind.padEnd(6)} ${k.description}`);
+  }
+  return 0;
+}
+
+async function cmdCheck(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    size: { type: 'string', multiple: true }, samples: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out('amplify check <task | file.task.ts> [--size N]... [--samples K] [--seed S] [--json]\n  --size may repeat or list sizes (8,16,32,64); default: the task\'s min, default and max sizes.');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('check takes one task name or file');
+  const loaded = await resolveTasks(positionals[0]);
+  const samples = intOption(values.samples as string | undefined, 'samples', 1) ?? 500;
+  const seed = (values.seed as string | undefined) ?? '0';
+  let failed = false;
+  const reports = [];
+  for (const { task } of loaded) {
+    const sizes = ((values.size as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => intOption(s, 'size', 1)!);
+    const chosen = sizes.length > 0 ? sizes : [...new Set([task.sizes.min, task.sizes.default, task.sizes.max])];
+    for (const s of chosen) resolveSizeOrUsage(task, s);
+    const started = Date.now();
+    const report = checkTask(task, {
+      sizes: chosen, samples, seed,
+      onProgress: io.isTTY && !values.json ? (d, n) => { if (d % 100 === 0 || d === n) io.err(`\r${task.name}: ${d}/${n}`); } : undefined,
+    });
+    if (io.isTTY && !values.json) io.err('\n');
+    reports.push(report);
+    failed ||= !report.ok;
+    if (values.json) continue;
+    for (const c of report.counterexamples) io.out(`${renderCounterexample(task, c)}\n`);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const kinds = Object.entries(report.questionsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    io.out(
+      report.ok
+        ? `✓ ${task.name}: H agrees with ground truth on ${report.checked} samples (sizes ${chosen.join(', ')}; ${kinds}; at most ${report.maxSubquestionsSeen} of ${task.maxSubquestions} subquestions) in ${seconds}s`
+        : `✗ ${task.name}: ${report.failures} of ${report.checked} samples failed (${report.counterexamples.length} shown above)`,
+    );
+  }
+  if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports));
+  return failed ? 1 : 0;
+}
+
+function resolveSizeOrUsage(task: AnyTask, size: number | undefined): number {
+  try {
+    return resolveSize(task, size);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function cmdTree(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    size: { type: 'string' }, seed: { type: 'string' }, index: { type: 'string' }, question: { type: 'string', short: 'q' },
+    depth: { type: 'string' }, json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out('amplify tree <task | file.task.ts> [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]\n  --question takes the task\'s notation (e.g. "σ^29(ab)") or space-separated symbols.');
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError('tree takes one task name or file');
+  const task = await oneTask(positionals[0]);
+  const size = resolveSizeOrUsage(task, intOption(values.size as string | undefined, 'size', 1));
+  const id = { size, seed: (values.seed as string | undefined) ?? '0', index: intOption(values.index as string | undefined, 'index', 0) ?? 0 };
+  const ctx = makeContext(task, id);
+  let question: Question;
+  if (values.question !== undefined) {
+    const parsed = task.format.parseQuestion?.(values.question as string);
+    const problem = tupleProblem(parsed, 'the question');
+    if (!parsed || problem) throw new UsageError(`cannot read the question '${values.question}': ${problem ?? 'not in the task’s notation'}`);
+    question = parsed;
+  } else question = makeQuestion(task, id, ctx);
+  const depth = intOption(values.depth as string | undefined, 'depth', 0) ?? 3;
+  const tree = expandHCH(task, ctx, question, { answerer: truthAnswerer(task), depth, truth: true });
+  if (values.json) {
+    io.out(JSON.stringify({ instance: id, facts: ctx.facts, tree }));
+    return 0;
+  }
+  io.out(`${task.name}, size ${size}, seed ${id.seed}, instance ${id.index}`);
+  io.out(renderFacts(task, ctx.facts, 64));
+  io.out('');
+  io.out(renderTree(task, tree));
+  io.out(`\n✓/✗: node answer vs ground truth; [source]: who answered; … marks a leaf answered by ground truth that H could expand (--depth).`);
+  return 0;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'tasks':
+        return cmdTasks(io);
+      case 'check':
+        return await cmdCheck(rest, io);
+      case 'tree':
+        return await cmdTree(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`amplify: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof TaskLoadError) {
+      io.err(`amplify: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The public API of Amplification Explorer's core, importable from user task files as
+ * `import { defineTask } from 'amplification-explorer'`. Pure TypeScript: no vscode, no tfjs.
+ */
+export * from './types';
+export { defineTask, isTask, resolveSize, isTuple, tupleProblem, questionKey, sameTuple, TaskDefinitionError, MAX_SYMBOLS } from './task';
+export { createRng, hash32, SeededRng, type Seed } from './rng';
+export {
+  amplify, amplifyMany, ExpertRun, lookup, groundTruth, isPrimitive, truthAnswerer, functionAnswerer, overrideAnswerer,
+  TRANSCRIPT_SCHEMA_VERSION, type Answerer, type AnswerRequest, type AnswerSource, type SourcedAnswer, type Transcript, type TranscriptStep,
+} from './amplify';
+export { expandHCH, walkHCH, nodeAt, overrideTable, HCH_SCHEMA_VERSION, type HCHNode, type HCHTree, type HCHOptions } from './hch';
+export { checkTask, type CheckOptions, type CheckReport, type Counterexample, type CounterexampleKind } from './check';
+export { makeContext, makeQuestion, taskVocabulary, taskKinds, type InstanceId } from './instances';
+export { renderTree, renderTranscript, renderCounterexample, renderFacts } from './render';
+export { BUILTIN_TASKS, DEFAULT_TASK, builtinTask } from './tasks/index';
+export { NAMES, isName, intSymbol, stablePick } from './tasks/common';

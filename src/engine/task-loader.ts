@@ -1,0 +1,132 @@
+/**
+ * Loads tasks: built-ins by name, user-written `*.task.ts` files by path. A user file is compiled
+ * with esbuild; its import of `amplification-explorer` resolves to this very core (one instance),
+ * other imports resolve from the file's own folder.
+ */
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import * as core from '../core/index';
+import { builtinTask, defineTask, isTask, type AnyTask, type TaskSpec } from '../core/index';
+
+/** A task file that cannot be used: it does not compile, throws on load or exports no task. */
+export class TaskLoadError extends Error {
+  constructor(message: string, readonly file?: string, readonly line?: number, readonly column?: number) {
+    super(message);
+    this.name = 'TaskLoadError';
+  }
+}
+
+export interface LoadedTask {
+  task: AnyTask;
+  /** The file it came from (undefined for built-ins). */
+  file?: string;
+  /** The export name (`default` for the default export). */
+  exportName?: string;
+}
+
+/** True when the argument names a file rather than a built-in task. */
+export function looksLikePath(arg: string): boolean {
+  return /[\\/]/.test(arg) || /\.(ts|mts|cts|js|mjs|cjs)$/.test(arg);
+}
+
+/** Compiles a task file to CommonJS (in memory). */
+export async function compileTaskFile(file: string): Promise<string> {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new TaskLoadError(`${file}: no such file`, abs);
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  try {
+    result = await esbuild.build({
+      entryPoints: [abs],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      external: ['amplification-explorer'],
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    const errors = (e as { errors?: esbuild.Message[] }).errors;
+    const first = errors?.[0];
+    if (first) {
+      const loc = first.location;
+      const where = loc ? `${loc.file}:${loc.line}:${loc.column + 1}` : file;
+      throw new TaskLoadError(`${where}: ${first.text}`, abs, loc?.line, loc ? loc.column + 1 : undefined);
+    }
+    throw new TaskLoadError(`${file}: ${(e as Error).message}`, abs);
+  }
+  return result.outputFiles[0].text;
+}
+
+interface InternalModule {
+  filename: string;
+  paths: string[];
+  exports: unknown;
+  require(id: string): unknown;
+  _compile(code: string, filename: string): void;
+}
+interface ModuleStatics {
+  new (id: string, parent?: unknown): InternalModule;
+  _nodeModulePaths(dir: string): string[];
+}
+
+/** Evaluates compiled code as the module `file`, with `amplification-explorer` mapped to this core. */
+function evaluate(code: string, file: string): Record<string, unknown> {
+  const M = Module as unknown as ModuleStatics;
+  const m = new M(file);
+  m.filename = file;
+  m.paths = M._nodeModulePaths(path.dirname(file));
+  const ownRequire = Module.createRequire(file);
+  m.require = (id: string) => (id === 'amplification-explorer' ? core : ownRequire(id));
+  try {
+    m._compile(code, file);
+  } catch (e) {
+    throw new TaskLoadError(`${path.basename(file)} threw while loading: ${(e as Error)?.message ?? String(e)}`, file);
+  }
+  const exp = m.exports;
+  return exp && typeof exp === 'object' ? (exp as Record<string, unknown>) : { default: exp };
+}
+
+function looksLikeSpec(x: unknown): x is TaskSpec<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { expert?: unknown }).expert === 'function' && typeof (x as { context?: unknown }).context === 'function';
+}
+
+/** Every task a file exports (the default export first). */
+export async function loadTaskFile(file: string): Promise<LoadedTask[]> {
+  const abs = path.resolve(file);
+  const exports = evaluate(await compileTaskFile(abs), abs);
+  const names = Object.keys(exports).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : 0));
+  const out: LoadedTask[] = [];
+  const seen = new Set<unknown>();
+  for (const name of names) {
+    const value = exports[name];
+    if (seen.has(value)) continue;
+    seen.add(value);
+    if (isTask(value)) out.push({ task: value, file: abs, exportName: name });
+    else if (looksLikeSpec(value)) {
+      try {
+        out.push({ task: defineTask(value), file: abs, exportName: name });
+      } catch (e) {
+        throw new TaskLoadError(`${path.basename(file)}: export '${name}': ${(e as Error).message}`, abs);
+      }
+    }
+  }
+  if (out.length === 0) {
+    throw new TaskLoadError(`${path.basename(file)} does not export a task (write: export default defineTask({ ... }))`, abs);
+  }
+  return out;
+}
+
+/** A built-in task by name, or the tasks of a file by path. */
+export async function resolveTasks(arg: string): Promise<LoadedTask[]> {
+  const builtin = builtinTask(arg);
+  if (builtin) return [{ task: builtin }];
+  if (looksLikePath(arg) || fs.existsSync(arg)) return loadTaskFile(arg);
+  const names = core.BUILTIN_TASKS.map((t) => t.name).join(', ');
+  throw new TaskLoadError(`unknown task '${arg}' (built-in tasks: ${names}; or give a path to a .task.ts file)`);
+}
