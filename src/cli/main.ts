@@ -127,6 +127,8 @@ async function cmdTree(args: string[], io: Io): Promise<number> {
     const parsed = task.format.parseQuestion?.(values.question as string);
     const problem = tupleProblem(parsed, 'the question');
     if (!parsed || problem) throw new UsageError(`cannot read the question '${values.question}': ${problem ?? 'not in the task’s notation'}`);
+    const kinds = Object.keys(taskKinds(task));
+    if (!kinds.includes(parsed[0])) throw new UsageError(`cannot read the question '${values.question}': its kind '${parsed[0]}' is not one of ${kinds.join(', ')}`);
     question = parsed;
   } else question = makeQuestion(task, id, ctx);
   const depth = intOption(values.depth as string | undefined, 'depth', 0) ?? 3;

@@ -1,0 +1,58 @@
+/**
+ * What the run engine needs of a learner, without TensorFlow.js: the engine's round mechanics are
+ * tested against a fake learner that implements these interfaces.
+ */
+import type { Answer, Fact, Question } from '../core/index';
+
+export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+export type ModelPreset = 'tiny' | 'small' | 'paper';
+
+/** One question about one context. */
+export interface QueryItem {
+  facts: readonly Fact[];
+  question: Question;
+}
+
+/** A training example: a question about a context and its target answer. */
+export interface TrainingExample extends QueryItem {
+  answer: Answer;
+}
+
+export interface ScoredAnswer {
+  answer: Answer;
+  probability: number;
+}
+
+export interface Prediction {
+  /** The greedy answer. */
+  answer: Answer;
+  /** Its probability under the model (product of per-symbol probabilities). */
+  probability: number;
+  /** The k most likely answers (beam or greedy alternatives), best first; at least the greedy one. */
+  top: ScoredAnswer[];
+}
+
+export interface TrainStepResult {
+  loss: number;
+  /** Fraction of examples whose greedy answer equals the target (teacher-forced, on this batch). */
+  accuracy: number;
+  gradNorm: number;
+}
+
+/** The model X: answers questions about contexts; trained on (context, question, answer) examples. */
+export interface ModelX {
+  readonly backend: BackendName;
+  readonly preset: ModelPreset;
+  /** Answers a batch; `teacher: true` uses the exponential moving average of the weights. */
+  predict(items: readonly QueryItem[], options?: { teacher?: boolean; topK?: number }): Prediction[];
+  /** One optimiser step (Adam with gradient clipping) on a batch; updates the EMA teacher. */
+  trainStep(batch: readonly TrainingExample[]): TrainStepResult;
+  /** Writes a checkpoint (student, teacher, optimiser state, step) into `dir`, atomically. */
+  save(dir: string): Promise<void>;
+  /** Optimiser steps taken so far. */
+  readonly step: number;
+  /** Live tensors (for leak checks). */
+  numTensors(): number;
+  dispose(): void;
+}
