@@ -19,7 +19,8 @@ for (const c of cases) {
   const last = r.stdout.trim().split('\n').pop();
   console.log(`${ok ? 'ok  ' : 'FAIL'} amplify ${c.args.join(' ')}  (exit ${r.status}, ${((Date.now() - started) / 1000).toFixed(1)}s)  ${last}`);
   if (!ok) console.log(r.stdout.slice(-3000), r.stderr.slice(-3000));
-  ok ? passed++ : failed++;
+  if (ok) passed++;
+  else failed++;
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -37,7 +37,7 @@ test('amplify check on a user file: the example passes; a broken expert exits 1 
   assert.match(bad.out, /✗ mismatch at size \d+, seed 0, sample \d+/);
   assert.match(bad.out, /context: \d+ facts: i0 \d; i1 \d/);
   assert.match(bad.out, /question: sum i\d+ i\d+/);
-  assert.match(bad.out, /expected: \d\n  got: +\d/);
+  assert.match(bad.out, /expected: \d\n {2}got: +\d/);
   assert.match(bad.out, /H's transcript:\n {4}sum i\d+ i\d+\n {6}1\. sum/);
   assert.match(bad.out, /✗ broken-range-sum: \d+ of 600 samples failed/);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, amplify, amplifyMany, builtinTask, defineTask, functionAnswerer, makeContext,
-  makeQuestion, overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
+  overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
 } from '../../../src/core/index';
 
 const pp = builtinTask('permutation-powering')!;
