@@ -1,0 +1,44 @@
+/** The replay buffer of training examples: first in, first out, sampled uniformly. */
+import type { Rng } from '../core/index';
+import type { TrainingExample } from '../learner/types';
+
+export class ReplayBuffer {
+  private items: TrainingExample[] = [];
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`buffer capacity must be a positive integer (got ${capacity})`);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Adds examples, overwriting the oldest once full. */
+  add(examples: readonly TrainingExample[]): void {
+    for (const e of examples) {
+      if (this.items.length < this.capacity) this.items.push(e);
+      else {
+        this.items[this.next] = e;
+        this.next = (this.next + 1) % this.capacity;
+      }
+    }
+  }
+
+  /** `n` examples drawn uniformly with replacement. */
+  sample(rng: Rng, n: number): TrainingExample[] {
+    if (this.items.length === 0) return [];
+    return Array.from({ length: n }, () => this.items[rng.int(this.items.length)]);
+  }
+
+  toJSON(): { capacity: number; next: number; items: TrainingExample[] } {
+    return { capacity: this.capacity, next: this.next, items: this.items };
+  }
+
+  static fromJSON(x: { capacity: number; next: number; items: TrainingExample[] }, capacity = x.capacity): ReplayBuffer {
+    const b = new ReplayBuffer(capacity);
+    const ordered = [...x.items.slice(x.next), ...x.items.slice(0, x.next)];
+    b.add(ordered);
+    return b;
+  }
+}

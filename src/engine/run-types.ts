@@ -1,0 +1,171 @@
+/**
+ * The run folder format (version 1), shared by the engine, the CLI and the extension.
+ *
+ * ```
+ * <run>/run.json            RunMeta: task, config, seed, backend, versions (written once, atomically)
+ * <run>/rounds.jsonl        one RoundRecord per line, appended after each round
+ * <run>/state.json          RunState at the last checkpoint (atomic)
+ * <run>/checkpoints/latest/ the model at the last checkpoint (model.json + weights, atomic)
+ * <run>/buffer.json         the replay buffer at the last checkpoint (atomic)
+ * <run>/pinned.json         the pinned questions (atomic)
+ * <run>/pinned/round-NNNN.json  per round: each pinned question answered by X and by Amplify
+ * <run>/overrides.jsonl     OverrideEvent per line (append-only; the last event per key wins)
+ * <run>/annotations.jsonl   AnnotationEvent per line (append-only)
+ * ```
+ * Appended files tolerate a truncated last line (a crash mid-write): it is skipped and reported.
+ */
+import type { Answer, InstanceId, Question, Transcript } from '../core/index';
+import type { HCHTree } from '../core/hch';
+import type { BackendName, BackendPreference, ModelPreset, ScoredAnswer } from '../learner/types';
+
+export const RUN_FORMAT_VERSION = 1;
+
+export type Mode = 'amplify' | 'amplify-learned-h' | 'supervised';
+export const MODES: readonly Mode[] = ['amplify', 'amplify-learned-h', 'supervised'];
+
+export interface FaultConfig {
+  /** Fraction of targets replaced by a wrong answer, 0..1. */
+  rate: number;
+  /** random: each target independently; systematic: a fixed subset of questions, always the same wrong answer. */
+  kind: 'random' | 'systematic';
+}
+
+export interface RunConfig {
+  /** A built-in task name or the path of a task file. */
+  task: string;
+  mode: Mode;
+  /** Size N to start at (fixed unless `curriculum`). */
+  size: number;
+  curriculum: boolean;
+  /** Largest N the curriculum may reach. */
+  maxSize: number;
+  rounds: number;
+  stepsPerRound: number;
+  batchSize: number;
+  /** New contexts per round, each with `questionsPerContext` training questions. */
+  contextsPerRound: number;
+  questionsPerContext: number;
+  /** Replay buffer capacity, in examples. */
+  bufferSize: number;
+  /** Held-out contexts for evaluation (each with `questionsPerContext` questions). */
+  evalContexts: number;
+  model: ModelPreset;
+  backend: BackendPreference;
+  learningRate?: number;
+  seed: number;
+  /** The curriculum gate: raise N when the moving average of X's agreement with its targets exceeds threshold. */
+  gate: { threshold: number; horizon: number };
+  /** Use the user's overrides ahead of H when building targets. */
+  overridesFeedTraining: boolean;
+  fault?: FaultConfig;
+}
+
+export interface RunMeta {
+  formatVersion: typeof RUN_FORMAT_VERSION;
+  id: string;
+  createdAt: string;
+  taskName: string;
+  /** Absolute path of the task file, for user tasks. */
+  taskFile?: string;
+  config: RunConfig;
+  /** The backend actually used. */
+  backend: BackendName | 'fake';
+  versions: Record<string, string>;
+}
+
+export interface RoundRecord {
+  round: number;
+  /** Size N this round trained at. */
+  size: number;
+  /** X's held-out accuracy against ground truth (0..1), overall and per question class. */
+  accuracy: number;
+  accuracyByClass: Record<string, number>;
+  /** The targets' accuracy against ground truth (amplified targets; 1 for supervised). */
+  targetAccuracy: number;
+  targetAccuracyByClass: Record<string, number>;
+  /**
+   * X's agreement with this round's targets before training on them (a "?" target never counts as
+   * agreement), and its moving average over the last `gate.horizon` questions (the curriculum gate).
+   */
+  agreement: number;
+  agreementAverage: number;
+  loss: number;
+  /** Calls to H this round (one per question H decomposed while building targets) and in total. */
+  callsToH: number;
+  callsToHTotal: number;
+  /** Subquestions answered by X (the teacher) this round. */
+  subquestionsToX: number;
+  /** Training questions (targets) made so far, and examples drawn for training so far. */
+  questionsTotal: number;
+  examplesTotal: number;
+  overridesUsed: number;
+  faultsInjected: number;
+  seconds: { targets: number; train: number; eval: number; total: number };
+  /** Seconds since the run started (summed over resumptions). */
+  elapsed: number;
+  tensors?: number;
+}
+
+export interface RunState {
+  formatVersion: typeof RUN_FORMAT_VERSION;
+  /** Rounds completed. */
+  round: number;
+  size: number;
+  /** The last `gate.horizon` agreement values (per question, 0/1). */
+  agreementWindow: number[];
+  callsToHTotal: number;
+  questionsTotal: number;
+  examplesTotal: number;
+  elapsed: number;
+  /** True when a checkpoint holds a model (false before the first round). */
+  hasModel: boolean;
+  /** The checkpoint folder, relative to the run folder (`checkpoints/round-NNNN`). */
+  checkpoint?: string;
+}
+
+export interface PinnedQuestion {
+  id: string;
+  instance: InstanceId;
+  question: Question;
+  /** Optional label for listings. */
+  label?: string;
+}
+
+export interface PinnedAnswer {
+  pin: string;
+  question: Question;
+  truth: Answer;
+  /** X's answer (the student), with alternatives. */
+  x: { answer: Answer; probability: number; top: ScoredAnswer[] };
+  /** Amplify^H(X): H with X (teacher) answering the subquestions. */
+  amplified: Transcript;
+  /** A shallow HCH tree with X at the leaves. */
+  tree: HCHTree;
+}
+
+export interface PinnedRound {
+  round: number;
+  size: number;
+  answers: PinnedAnswer[];
+}
+
+export interface OverrideKey {
+  instance: InstanceId;
+  question: Question;
+}
+
+export type OverrideEvent =
+  | { op: 'set'; key: OverrideKey; answer: Answer; at: string; note?: string }
+  | { op: 'clear'; key: OverrideKey; at: string };
+
+export interface AnnotationEvent {
+  op: 'add' | 'remove';
+  id: string;
+  at: string;
+  key?: OverrideKey;
+  /** Path of the node in the question's tree (child indices), when the note is about a subquestion. */
+  path?: number[];
+  round?: number;
+  note?: string;
+  tags?: string[];
+}

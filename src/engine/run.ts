@@ -1,0 +1,397 @@
+/**
+ * A run: a sequence of rounds. A round samples contexts and questions at the current size N, builds
+ * targets (Amplify^H with the EMA teacher answering non-primitive subquestions and lookup answering
+ * primitives — or ground truth for the supervised baseline), appends them to the replay buffer,
+ * trains X, evaluates X and the targets against ground truth on held-out contexts per question
+ * class, and moves the curriculum (a gate on X's agreement with its targets: it never looks at
+ * ground truth in amplification modes).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  amplifyMany, createRng, expandHCH, groundTruth, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
+  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnyContext, type AnyTask, type InstanceId, type Question, type Transcript,
+} from '../core/index';
+import type { BackendPreference, ModelPreset, ModelX, QueryItem, TrainingExample } from '../learner/types';
+import { ReplayBuffer } from './buffer';
+import { readJson, writeJsonAtomic } from './files';
+import { RunFolder, instanceKey, overrideKeyString } from './run-folder';
+import {
+  RUN_FORMAT_VERSION, type OverrideKey, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
+} from './run-types';
+
+/** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
+export interface LearnerFactory {
+  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; learningRate?: number }): Promise<ModelX>;
+  load(dir: string, backend: BackendPreference): Promise<ModelX>;
+  versions(): Record<string, string>;
+}
+
+export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
+  mode: 'amplify',
+  size: 8,
+  curriculum: false,
+  maxSize: 64,
+  rounds: 100,
+  stepsPerRound: 40,
+  batchSize: 64,
+  contextsPerRound: 32,
+  questionsPerContext: 8,
+  bufferSize: 10000,
+  evalContexts: 32,
+  model: 'small',
+  backend: 'auto',
+  seed: 1,
+  gate: { threshold: 0.85, horizon: 100 },
+  overridesFeedTraining: true,
+};
+
+export type Phase = 'targets' | 'train' | 'eval' | 'pinned' | 'checkpoint';
+
+/** X (student or EMA teacher) as an answerer for Amplify. */
+export function modelAnswerer(model: ModelX, teacher: boolean): Answerer {
+  return {
+    answerBatch(requests) {
+      if (requests.length === 0) return [];
+      return model.predict(requests.map((r) => ({ facts: r.ctx.facts, question: r.question })), { teacher }).map((p) => ({ answer: p.answer, source: 'X' }));
+    },
+  };
+}
+
+function isUnknown(a: Answer): boolean {
+  return a.length === 1 && a[0] === UNKNOWN;
+}
+
+function fraction(n: number, d: number): number {
+  return d === 0 ? 0 : n / d;
+}
+
+function byClass(entries: readonly { cls: string; ok: boolean }[]): Record<string, number> {
+  const acc: Record<string, [number, number]> = {};
+  for (const e of entries) {
+    const a = (acc[e.cls] ??= [0, 0]);
+    a[0] += e.ok ? 1 : 0;
+    a[1] += 1;
+  }
+  return Object.fromEntries(Object.entries(acc).sort(([a], [b]) => a.localeCompare(b)).map(([k, [n, d]]) => [k, n / d]));
+}
+
+export function newRunId(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+}
+
+export class Run {
+  readonly buffer: ReplayBuffer;
+  private evalSets = new Map<number, { ctx: AnyContext; instance: InstanceId; question: Question; truth: Answer; cls: string }[]>();
+  private contextInstances = new WeakMap<AnyContext, InstanceId>();
+  /** Single-symbol answers seen in ground truth: the pool that wrong (fault) answers come from. */
+  private readonly answerSymbols: string[];
+  private sessionStart = Date.now();
+
+  private constructor(
+    readonly task: AnyTask,
+    readonly config: RunConfig,
+    readonly model: ModelX,
+    readonly folder: RunFolder | undefined,
+    readonly state: RunState,
+    buffer: ReplayBuffer,
+  ) {
+    this.buffer = buffer;
+    this.answerSymbols = this.sampleAnswerSymbols();
+  }
+
+  /** Starts a new run (in `dir` when given: the run folder is created). */
+  static async create(task: AnyTask, config: RunConfig, factory: LearnerFactory, dir?: string, taskFile?: string): Promise<Run> {
+    validateConfig(task, config);
+    const model = await factory.create({
+      task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
+    });
+    let folder: RunFolder | undefined;
+    if (dir) {
+      const meta: RunMeta = {
+        formatVersion: RUN_FORMAT_VERSION, id: path.basename(path.resolve(dir)), createdAt: new Date().toISOString(), taskName: task.name,
+        ...(taskFile ? { taskFile: path.resolve(taskFile) } : {}), config, backend: model.backend, versions: { ...factory.versions(), node: process.version },
+      };
+      folder = RunFolder.create(dir, meta);
+    }
+    const state: RunState = {
+      formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false,
+    };
+    return new Run(task, config, model, folder, state, new ReplayBuffer(config.bufferSize));
+  }
+
+  /** Continues a run from its last checkpoint (after a pause, a crash or a kill). */
+  static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds'>> = {}): Promise<Run> {
+    const meta = folder.meta();
+    const config = { ...meta.config, ...changes };
+    const state = folder.state();
+    if (!state || !state.hasModel || !state.checkpoint) {
+      // Nothing was checkpointed: start over in the same folder.
+      const model = await factory.create({
+        task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
+      });
+      const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
+      return new Run(task, config, model, folder, fresh, new ReplayBuffer(config.bufferSize));
+    }
+    const model = await factory.load(path.join(folder.dir, state.checkpoint), config.backend);
+    const bufferFile = path.join(folder.dir, state.checkpoint, 'buffer.json');
+    const buffer = fs.existsSync(bufferFile) ? ReplayBuffer.fromJSON(readJson(bufferFile), config.bufferSize) : new ReplayBuffer(config.bufferSize);
+    return new Run(task, config, model, folder, state, buffer);
+  }
+
+  get round(): number {
+    return this.state.round;
+  }
+
+  /** Overrides in force, keyed by (instance, question). */
+  private overrides(): Map<string, { key: OverrideKey; answer: Answer }> {
+    return this.folder ? this.folder.overrides() : this.memoryOverrides;
+  }
+  private memoryOverrides = new Map<string, { key: OverrideKey; answer: Answer }>();
+
+  setOverride(key: OverrideKey, answer: Answer): void {
+    if (this.folder) this.folder.setOverride(key, answer);
+    else this.memoryOverrides.set(overrideKeyString(key), { key, answer });
+  }
+
+  clearOverride(key: OverrideKey): void {
+    if (this.folder) this.folder.clearOverride(key);
+    else this.memoryOverrides.delete(overrideKeyString(key));
+  }
+
+  private context(instance: InstanceId): AnyContext {
+    const ctx = makeContext(this.task, instance);
+    this.contextInstances.set(ctx, instance);
+    return ctx;
+  }
+
+  private sampleAnswerSymbols(): string[] {
+    const symbols = new Set<string>();
+    for (let i = 0; i < 64; i++) {
+      const instance = { size: this.config.size, seed: `${this.config.seed}/answers`, index: i };
+      const ctx = makeContext(this.task, instance);
+      const a = groundTruth(this.task, ctx, makeQuestion(this.task, instance, ctx)).answer;
+      if (a.length === 1) symbols.add(a[0]);
+    }
+    return [...symbols].sort();
+  }
+
+  /** A wrong answer for fault injection, or undefined when this target stays as it is. */
+  private fault(question: Question, answer: Answer, rng: { float(): number; int(n: number): number }): Answer | undefined {
+    const f = this.config.fault;
+    if (!f || f.rate <= 0 || this.answerSymbols.length < 2) return undefined;
+    const others = this.answerSymbols.filter((s) => !(answer.length === 1 && answer[0] === s));
+    if (f.kind === 'random') return rng.float() < f.rate ? [others[rng.int(others.length)]] : undefined;
+    // Systematic: the same questions (by their text, in every context) always get the same wrong answer.
+    if (hash32([this.config.seed, 'fault', questionKey(question)]) / 0x100000000 >= f.rate) return undefined;
+    // The next symbol of the pool: never the right answer (a '?' or a longer answer gets the first).
+    const i = answer.length === 1 ? this.answerSymbols.indexOf(answer[0]) : -1;
+    return [this.answerSymbols[(i + 1) % this.answerSymbols.length]];
+  }
+
+  private evalSet(size: number) {
+    let set = this.evalSets.get(size);
+    if (!set) {
+      set = [];
+      for (let i = 0; i < this.config.evalContexts; i++) {
+        const instance = { size, seed: `${this.config.seed}/eval`, index: i };
+        const ctx = this.context(instance);
+        for (let j = 0; j < this.config.questionsPerContext; j++) {
+          const question = makeQuestion(this.task, instance, ctx, j);
+          set.push({ ctx, instance, question, truth: groundTruth(this.task, ctx, question).answer, cls: this.task.classify(ctx, question) });
+        }
+      }
+      this.evalSets.set(size, set);
+    }
+    return set;
+  }
+
+  /** Evaluates X (the student) on the held-out questions at a size. */
+  evaluate(size = this.state.size): { accuracy: number; accuracyByClass: Record<string, number> } {
+    const set = this.evalSet(size);
+    const predictions = predictInBatches(this.model, set.map((e) => ({ facts: e.ctx.facts, question: e.question })), false, this.config.batchSize * 4);
+    const entries = set.map((e, i) => ({ cls: e.cls, ok: sameTuple(predictions[i].answer, e.truth) }));
+    return { accuracy: fraction(entries.filter((e) => e.ok).length, entries.length), accuracyByClass: byClass(entries) };
+  }
+
+  /** One round; appends its record to the run folder and checkpoints. */
+  async runRound(onPhase?: (phase: Phase) => void): Promise<RoundRecord> {
+    const t0 = performance.now();
+    const round = this.state.round + 1;
+    const size = this.state.size;
+    const rng = createRng([this.config.seed, 'round', round]);
+    onPhase?.('targets');
+
+    // Questions: fresh contexts at size N, plus (when they feed training) the overridden pairs.
+    const requests: { ctx: AnyContext; question: Question; instance: InstanceId }[] = [];
+    for (let i = 0; i < this.config.contextsPerRound; i++) {
+      const instance = { size, seed: `${this.config.seed}/train/${round}`, index: i };
+      const ctx = this.context(instance);
+      for (let j = 0; j < this.config.questionsPerContext; j++) requests.push({ ctx, question: makeQuestion(this.task, instance, ctx, j), instance });
+    }
+    const overrides = this.config.overridesFeedTraining ? this.overrides() : new Map<string, { key: OverrideKey; answer: Answer }>();
+    for (const { key } of overrides.values()) {
+      if (!this.task.isPrimitive(key.question)) requests.push({ ctx: this.context(key.instance), question: key.question, instance: key.instance });
+    }
+    const overrideOf = (instance: InstanceId | undefined, q: Question) =>
+      instance ? overrides.get(`${instanceKey(instance)}|${questionKey(q)}`)?.answer : undefined;
+
+    let transcripts: (Transcript | undefined)[] = [];
+    if (this.config.mode === 'supervised') transcripts = requests.map(() => undefined);
+    else if (this.config.mode === 'amplify') {
+      const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
+      transcripts = amplifyMany(this.task, requests, answerer);
+    } else throw new Error(`mode '${this.config.mode}' needs the learned expert H′, which this build does not have yet`);
+
+    let overridesUsed = 0;
+    let faultsInjected = 0;
+    let subquestionsToX = 0;
+    const targets: TrainingExample[] = [];
+    const targetChecks: { cls: string; ok: boolean }[] = [];
+    requests.forEach((r, i) => {
+      const truth = groundTruth(this.task, r.ctx, r.question).answer;
+      const t = transcripts[i];
+      let answer: Answer = t ? t.answer : truth;
+      if (t) {
+        for (const s of t.steps) {
+          if (s.source === 'X') subquestionsToX++;
+          if (s.source === 'override') overridesUsed++;
+        }
+      }
+      const own = overrideOf(r.instance, r.question);
+      if (own) {
+        answer = own;
+        overridesUsed++;
+      } else {
+        const wrong = this.fault(r.question, answer, rng);
+        if (wrong) {
+          answer = wrong;
+          faultsInjected++;
+        }
+      }
+      targets.push({ facts: r.ctx.facts, question: r.question, answer });
+      targetChecks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
+    });
+    const callsToH = transcripts.filter((t) => t !== undefined).length;
+
+    // The gate: X's agreement with its targets, before training on them. Agreeing on "?" (H could
+    // not answer) does not count, and such targets are not trained on: they say nothing of the task.
+    const before = predictInBatches(this.model, targets, false, this.config.batchSize * 4);
+    const agreements: number[] = targets.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
+    const t1 = performance.now();
+
+    onPhase?.('train');
+    this.buffer.add(targets.filter((t) => !isUnknown(t.answer)));
+    let loss = 0;
+    for (let s = 0; s < this.config.stepsPerRound; s++) {
+      loss += this.model.trainStep(this.buffer.sample(rng, this.config.batchSize)).loss;
+    }
+    loss /= Math.max(1, this.config.stepsPerRound);
+    const t2 = performance.now();
+
+    onPhase?.('eval');
+    const evaluation = this.evaluate(size);
+    this.state.agreementWindow.push(...agreements);
+    this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - this.config.gate.horizon));
+    const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
+    if (
+      this.config.curriculum && this.state.size < this.config.maxSize && this.state.agreementWindow.length >= this.config.gate.horizon &&
+      agreementAverage > this.config.gate.threshold
+    ) {
+      this.state.size = Math.min(this.config.maxSize, this.task.sizes.max, this.state.size + 1);
+      this.state.agreementWindow = [];
+    }
+    const t3 = performance.now();
+
+    this.state.round = round;
+    this.state.callsToHTotal += callsToH;
+    this.state.questionsTotal += targets.length;
+    this.state.examplesTotal += this.config.stepsPerRound * this.config.batchSize;
+    const now = Date.now();
+    this.state.elapsed += (now - this.sessionStart) / 1000;
+    this.sessionStart = now;
+    const record: RoundRecord = {
+      round, size, accuracy: evaluation.accuracy, accuracyByClass: evaluation.accuracyByClass,
+      targetAccuracy: fraction(targetChecks.filter((c) => c.ok).length, targetChecks.length), targetAccuracyByClass: byClass(targetChecks),
+      agreement: fraction(agreements.reduce((a, b) => a + b, 0), agreements.length), agreementAverage, loss,
+      callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX, questionsTotal: this.state.questionsTotal,
+      examplesTotal: this.state.examplesTotal, overridesUsed, faultsInjected,
+      seconds: { targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000 },
+      elapsed: this.state.elapsed, tensors: this.model.numTensors(),
+    };
+    if (this.folder) {
+      onPhase?.('pinned');
+      this.answerPinned(round, size);
+      this.folder.appendRound(record);
+      onPhase?.('checkpoint');
+      await this.checkpoint();
+    }
+    return record;
+  }
+
+  /** Answers every pinned question with X and with Amplify^H(X), for the UI to step through rounds. */
+  answerPinned(round: number, size: number): PinnedAnswer[] {
+    if (!this.folder) return [];
+    const pins = this.folder.pinned();
+    const overrides = this.folder.overrides();
+    const answers = pins.map((pin) => this.answerPin(pin, overrides));
+    this.folder.savePinnedRound({ round, size, answers });
+    return answers;
+  }
+
+  answerPin(pin: PinnedQuestion, overrides = this.overrides()): PinnedAnswer {
+    const ctx = this.context(pin.instance);
+    const [x] = this.model.predict([{ facts: ctx.facts, question: pin.question }], { teacher: false, topK: 3 });
+    const find = (q: Question) => overrides.get(`${instanceKey(pin.instance)}|${questionKey(q)}`)?.answer;
+    const teacher = overrideAnswerer((_c, q) => find(q), modelAnswerer(this.model, true));
+    return {
+      pin: pin.id,
+      question: pin.question,
+      truth: groundTruth(this.task, ctx, pin.question).answer,
+      x: { answer: x.answer, probability: x.probability, top: x.top },
+      amplified: amplifyMany(this.task, [{ ctx, question: pin.question }], teacher)[0],
+      tree: expandHCH(this.task, ctx, pin.question, { answerer: modelAnswerer(this.model, true), depth: 2, truth: true, override: find }),
+    };
+  }
+
+  /** Saves the model, the buffer and the state; the state file is written last (the commit point). */
+  async checkpoint(): Promise<void> {
+    if (!this.folder) return;
+    const name = `checkpoints/round-${String(this.state.round).padStart(4, '0')}`;
+    const dir = path.join(this.folder.dir, name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await this.model.save(dir);
+    writeJsonAtomic(path.join(dir, 'buffer.json'), this.buffer.toJSON());
+    const previous = this.state.checkpoint;
+    this.state.hasModel = true;
+    this.state.checkpoint = name;
+    this.folder.saveState(this.state);
+    if (previous && previous !== name) fs.rmSync(path.join(this.folder.dir, previous), { recursive: true, force: true });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Predicts in chunks (bounded memory for large evaluation sets). */
+export function predictInBatches(model: ModelX, items: readonly QueryItem[], teacher: boolean, chunk: number) {
+  const out = [];
+  for (let i = 0; i < items.length; i += chunk) out.push(...model.predict(items.slice(i, i + chunk), { teacher }));
+  return out;
+}
+
+export function validateConfig(task: AnyTask, c: RunConfig): void {
+  const problems: string[] = [];
+  const posInt = (name: keyof RunConfig) => {
+    const v = c[name];
+    if (!Number.isInteger(v) || (v as number) < 1) problems.push(`${name} must be a positive integer (got ${String(v)})`);
+  };
+  (['rounds', 'stepsPerRound', 'batchSize', 'contextsPerRound', 'questionsPerContext', 'bufferSize', 'evalContexts'] as const).forEach(posInt);
+  if (!Number.isInteger(c.size) || c.size < task.sizes.min || c.size > task.sizes.max) problems.push(`size ${c.size} is outside ${task.name}'s range ${task.sizes.min}..${task.sizes.max}`);
+  if (!Number.isInteger(c.maxSize) || c.maxSize < c.size) problems.push(`maxSize must be an integer ≥ size`);
+  if (c.fault && (!(c.fault.rate >= 0 && c.fault.rate <= 1) || !['random', 'systematic'].includes(c.fault.kind))) problems.push('fault needs rate in [0, 1] and kind random|systematic');
+  if (!(c.gate.threshold > 0 && c.gate.threshold <= 1) || !Number.isInteger(c.gate.horizon) || c.gate.horizon < 1) problems.push('gate needs threshold in (0, 1] and a positive integer horizon');
+  if (problems.length > 0) throw new RangeError(`invalid run configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,84 @@
+/**
+ * A fake X for testing the engine's mechanics without TensorFlow.js: it memorises the target of a
+ * (facts, question) pair after seeing it `learnAfter` times in training batches, and answers '?'
+ * for anything it has not learned.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { questionKey, type Answer } from '../../../src/core/index';
+import type { LearnerFactory } from '../../../src/engine/run';
+import type { ModelX, Prediction, QueryItem, TrainingExample } from '../../../src/learner/types';
+
+const key = (i: QueryItem) => `${i.facts.map((f) => f.join(' ')).join(';')}|${questionKey(i.question)}`;
+
+export class FakeModel implements ModelX {
+  readonly backend = 'cpu' as const;
+  readonly preset = 'tiny' as const;
+  step = 0;
+  seen = new Map<string, number>();
+  learned = new Map<string, Answer>();
+  batches: number[] = [];
+  predictCalls: { n: number; teacher: boolean }[] = [];
+
+  constructor(readonly learnAfter = 2) {}
+
+  predict(items: readonly QueryItem[], options: { teacher?: boolean; topK?: number } = {}): Prediction[] {
+    this.predictCalls.push({ n: items.length, teacher: Boolean(options.teacher) });
+    return items.map((i) => {
+      const answer = this.learned.get(key(i)) ?? ['?'];
+      return { answer, probability: 1, top: [{ answer, probability: 1 }] };
+    });
+  }
+
+  trainStep(batch: readonly TrainingExample[]) {
+    this.step++;
+    this.batches.push(batch.length);
+    let known = 0;
+    for (const e of batch) {
+      const k = key(e);
+      const n = (this.seen.get(k) ?? 0) + 1;
+      this.seen.set(k, n);
+      if (n >= this.learnAfter) this.learned.set(k, e.answer);
+      if (this.learned.has(k)) known++;
+    }
+    return { loss: 1 - known / batch.length, accuracy: known / batch.length, gradNorm: 0 };
+  }
+
+  async save(dir: string): Promise<void> {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'fake-model.json'), JSON.stringify({ step: this.step, seen: [...this.seen], learned: [...this.learned], learnAfter: this.learnAfter }));
+  }
+
+  static load(dir: string): FakeModel {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, 'fake-model.json'), 'utf8'));
+    const m = new FakeModel(j.learnAfter);
+    m.step = j.step;
+    m.seen = new Map(j.seen);
+    m.learned = new Map(j.learned);
+    return m;
+  }
+
+  numTensors() {
+    return 0;
+  }
+
+  dispose() {}
+}
+
+export function fakeFactory(learnAfter = 2): LearnerFactory & { models: FakeModel[] } {
+  const models: FakeModel[] = [];
+  return {
+    models,
+    async create() {
+      const m = new FakeModel(learnAfter);
+      models.push(m);
+      return m;
+    },
+    async load(dir) {
+      const m = FakeModel.load(dir);
+      models.push(m);
+      return m;
+    },
+    versions: () => ({ learner: 'fake' }),
+  };
+}

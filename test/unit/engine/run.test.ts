@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { builtinTask, groundTruth, makeContext, makeQuestion, sameTuple, type Answer } from '../../../src/core/index';
+import { appendJsonLine } from '../../../src/engine/files';
+import { DEFAULT_CONFIG, Run, type LearnerFactory } from '../../../src/engine/run';
+import { RunFolder } from '../../../src/engine/run-folder';
+import type { RunConfig } from '../../../src/engine/run-types';
+import type { ModelX, QueryItem } from '../../../src/learner/types';
+import { FakeModel, fakeFactory } from './fake-learner';
+
+const pp = builtinTask('permutation-powering')!;
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'amp-run-'));
+const config = (over: Partial<RunConfig> = {}): RunConfig => ({
+  ...DEFAULT_CONFIG, task: pp.name, stepsPerRound: 5, batchSize: 16, contextsPerRound: 4, questionsPerContext: 4, evalContexts: 4, bufferSize: 1000, ...over,
+});
+
+test('supervised round: ground-truth targets, buffer, S training steps, record and files', async () => {
+  const dir = path.join(tmp(), 'run');
+  const factory = fakeFactory();
+  const run = await Run.create(pp, config({ mode: 'supervised' }), factory, dir);
+  const r = await run.runRound();
+  const model = factory.models[0];
+  assert.equal(r.round, 1);
+  assert.equal(r.targetAccuracy, 1);
+  assert.equal(r.callsToH, 0);
+  assert.equal(run.buffer.size, 16);
+  assert.deepEqual(model.batches, [16, 16, 16, 16, 16]);
+  assert.equal(r.questionsTotal, 16);
+  assert.equal(r.examplesTotal, 80);
+  assert.ok(model.predictCalls.every((c) => !c.teacher), 'supervised never asks the teacher for subanswers');
+  const folder = RunFolder.open(dir);
+  assert.equal(folder.meta().config.mode, 'supervised');
+  assert.deepEqual(folder.rounds().records, [r]);
+  assert.equal(folder.state()!.round, 1);
+  assert.ok(fs.existsSync(path.join(dir, 'checkpoints/round-0001/fake-model.json')));
+  assert.ok(fs.existsSync(path.join(dir, 'checkpoints/round-0001/buffer.json')));
+});
+
+test('amplify round: targets come from H with the teacher answering subquestions, never from ground truth', async () => {
+  // An X that answers every subquestion with the same (wrong) name: H's targets inherit the error.
+  const wrongX: ModelX = Object.assign(new FakeModel(), {
+    predict(items: readonly QueryItem[]) {
+      return items.map(() => ({ answer: ['aa'] as Answer, probability: 1, top: [] }));
+    },
+  });
+  const factory: LearnerFactory = { create: async () => wrongX, load: async () => wrongX, versions: () => ({}) };
+  const run = await Run.create(pp, config({ contextsPerRound: 20 }), factory);
+  const r = await run.runRound();
+  assert.equal(r.callsToH, 80);
+  assert.ok(r.subquestionsToX > 0);
+  // k ∈ {2, 3} decompose into lookups only, so those targets are right; most others are wrong.
+  assert.ok(r.targetAccuracy > 0.1 && r.targetAccuracy < 0.6, `target accuracy ${r.targetAccuracy}`);
+  assert.equal(r.targetAccuracyByClass['k<4'], 1);
+});
+
+test('a fresh X answers "?": H answers "?" for deep questions; those targets are neither agreement nor trained on', async () => {
+  const run = await Run.create(pp, config({ contextsPerRound: 8, questionsPerContext: 8 }), fakeFactory(1));
+  const first = await run.runRound();
+  assert.equal(first.agreement, 0, 'agreeing on "?" does not count');
+  assert.ok(first.targetAccuracy > 0 && first.targetAccuracy < 1);
+  assert.equal(first.targetAccuracyByClass['k<4'], 1, 'k ∈ {2, 3}: lookups only');
+  assert.equal(run.buffer.size, Math.round(first.targetAccuracy * 64), 'only the known (here: right) targets are kept');
+});
+
+test('the curriculum gate raises N on agreement with targets, and never looks at ground truth', async () => {
+  // An oracle X that always answers the ground truth.
+  const oracle = (faultRate: number) => {
+    const m: ModelX = Object.assign(new FakeModel(), {
+      predict(items: readonly QueryItem[]) {
+        return items.map((i) => {
+          const ctx = { facts: [...i.facts] as string[][], data: { sigma: Object.fromEntries(i.facts.map((f) => [f[0], f[1]])) } };
+          const a = groundTruth(pp, ctx, i.question).answer;
+          return { answer: a, probability: 1, top: [] };
+        });
+      },
+    });
+    return { factory: { create: async () => m, load: async () => m, versions: () => ({}) } as LearnerFactory, faultRate };
+  };
+  const agreeing = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40 } }), oracle(0).factory);
+  const sizes: number[] = [];
+  for (let i = 0; i < 6; i++) sizes.push((await agreeing.runRound()).size);
+  assert.deepEqual(sizes, [8, 8, 8, 9, 9, 9], 'N rises once the window of 40 agreements is full and above 0.85');
+  // Targets all corrupted by fault injection: X (still right by ground truth) disagrees with them: N stays.
+  const faulted = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40 }, fault: { rate: 1, kind: 'random' } }), oracle(1).factory);
+  for (let i = 0; i < 6; i++) {
+    const r = await faulted.runRound();
+    assert.equal(r.size, 8);
+    assert.equal(r.accuracy, 1, 'X is right by ground truth');
+    assert.equal(r.agreement, 0);
+    assert.equal(r.faultsInjected, 16);
+    assert.equal(r.targetAccuracy, 0);
+  }
+});
+
+test('systematic faults hit the same questions with the same wrong answer in every round', async () => {
+  const run = await Run.create(pp, config({ mode: 'supervised', contextsPerRound: 16, fault: { rate: 0.3, kind: 'systematic' } }), fakeFactory());
+  const r1 = await run.runRound();
+  assert.ok(r1.faultsInjected > 5 && r1.faultsInjected < 40, `faults ${r1.faultsInjected}`);
+  const targets = (run.buffer.toJSON().items);
+  const wrong = targets.filter((t) => {
+    const ctx = { facts: t.facts as string[][], data: { sigma: Object.fromEntries(t.facts.map((f) => [f[0], f[1]])) } };
+    return !sameTuple(groundTruth(pp, ctx, t.question).answer, t.answer);
+  });
+  assert.equal(wrong.length, r1.faultsInjected);
+  // The same question text is always corrupted the same way.
+  const byQuestion = new Map<string, string>();
+  for (const t of targets) {
+    const k = t.question.join(' ') + '|' + t.facts.map((f) => f.join(' ')).join(';');
+    if (byQuestion.has(k)) assert.equal(byQuestion.get(k), t.answer.join(' '));
+    byQuestion.set(k, t.answer.join(' '));
+  }
+});
+
+test('overrides are used ahead of H when building targets, and their pairs join the training set', async () => {
+  const dir = path.join(tmp(), 'run');
+  const factory = fakeFactory();
+  const run = await Run.create(pp, config(), factory, dir);
+  const instance = { size: 8, seed: 'pinned', index: 0 };
+  const ctx = makeContext(pp, instance);
+  const x = ctx.facts[0][0];
+  const q = pp.format.parseQuestion!(`σ^9(${x})`)!;
+  const sub = pp.format.parseQuestion!(`σ^4(${x})`)!; // H's first subquestion
+  run.setOverride({ instance, question: sub }, ['hh']);
+  const r = await run.runRound();
+  assert.equal(r.overridesUsed, 1, 'the overridden pair is a training target itself');
+  const target = run.buffer.toJSON().items.find((e) => sameTuple(e.question, sub));
+  assert.deepEqual(target?.answer, ['hh']);
+  // Amplify on a question whose subquestion is overridden uses the override (visible in the pinned answer).
+  RunFolder.open(dir).savePinned([{ id: 'p1', instance, question: q }]);
+  const [pinned] = run.answerPinned(2, 8);
+  assert.equal(pinned.amplified.steps[0].source, 'override');
+  assert.deepEqual(pinned.amplified.steps[0].answer, ['hh']);
+  assert.deepEqual(pinned.amplified.steps[1].question, pp.format.parseQuestion!('σ^4(hh)'));
+  assert.equal(pinned.tree.root.children![0].source, 'override');
+  run.clearOverride({ instance, question: sub });
+  assert.equal(RunFolder.open(dir).overrides().size, 0);
+  const r2 = await run.runRound();
+  assert.equal(r2.overridesUsed, 0);
+});
+
+test('a run resumes from its last checkpoint with its state and buffer', async () => {
+  const dir = path.join(tmp(), 'run');
+  const factory = fakeFactory();
+  const run = await Run.create(pp, config({ mode: 'supervised' }), factory, dir);
+  await run.runRound();
+  await run.runRound();
+  const resumed = await Run.resume(RunFolder.open(dir), pp, factory);
+  assert.equal(resumed.round, 2);
+  assert.equal(resumed.buffer.size, 32);
+  assert.equal(factory.models[1].step, 10);
+  const r3 = await resumed.runRound();
+  assert.equal(r3.round, 3);
+  assert.equal(r3.questionsTotal, 48);
+  assert.deepEqual(RunFolder.open(dir).rounds().records.map((r) => r.round), [1, 2, 3]);
+  assert.ok(!fs.existsSync(path.join(dir, 'checkpoints/round-0001')), 'old checkpoints are removed');
+});
+
+test('rounds.jsonl: a truncated last line is skipped and reported; redone rounds keep the last record', async () => {
+  const dir = path.join(tmp(), 'run');
+  const run = await Run.create(pp, config({ mode: 'supervised' }), fakeFactory(), dir);
+  await run.runRound();
+  const folder = RunFolder.open(dir);
+  fs.appendFileSync(folder.roundsFile, '{"round": 2, "size": 8, "accu');
+  let read = folder.rounds();
+  assert.equal(read.records.length, 1);
+  assert.deepEqual(read.skipped, [{ line: 2, reason: 'truncated last line' }]);
+  // The next append starts on a fresh line: the truncated line stays skipped, the new one is read.
+  appendJsonLine(folder.roundsFile, { ...read.records[0], round: 2 });
+  appendJsonLine(folder.roundsFile, { ...read.records[0], round: 1, accuracy: 0.5 });
+  read = folder.rounds();
+  assert.deepEqual(read.records.map((r) => [r.round, r.accuracy]), [[1, 0.5], [2, read.records[1].accuracy]]);
+  assert.equal(read.skipped[0].reason.startsWith('not JSON'), true);
+});
+
+test('configuration errors are clear', async () => {
+  await assert.rejects(Run.create(pp, config({ size: 99 }), fakeFactory()), /size 99 is outside permutation-powering's range 8\.\.64/);
+  await assert.rejects(Run.create(pp, config({ stepsPerRound: 0 }), fakeFactory()), /stepsPerRound must be a positive integer/);
+  await assert.rejects(Run.create(pp, config({ fault: { rate: 2, kind: 'random' } }), fakeFactory()), /fault needs rate/);
+  const dir = path.join(tmp(), 'run');
+  await Run.create(pp, config(), fakeFactory(), dir);
+  await assert.rejects(Run.create(pp, config(), fakeFactory(), dir), /already holds a run/);
+  assert.throws(() => RunFolder.open(tmp()), /not a run folder/);
+});
+
+test('makeQuestion is deterministic so the same round is rebuilt identically', () => {
+  const instance = { size: 8, seed: '1/train/1', index: 0 };
+  const ctx = makeContext(pp, instance);
+  assert.deepEqual(makeQuestion(pp, instance, ctx, 3), makeQuestion(pp, instance, makeContext(pp, instance), 3));
+});
