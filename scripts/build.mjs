@@ -10,10 +10,14 @@ const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
 
+// esbuild compiles user task files at run time; TensorFlow.js loads its .wasm files from its own
+// package folder: both stay external (installed next to the bundles).
+const external = ['esbuild', '@tensorflow/*'];
 const builds = [
-  { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external: ['esbuild'] },
+  { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external },
+  { ...common, entryPoints: ['src/engine/worker-main.ts'], outfile: 'dist/worker.js', external },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ bundle: true, sourcemap: true, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' });

@@ -19,6 +19,9 @@ if (found.length === 0) {
   console.error(`no unit tests match ${filter ?? 'test/unit/**/*.test.ts'}`);
   process.exit(1);
 }
+// Tests of the worker thread need the bundles (dist/worker.js).
+const build = spawnSync(process.execPath, ['scripts/build.mjs', '--no-types'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 rmSync('out/test/unit', { recursive: true, force: true });
 const outfiles = found.map((f) => join('out', relative('.', f)).replace(/\.ts$/, '.js'));
 await Promise.all(found.map((f, i) => esbuild.build({

@@ -1,0 +1,100 @@
+/**
+ * The host side of a run's worker thread: starts the worker, sends typed commands, turns its
+ * messages, crashes and exits into events. A crash of the worker is an `error` event with
+ * `fatal: true` — it never throws into the host.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WorkerCommand, WorkerEvent, WorkerStatus } from './worker-protocol';
+import type { WorkerOptions } from './worker-main';
+
+export interface RunWorkerOptions extends WorkerOptions {
+  /** The worker bundle (default: `worker.js` beside this bundle). */
+  workerFile?: string;
+}
+
+type Listener = (e: WorkerEvent) => void;
+
+export class RunWorker {
+  private readonly worker: Worker;
+  private readonly listeners = new Set<Listener>();
+  private exited = false;
+  status: WorkerStatus = 'starting';
+  round = 0;
+
+  constructor(options: RunWorkerOptions = {}) {
+    const file = options.workerFile ?? path.join(__dirname, 'worker.js');
+    this.worker = new Worker(file, { workerData: { learnerModule: options.learnerModule } satisfies WorkerOptions, stdout: true, stderr: false });
+    // tfjs prints notices on stdout: keep them out of the host's stdout (the CLI's --json).
+    this.worker.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+    this.worker.on('message', (e: WorkerEvent) => {
+      if (e.type === 'status') {
+        this.status = e.status;
+        this.round = e.round;
+      }
+      if (e.type === 'round') this.round = e.record.round;
+      this.emit(e);
+    });
+    this.worker.on('error', (err) => {
+      this.emit({ type: 'error', message: `the training worker crashed: ${err.message}`, stack: err.stack, fatal: true });
+    });
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.status !== 'stopped') {
+        this.status = 'stopped';
+        this.emit({ type: 'error', message: `the training worker exited unexpectedly (code ${code})`, fatal: true });
+      }
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: WorkerEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's bug must not break the others.
+      }
+    }
+  }
+
+  send(cmd: WorkerCommand): void {
+    if (this.exited) throw new Error('the training worker is not running');
+    this.worker.postMessage(cmd);
+  }
+
+  /** Resolves with the first event that matches (rejects on a fatal error or after `ms`). */
+  waitFor<T extends WorkerEvent>(match: (e: WorkerEvent) => e is T, ms = 600_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`timed out after ${ms} ms waiting for the worker`));
+      }, ms);
+      const off = this.on((e) => {
+        if (match(e)) {
+          clearTimeout(timer);
+          off();
+          resolve(e);
+        } else if (e.type === 'error' && e.fatal) {
+          clearTimeout(timer);
+          off();
+          reject(new Error(e.message));
+        }
+      });
+    });
+  }
+
+  /** Kills the worker at once (no checkpoint of the current round). */
+  async terminate(): Promise<void> {
+    this.status = 'stopped';
+    await this.worker.terminate();
+  }
+}

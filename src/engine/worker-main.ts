@@ -1,0 +1,150 @@
+/**
+ * The worker thread of a run: owns the model and runs rounds off the host's thread. It answers
+ * commands between rounds; any exception is reported as an `error` event, never thrown at the host.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { builtinTask, type AnyTask } from '../core/index';
+import { Run, type LearnerFactory } from './run';
+import { RunFolder } from './run-folder';
+import { loadTaskFile } from './task-loader';
+import { tfjsLearnerFactory } from './tfjs-learner';
+import { commandProblem, type WorkerCommand, type WorkerEvent, type WorkerStatus } from './worker-protocol';
+
+export interface WorkerOptions {
+  /** A CommonJS module exporting `factory: LearnerFactory` (tests use a fake learner). */
+  learnerModule?: string;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker-main must run in a worker thread');
+const options = (workerData ?? {}) as WorkerOptions;
+
+function post(e: WorkerEvent): void {
+  port!.postMessage(e);
+}
+
+function errorEvent(e: unknown, fatal = false): WorkerEvent {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { type: 'error', message: err.message, stack: err.stack, fatal };
+}
+
+let run: Run | undefined;
+let folder: RunFolder | undefined;
+let roundsLeft = 0;
+let stopping = false;
+let pumping = false;
+
+function setStatus(s: WorkerStatus): void {
+  post({ type: 'status', status: s, round: run?.round ?? 0 });
+}
+
+async function factory(): Promise<LearnerFactory> {
+  if (options.learnerModule) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(options.learnerModule) as { factory: LearnerFactory }).factory;
+  }
+  return tfjsLearnerFactory;
+}
+
+async function resolveTask(name: string, file?: string): Promise<AnyTask> {
+  if (file) {
+    const loaded = await loadTaskFile(file);
+    return (loaded.find((l) => l.task.name === name) ?? loaded[0]).task;
+  }
+  const t = builtinTask(name);
+  if (!t) throw new Error(`unknown task '${name}'`);
+  return t;
+}
+
+async function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<void> {
+  if (run) throw new Error('a run is already open in this worker');
+  const f = await factory();
+  if (cmd.create) {
+    const { config, taskFile } = cmd.create;
+    const task = await resolveTask(config.task, taskFile);
+    run = await Run.create(task, config, f, cmd.folder, taskFile);
+    folder = run.folder;
+  } else {
+    folder = RunFolder.open(cmd.folder);
+    const meta = folder.meta();
+    run = await Run.resume(folder, await resolveTask(meta.taskName, meta.taskFile), f);
+  }
+  post({ type: 'ready', meta: folder!.meta(), round: run.round, size: run.state.size });
+  setStatus('idle');
+}
+
+/** Runs rounds while any are asked for; yields to the event loop between rounds to hear commands. */
+async function pump(): Promise<void> {
+  if (pumping || !run) return;
+  pumping = true;
+  setStatus('running');
+  try {
+    while (roundsLeft > 0 && !stopping) {
+      roundsLeft--;
+      const r = run;
+      const record = await r.runRound((phase) => post({ type: 'phase', round: r.round + 1, phase }));
+      post({ type: 'round', record });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } catch (e) {
+    roundsLeft = 0;
+    post(errorEvent(e));
+  } finally {
+    pumping = false;
+  }
+  if (stopping) finish();
+  else setStatus('idle');
+}
+
+function finish(): void {
+  setStatus('stopped');
+  run?.dispose();
+  run = undefined;
+  port!.close();
+}
+
+async function handle(msg: unknown): Promise<void> {
+  const problem = commandProblem(msg);
+  if (problem) {
+    post({ type: 'error', message: `rejected command: ${problem}`, fatal: false });
+    return;
+  }
+  const cmd = msg as WorkerCommand;
+  if (cmd.type !== 'open' && cmd.type !== 'stop' && !run) {
+    post({ type: 'error', message: `no run is open (send 'open' first)`, fatal: false });
+    return;
+  }
+  switch (cmd.type) {
+    case 'open':
+      await open(cmd);
+      return;
+    case 'run':
+      roundsLeft += cmd.rounds;
+      void pump();
+      return;
+    case 'step':
+      roundsLeft += 1;
+      void pump();
+      return;
+    case 'pause':
+      roundsLeft = 0;
+      if (!pumping) setStatus('idle');
+      return;
+    case 'stop':
+      stopping = true;
+      roundsLeft = 0;
+      if (!pumping) finish();
+      return;
+    case 'override':
+      if (cmd.answer === null) run!.clearOverride(cmd.key);
+      else run!.setOverride(cmd.key, cmd.answer);
+      return;
+    case 'pin':
+      folder?.savePinned(cmd.pins);
+      return;
+  }
+}
+
+port.on('message', (msg: unknown) => {
+  handle(msg).catch((e) => post(errorEvent(e)));
+});

@@ -1,0 +1,56 @@
+/** Typed messages between a run's host (extension or test) and its worker thread. */
+import type { Answer } from '../core/index';
+import type { Phase } from './run';
+import type { OverrideKey, PinnedQuestion, RoundRecord, RunConfig, RunMeta } from './run-types';
+
+export type WorkerCommand =
+  /** Opens the run in `folder`: creates it from `create`, or resumes it from its last checkpoint. */
+  | { type: 'open'; folder: string; create?: { config: RunConfig; taskFile?: string } }
+  /** Runs `rounds` more rounds, then goes idle. */
+  | { type: 'run'; rounds: number }
+  /** Runs one round, then goes idle. */
+  | { type: 'step' }
+  /** Goes idle after the current round. */
+  | { type: 'pause' }
+  /** Finishes the current round (it is checkpointed) and exits. */
+  | { type: 'stop' }
+  | { type: 'override'; key: OverrideKey; answer: Answer | null }
+  | { type: 'pin'; pins: PinnedQuestion[] };
+
+export type WorkerStatus = 'starting' | 'idle' | 'running' | 'stopped';
+
+export type WorkerEvent =
+  | { type: 'ready'; meta: RunMeta; round: number; size: number }
+  | { type: 'status'; status: WorkerStatus; round: number }
+  | { type: 'phase'; round: number; phase: Phase }
+  | { type: 'round'; record: RoundRecord }
+  /** `fatal`: the worker is gone (crashed or exited); otherwise it is idle and can go on. */
+  | { type: 'error'; message: string; stack?: string; fatal: boolean };
+
+/** Why a value is not a valid command, or undefined. */
+export function commandProblem(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null) return 'a command must be an object';
+  const c = x as { type?: unknown } & Record<string, unknown>;
+  switch (c.type) {
+    case 'open':
+      if (typeof c.folder !== 'string' || c.folder.length === 0) return 'open needs a folder';
+      if (c.create !== undefined && (typeof c.create !== 'object' || c.create === null || typeof (c.create as { config?: unknown }).config !== 'object')) return 'open.create needs a config';
+      return undefined;
+    case 'run':
+      return Number.isInteger(c.rounds) && (c.rounds as number) > 0 ? undefined : 'run needs a positive integer number of rounds';
+    case 'step':
+    case 'pause':
+    case 'stop':
+      return undefined;
+    case 'override': {
+      const key = c.key as OverrideKey | undefined;
+      if (!key || typeof key !== 'object' || !Array.isArray(key.question) || typeof key.instance !== 'object' || key.instance === null) return 'override needs a key { instance, question }';
+      if (c.answer !== null && !(Array.isArray(c.answer) && c.answer.every((s) => typeof s === 'string' && s.length > 0))) return 'override needs an answer (string array) or null';
+      return undefined;
+    }
+    case 'pin':
+      return Array.isArray(c.pins) ? undefined : 'pin needs a list of pinned questions';
+    default:
+      return `unknown command type ${JSON.stringify(c.type)}`;
+  }
+}

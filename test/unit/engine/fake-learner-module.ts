@@ -1,0 +1,28 @@
+/**
+ * The fake learner as a module for the worker thread (`learnerModule`). AMP_FAKE_CRASH makes it
+ * misbehave at a training step: `exit:N` ends the worker thread abruptly, `throw:N` throws.
+ */
+import { FakeModel, fakeFactory } from './fake-learner';
+
+const crash = process.env.AMP_FAKE_CRASH ?? '';
+const [mode, at] = crash.split(':');
+const base = fakeFactory(1);
+
+function sabotage(m: FakeModel): FakeModel {
+  if (!mode) return m;
+  const train = m.trainStep.bind(m);
+  m.trainStep = (batch) => {
+    if (m.step + 1 === Number(at)) {
+      if (mode === 'exit') process.exit(3);
+      throw new Error(`fake learner failed at step ${at}`);
+    }
+    return train(batch);
+  };
+  return m;
+}
+
+export const factory = {
+  create: async (o: Parameters<typeof base.create>[0]) => sabotage((await base.create(o)) as FakeModel),
+  load: async (dir: string, backend: Parameters<typeof base.load>[1]) => sabotage((await base.load(dir, backend)) as FakeModel),
+  versions: base.versions,
+};
