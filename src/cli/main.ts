@@ -8,6 +8,10 @@ import {
   resolveSize, taskKinds, truthAnswerer, tupleProblem, type AnyTask, type Question,
 } from '../core/index';
 import { TaskLoadError, resolveTasks } from '../engine/task-loader';
+import { tfjsLearnerFactory } from '../engine/tfjs-learner';
+import { RunFolderError } from '../engine/run-folder';
+import type { LearnerFactory } from '../engine/run';
+import { TrainUsageError, train } from './train';
 
 export class UsageError extends Error {}
 
@@ -25,6 +29,11 @@ Commands:
       [--size N]... [--samples K] [--seed S] [--json]
   tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
       [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
+  train --task T                train X by amplification (or the supervised baseline)
+      [--mode amplify|supervised] [--size N | --curriculum] [--rounds R] [--steps-per-round S]
+      [--model tiny|small|paper] [--backend auto|tfjs-node|wasm|cpu] [--seed S] [--out DIR]
+      [--resume DIR] [--until ACC] [--minutes M] [--fault-rate P --fault-kind random|systematic]
+      [--tree] [--json]
 
 Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
 Run 'amplify <command> --help' for a command's details.`;
@@ -145,7 +154,69 @@ async function cmdTree(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R])
+  --task T              a built-in task or a .task.ts file
+  --mode M              amplify (default: H with X answering subquestions) | supervised (ground truth)
+  --size N              train at size N (default: the task's default size)
+  --curriculum          start at --size and raise N when X agrees with its targets (gate 0.85)
+  --max-size N          the curriculum's largest N
+  --rounds R            rounds to run (default 100)
+  --steps-per-round S   optimiser steps per round (default 40)
+  --batch B             examples per step (default 64)
+  --contexts C          new contexts per round, 8 questions each (default 32)
+  --eval-contexts E     held-out contexts for evaluation (default 32)
+  --model P             tiny | small (default) | paper
+  --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
+  --lr X                peak learning rate (default: the preset's)
+  --seed S              seed (default 1)
+  --out DIR             the run folder (default .amplification/runs/<id>)
+  --resume DIR          continue a run from its last checkpoint
+  --until ACC           stop once X's held-out accuracy reaches ACC (0..1)
+  --minutes M           stop after M minutes
+  --fault-rate P        replace a fraction P of targets by wrong answers
+  --fault-kind K        random (default) | systematic
+  --tree                print a decomposition tree with the model's answers at the end
+  --json                the last output line is one JSON object with the results`;
+
+function numberOption(value: string | undefined, name: string, min: number, max = Infinity): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}] (got '${String(value)}')`);
+  return n;
+}
+
+async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
+  const { values, positionals } = parse(args, {
+    task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
+    rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' },
+    'eval-contexts': { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+    out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
+    'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(TRAIN_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`train takes options only (got '${positionals[0]}'); use --task`);
+  const str = (k: string) => values[k] as string | undefined;
+  try {
+    return await train({
+      task: str('task'), mode: str('mode'), size: intOption(str('size'), 'size', 1), curriculum: Boolean(values.curriculum),
+      maxSize: intOption(str('max-size'), 'max-size', 1), rounds: intOption(str('rounds'), 'rounds', 1),
+      stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
+      contextsPerRound: intOption(str('contexts'), 'contexts', 1), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
+      model: str('model'), backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), seed: intOption(str('seed'), 'seed', 0),
+      out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
+      minutes: numberOption(str('minutes'), 'minutes', 0), faultRate: numberOption(str('fault-rate'), 'fault-rate', 0, 1),
+      faultKind: str('fault-kind'), showTree: Boolean(values.tree),
+    }, io, factory);
+  } catch (e) {
+    if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function main(argv: string[], io: Io, factory: LearnerFactory = tfjsLearnerFactory): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -155,6 +226,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await cmdCheck(rest, io);
       case 'tree':
         return await cmdTree(rest, io);
+      case 'train':
+        return await cmdTrain(rest, io, factory);
       case undefined:
       case 'help':
       case '--help':

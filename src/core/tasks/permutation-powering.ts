@@ -90,7 +90,7 @@ export const permutationPowering = defineTask<PermutationData>({
   classify(_ctx, q) {
     const p = parsePow(q);
     if (!p) return 'malformed';
-    return `k<${2 << Math.floor(Math.log2(Math.max(1, p.k)))}`;
+    return `${p.k.toString(2).length}-bit k`;
   },
 
   format: {

@@ -53,7 +53,7 @@ test('amplify round: targets come from H with the teacher answering subquestions
   assert.ok(r.subquestionsToX > 0);
   // k ∈ {2, 3} decompose into lookups only, so those targets are right; most others are wrong.
   assert.ok(r.targetAccuracy > 0.1 && r.targetAccuracy < 0.6, `target accuracy ${r.targetAccuracy}`);
-  assert.equal(r.targetAccuracyByClass['k<4'], 1);
+  assert.equal(r.targetAccuracyByClass['2-bit k'], 1);
 });
 
 test('a fresh X answers "?": H answers "?" for deep questions; those targets are neither agreement nor trained on', async () => {
@@ -61,7 +61,7 @@ test('a fresh X answers "?": H answers "?" for deep questions; those targets are
   const first = await run.runRound();
   assert.equal(first.agreement, 0, 'agreeing on "?" does not count');
   assert.ok(first.targetAccuracy > 0 && first.targetAccuracy < 1);
-  assert.equal(first.targetAccuracyByClass['k<4'], 1, 'k ∈ {2, 3}: lookups only');
+  assert.equal(first.targetAccuracyByClass['2-bit k'], 1, 'k ∈ {2, 3}: lookups only');
   assert.equal(run.buffer.size, Math.round(first.targetAccuracy * 64), 'only the known (here: right) targets are kept');
 });
 
