@@ -58,6 +58,8 @@ export interface RunConfig {
   /** Use the user's overrides ahead of H when building targets. */
   overridesFeedTraining: boolean;
   fault?: FaultConfig;
+  /** Depth of the trees recorded for pinned questions each round (default 3). */
+  pinnedDepth?: number;
 }
 
 export interface RunMeta {
@@ -131,16 +133,24 @@ export interface PinnedQuestion {
   label?: string;
 }
 
+/** What X alone answers to a question: the student (with alternatives) and the EMA teacher. */
+export interface NodeAnswers {
+  x: { answer: Answer; probability: number; top: ScoredAnswer[] };
+  teacher: Answer;
+}
+
 export interface PinnedAnswer {
   pin: string;
   question: Question;
   truth: Answer;
   /** X's answer (the student), with alternatives. */
-  x: { answer: Answer; probability: number; top: ScoredAnswer[] };
+  x: NodeAnswers['x'];
   /** Amplify^H(X): H with X (teacher) answering the subquestions. */
   amplified: Transcript;
-  /** A shallow HCH tree with X at the leaves. */
+  /** The HCH tree (depth `pinnedDepth`) with X (teacher) at the leaves and overrides applied. */
   tree: HCHTree;
+  /** X's answers at every non-primitive node of the tree, by question key. */
+  answers: Record<string, NodeAnswers>;
 }
 
 export interface PinnedRound {

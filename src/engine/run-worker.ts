@@ -92,6 +92,19 @@ export class RunWorker {
     });
   }
 
+  private nextId = 1;
+
+  /** The tree of a question with the worker's current model. */
+  inspect(cmd: Omit<Extract<WorkerCommand, { type: 'inspect' }>, 'type' | 'id'>, ms = 60_000): Promise<Extract<WorkerEvent, { type: 'inspected' }>> {
+    const id = this.nextId++;
+    const done = this.waitFor((e): e is Extract<WorkerEvent, { type: 'inspected' | 'inspectFailed' }> => (e.type === 'inspected' || e.type === 'inspectFailed') && e.id === id, ms);
+    this.send({ type: 'inspect', id, ...cmd });
+    return done.then((e) => {
+      if (e.type === 'inspectFailed') throw new Error(e.message);
+      return e;
+    });
+  }
+
   /** Kills the worker at once (no checkpoint of the current round). */
   async terminate(): Promise<void> {
     this.status = 'stopped';

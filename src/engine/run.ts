@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  amplifyMany, createRng, expandHCH, groundTruth, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
+  amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
   taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnyContext, type AnyTask, type InstanceId, type Question, type Transcript,
 } from '../core/index';
 import type { BackendPreference, ModelPreset, ModelX, QueryItem, TrainingExample } from '../learner/types';
@@ -17,7 +17,7 @@ import { ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
 import { RunFolder, instanceKey, overrideKeyString } from './run-folder';
 import {
-  RUN_FORMAT_VERSION, type OverrideKey, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
+  RUN_FORMAT_VERSION, type NodeAnswers, type OverrideKey, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
 } from './run-types';
 
 /** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
@@ -342,17 +342,49 @@ export class Run {
 
   answerPin(pin: PinnedQuestion, overrides = this.overrides()): PinnedAnswer {
     const ctx = this.context(pin.instance);
-    const [x] = this.model.predict([{ facts: ctx.facts, question: pin.question }], { teacher: false, topK: 3 });
     const find = (q: Question) => overrides.get(`${instanceKey(pin.instance)}|${questionKey(q)}`)?.answer;
     const teacher = overrideAnswerer((_c, q) => find(q), modelAnswerer(this.model, true));
+    const inspected = this.inspect(pin.instance, pin.question, { depth: this.config.pinnedDepth ?? 3, overrides });
+    const root = inspected.answers[questionKey(pin.question)];
     return {
       pin: pin.id,
       question: pin.question,
       truth: groundTruth(this.task, ctx, pin.question).answer,
-      x: { answer: x.answer, probability: x.probability, top: x.top },
+      x: root.x,
       amplified: amplifyMany(this.task, [{ ctx, question: pin.question }], teacher)[0],
-      tree: expandHCH(this.task, ctx, pin.question, { answerer: modelAnswerer(this.model, true), depth: 2, truth: true, override: find }),
+      tree: inspected.tree,
+      answers: inspected.answers,
     };
+  }
+
+  /**
+   * The HCH tree of a question with X (the teacher) at the leaves and the user's overrides applied,
+   * plus what X alone answers (student and teacher) at every non-primitive node: what the Explorer
+   * shows. `expand` lists node paths ("0.2") to open beyond `depth`.
+   */
+  inspect(instance: InstanceId, question: Question, options: { depth?: number; expand?: readonly string[]; overrides?: Map<string, { key: OverrideKey; answer: Answer }> } = {}) {
+    resolveSize(this.task, instance.size);
+    const ctx = this.context(instance);
+    const overrides = options.overrides ?? this.overrides();
+    const find = (q: Question) => overrides.get(`${instanceKey(instance)}|${questionKey(q)}`)?.answer;
+    const depth = options.depth ?? 2;
+    const open = new Set(options.expand ?? []);
+    const tree = expandHCH(this.task, ctx, question, {
+      answerer: modelAnswerer(this.model, true), truth: true, override: find, maxNodes: 3000,
+      expand: (path) => path.length < depth || open.has(path.join('.')),
+    });
+    const questions = new Map<string, Question>();
+    walkHCH(tree.root, (n) => {
+      if (!n.primitive) questions.set(questionKey(n.question), n.question);
+    });
+    const items = [...questions.values()].map((q) => ({ facts: ctx.facts, question: q }));
+    const student = items.length ? this.model.predict(items, { teacher: false, topK: 3 }) : [];
+    const teacherAnswers = items.length ? this.model.predict(items, { teacher: true }) : [];
+    const answers: Record<string, NodeAnswers> = {};
+    [...questions.keys()].forEach((k, i) => {
+      answers[k] = { x: { answer: student[i].answer, probability: student[i].probability, top: student[i].top }, teacher: teacherAnswers[i].answer };
+    });
+    return { tree, facts: ctx.facts, answers };
   }
 
   /** Saves the model, the buffer and the state; the state file is written last (the commit point). */

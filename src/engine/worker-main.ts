@@ -142,6 +142,14 @@ async function handle(msg: unknown): Promise<void> {
     case 'pin':
       folder?.savePinned(cmd.pins);
       return;
+    case 'inspect':
+      try {
+        const r = run!.inspect(cmd.instance, cmd.question, { depth: cmd.depth, expand: cmd.expand });
+        post({ type: 'inspected', id: cmd.id, tree: r.tree, facts: r.facts, answers: r.answers, round: run!.round });
+      } catch (e) {
+        post({ type: 'inspectFailed', id: cmd.id, message: (e as Error).message });
+      }
+      return;
   }
 }
 

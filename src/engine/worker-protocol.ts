@@ -1,7 +1,8 @@
 /** Typed messages between a run's host (extension or test) and its worker thread. */
-import type { Answer } from '../core/index';
+import type { Answer, Fact, InstanceId, Question } from '../core/index';
+import type { HCHTree } from '../core/hch';
 import type { Phase } from './run';
-import type { OverrideKey, PinnedQuestion, RoundRecord, RunConfig, RunMeta } from './run-types';
+import type { NodeAnswers, OverrideKey, PinnedQuestion, RoundRecord, RunConfig, RunMeta } from './run-types';
 
 export type WorkerCommand =
   /** Opens the run in `folder`: creates it from `create`, or resumes it from its last checkpoint. */
@@ -15,7 +16,9 @@ export type WorkerCommand =
   /** Finishes the current round (it is checkpointed) and exits. */
   | { type: 'stop' }
   | { type: 'override'; key: OverrideKey; answer: Answer | null }
-  | { type: 'pin'; pins: PinnedQuestion[] };
+  | { type: 'pin'; pins: PinnedQuestion[] }
+  /** The tree of a question with the current model (answered by an `inspected` event with the same id). */
+  | { type: 'inspect'; id: number; instance: InstanceId; question: Question; depth: number; expand: string[] };
 
 export type WorkerStatus = 'starting' | 'idle' | 'running' | 'stopped';
 
@@ -24,6 +27,8 @@ export type WorkerEvent =
   | { type: 'status'; status: WorkerStatus; round: number }
   | { type: 'phase'; round: number; phase: Phase }
   | { type: 'round'; record: RoundRecord }
+  | { type: 'inspected'; id: number; tree: HCHTree; facts: Fact[]; answers: Record<string, NodeAnswers>; round: number }
+  | { type: 'inspectFailed'; id: number; message: string }
   /** `fatal`: the worker is gone (crashed or exited); otherwise it is idle and can go on. */
   | { type: 'error'; message: string; stack?: string; fatal: boolean };
 
@@ -50,6 +55,15 @@ export function commandProblem(x: unknown): string | undefined {
     }
     case 'pin':
       return Array.isArray(c.pins) ? undefined : 'pin needs a list of pinned questions';
+    case 'inspect': {
+      const i = c.instance as InstanceId | undefined;
+      if (!Number.isInteger(c.id)) return 'inspect needs an id';
+      if (!i || typeof i !== 'object' || !Number.isInteger(i.size) || !Number.isInteger(i.index)) return 'inspect needs an instance { size, seed, index }';
+      if (!Array.isArray(c.question) || !c.question.every((s) => typeof s === 'string')) return 'inspect needs a question';
+      if (!Number.isInteger(c.depth) || (c.depth as number) < 0 || (c.depth as number) > 12) return 'inspect needs a depth 0..12';
+      if (!Array.isArray(c.expand) || !c.expand.every((s) => typeof s === 'string')) return 'inspect needs expand: string[]';
+      return undefined;
+    }
     default:
       return `unknown command type ${JSON.stringify(c.type)}`;
   }

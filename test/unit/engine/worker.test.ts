@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as esbuild from 'esbuild';
+import { builtinTask, makeContext } from '../../../src/core/index';
 import { DEFAULT_CONFIG } from '../../../src/engine/run';
 import { RunFolder } from '../../../src/engine/run-folder';
 import { RunWorker } from '../../../src/engine/run-worker';
@@ -11,6 +12,7 @@ import type { RunConfig } from '../../../src/engine/run-types';
 import type { WorkerEvent } from '../../../src/engine/worker-protocol';
 
 const workerFile = path.resolve('dist/worker.js');
+const pp = builtinTask('permutation-powering')!;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'amp-worker-'));
 const config: RunConfig = {
   ...DEFAULT_CONFIG, task: 'permutation-powering', mode: 'supervised', stepsPerRound: 3, batchSize: 8, contextsPerRound: 2, questionsPerContext: 4, evalContexts: 2,
@@ -28,10 +30,15 @@ async function learnerModule(): Promise<string> {
 const is = <T extends WorkerEvent['type']>(type: T) => (e: WorkerEvent): e is Extract<WorkerEvent, { type: T }> => e.type === type;
 const roundIs = (n: number) => (e: WorkerEvent): e is Extract<WorkerEvent, { type: 'round' }> => e.type === 'round' && e.record.round === n;
 
+const workers: RunWorker[] = [];
+// A failed assertion must not leave a worker thread keeping the test process alive.
+after(() => Promise.all(workers.filter((w) => w.alive).map((w) => w.terminate())));
+
 async function startWorker(crash = ''): Promise<RunWorker> {
   process.env.AMP_FAKE_CRASH = crash;
   const w = new RunWorker({ workerFile, learnerModule: await learnerModule() });
   process.env.AMP_FAKE_CRASH = '';
+  workers.push(w);
   return w;
 }
 
@@ -49,6 +56,16 @@ test('a run in the worker: open, step, run N rounds, pause, stop', async () => {
   await w.waitFor(roundIs(4));
   await w.waitFor((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status === 'idle');
   assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'train'));
+  // σ^4(x) with lookups below: H asks σ^2(x) and σ^2(y); the fake X answers '?' so only the first is asked.
+  const instance = { size: 8, seed: 'x', index: 0 };
+  const question = ['pow', '0', '0', '0', '1', '0', '0', makeContext(pp, instance).facts[0][0]];
+  const inspected = await w.inspect({ instance, question, depth: 1, expand: ['0'] });
+  assert.deepEqual(inspected.tree.root.question, question);
+  assert.ok(inspected.tree.root.children![0].children, 'the expanded path is opened beyond the depth');
+  const shallow = await w.inspect({ instance, question, depth: 1, expand: [] });
+  assert.ok(!shallow.tree.root.children![0].children);
+  assert.ok(Object.keys(inspected.answers).includes(question.join(' ')));
+  await assert.rejects(w.inspect({ instance: { size: 999, seed: 'x', index: 0 }, question, depth: 1, expand: [] }), /size 999 is outside/);
   w.send({ type: 'stop' });
   await w.waitFor((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status === 'stopped');
   assert.deepEqual(RunFolder.open(dir).rounds().records.map((r) => r.round), [1, 2, 3, 4]);
