@@ -1,0 +1,310 @@
+/**
+ * The inspector: everything about the selected node — the question, X's answer and its
+ * alternatives, H's answer, the ground truth, the subquestions as a transcript, the facts, the
+ * notes — and the override and note editors.
+ */
+import type { AnnotationView, FactView, OverrideView } from '../src/protocol/index';
+import { button, h, setChildren } from './dom';
+import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, whyWrong, type INode } from './model';
+
+export interface InspectorCallbacks {
+  select(key: string): void;
+  /** Returns an error to show, or null when the message was sent. */
+  override(key: string, answer: string[] | null): string | null;
+  annotate(key: string, note: string, tags: string[]): string | null;
+  removeAnnotation(id: string): void;
+  toggle(key: string): void;
+  showTruth(): void;
+  /** An editor closed (focus goes back to the tree). */
+  closed(): void;
+}
+
+export interface InspectorData {
+  node: INode | null;
+  facts: FactView[];
+  annotations: AnnotationView[];
+  overrides: OverrideView[];
+  pin: string | null;
+  hideTruth: boolean;
+  /** Correctness of this node's answer in the rounds seen so far (round → correct). */
+  history: { round: number; correct: boolean | null }[];
+  isOpen: boolean;
+}
+
+export class Inspector {
+  readonly el: HTMLElement;
+  private body: HTMLElement;
+  private editor: { key: string; kind: 'override' | 'note'; el: HTMLElement } | null = null;
+  private data: InspectorData | null = null;
+
+  constructor(private cb: InspectorCallbacks) {
+    this.body = h('div', { cls: 'inspector-body' });
+    this.el = h('aside', { cls: 'inspector', attrs: { 'aria-label': 'Inspector' } }, this.body);
+  }
+
+  render(d: InspectorData): void {
+    this.data = d;
+    const n = d.node;
+    if (!n) {
+      setChildren(this.body, h('p', { cls: 'muted', text: 'Select a node of the tree to inspect it.' }));
+      return;
+    }
+    const node = n.node;
+    const sections: HTMLElement[] = [];
+
+    // Title and breadcrumb.
+    const crumbs: HTMLElement[] = [];
+    for (let p: INode | null = n; p; p = p.parent) {
+      const target = p;
+      crumbs.unshift(
+        p === n
+          ? h('span', { cls: 'crumb current', text: p.parent ? String(p.index + 1) : 'root', attrs: { 'aria-current': 'true' } })
+          : h('button', { cls: 'crumb link', text: p.parent ? String(p.index + 1) : 'root', attrs: { type: 'button', 'aria-label': `Select ${p.node.label}`, title: p.node.label }, on: { click: () => this.cb.select(target.key) } }),
+      );
+    }
+    sections.push(
+      h('header', { cls: 'insp-head' },
+        h('div', { cls: 'insp-kicker', text: 'Inspector' }),
+        h('h2', { cls: 'insp-title mono', text: node.label, attrs: { id: 'insp-title' } }),
+        h('div', { cls: 'insp-sub' },
+          h('nav', { cls: 'crumbs', attrs: { 'aria-label': 'Path' } }, ...crumbs.flatMap((c, i) => (i ? [h('span', { cls: 'sep', text: '›', attrs: { 'aria-hidden': 'true' } }), c] : [c]))),
+          h('span', { cls: 'mono muted', text: node.question.join(' ') }),
+        ),
+      ),
+    );
+
+    // Answers.
+    const ans = stateOf(node.answer);
+    const rows: HTMLElement[] = [];
+    rows.push(answerRow('Answer', node.answer.label, ans, `by ${sourceWord(node.source)}`, 'used'));
+    if (node.replaced) rows.push(answerRow('Before override', node.replaced.label, stateOf(node.replaced), '', 'replaced'));
+    if (node.x) {
+      const alts = h('ol', { cls: 'alts', attrs: { 'aria-label': "X's top answers" } });
+      const top = node.x.top.length ? node.x.top : [{ label: node.x.label, probability: node.x.probability }];
+      for (const t of top.slice(0, 5)) {
+        const bar = h('span', { cls: 'bar', attrs: { 'aria-hidden': 'true' } });
+        bar.style.setProperty('--p', String(Math.max(0, Math.min(1, t.probability))));
+        alts.append(h('li', { cls: t.label === node.x.label ? 'alt chosen' : 'alt' }, h('span', { cls: 'mono', text: t.label }), bar, h('span', { cls: 'prob', text: t.probability.toFixed(2) })));
+      }
+      rows.push(answerRow('X (model)', node.x.label, stateOf(node.x), `p ${node.x.probability.toFixed(2)}`, 'x', alts));
+    } else if (node.primitive) {
+      rows.push(h('div', { cls: 'row muted', text: 'Primitive question: answered by a lookup in the facts; X is not asked.' }));
+    }
+    if (node.h) rows.push(answerRow('Amplify (H)', node.h.label, stateOf(node.h), 'H combining the subanswers', 'h'));
+    if (d.hideTruth) rows.push(h('div', { cls: 'row' }, h('span', { cls: 'k', text: 'Truth' }), h('button', { cls: 'link', text: 'hidden — show', attrs: { type: 'button', 'aria-label': 'Show the ground truth' }, on: { click: () => this.cb.showTruth() } })));
+    else rows.push(answerRow('Truth', node.truth.label, null, 'ground truth (amplification never sees it)', 'truth'));
+    if (node.error) rows.push(h('div', { cls: 'row error-text', attrs: { role: 'status' } }, h('span', { text: '⚠ ' }), node.error));
+    sections.push(h('section', { cls: 'answers', attrs: { 'aria-label': 'Answers' } }, ...rows));
+
+    // Actions.
+    const actions = h('div', { cls: 'actions' });
+    actions.append(button('Override answer…', `Override the answer of ${node.label} (Enter)`, () => this.openOverride(), 'primary'));
+    if (node.source === 'override') actions.append(button('Undo override', `Undo the override of ${node.label}`, () => this.showError(this.cb.override(n.key, null))));
+    actions.append(button('Add note…', `Add a note to ${node.label} (n)`, () => this.openNote()));
+    const culprit = whyWrong(n);
+    if (culprit) actions.append(button('Why is this wrong?', 'Select the deepest wrong node whose own subanswers are right (w)', () => this.cb.select(culprit.key), 'why'));
+    if (n.children.length || node.expandable) actions.append(button(d.isOpen ? 'Collapse' : 'Expand', d.isOpen ? `Collapse ${node.label}` : `Expand ${node.label}`, () => this.cb.toggle(n.key)));
+    sections.push(actions);
+    const errorLine = h('div', { cls: 'editor-error', attrs: { role: 'alert' } });
+    sections.push(errorLine);
+    if (this.editor && this.editor.key === n.key) sections.push(this.editor.el);
+    else this.editor = null;
+
+    // Transcript.
+    if (n.children.length) {
+      const list = h('ol', { cls: 'transcript' });
+      for (const c of n.children) {
+        const s = stateOf(c.node.answer);
+        list.append(
+          h('li', {},
+            h('button', { cls: `tr-item s-${s}`, attrs: { type: 'button', 'aria-label': `Subquestion ${c.index + 1}: ${c.node.label}, answer ${c.node.answer.label} by ${sourceWord(c.node.source)}, ${stateWord(s)}` }, on: { click: () => this.cb.select(c.key) } },
+              h('span', { cls: 'ord', text: String(c.index + 1) }),
+              h('span', { cls: 'mono q', text: c.node.label }),
+              h('span', { cls: 'arrow', text: '→' }),
+              h('span', { cls: 'mono a', text: c.node.answer.label }),
+              h('span', { cls: `icon s-${s}`, text: iconOf(s) }),
+              h('span', { cls: `who who-${c.node.source}`, text: sourceWord(c.node.source) }),
+            ),
+          ),
+        );
+      }
+      sections.push(section('Transcript', `${n.children.length} subquestions, asked in order`, list));
+    } else {
+      sections.push(section('Transcript', '', h('p', { cls: 'muted', text: node.primitive ? 'A primitive question: no subquestions.' : node.expandable ? 'Not decomposed here. Expand it (→ or double-click) to see H’s subquestions.' : 'No subquestions.' })));
+    }
+
+    // History over the rounds seen.
+    if (d.history.length > 1) {
+      const strip = h('div', { cls: 'history', attrs: { role: 'list' } });
+      for (const r of d.history) {
+        const s = r.correct === null ? 'unknown' : r.correct ? 'correct' : 'wrong';
+        strip.append(h('span', { cls: `hist s-${s}`, text: iconOf(s), attrs: { role: 'listitem', title: `round ${r.round}: ${stateWord(s)}`, 'aria-label': `round ${r.round}: ${stateWord(s)}` } }));
+      }
+      sections.push(section('History', `rounds viewed: ${d.history[0].round}–${d.history[d.history.length - 1].round}`, strip));
+    }
+
+    // Facts.
+    if (d.facts.length) {
+      const facts = [...d.facts].sort((a, b) => Number(b.mentioned) - Number(a.mentioned));
+      const grid = h('ul', { cls: 'facts' });
+      for (const f of facts) grid.append(h('li', { cls: f.mentioned ? 'fact lit' : 'fact', text: f.label, attrs: { title: f.mentioned ? 'mentioned by the question' : undefined } }));
+      const lit = d.facts.filter((f) => f.mentioned).length;
+      sections.push(section('Facts', `${d.facts.length} facts${lit ? `, ${lit} mentioned (lit)` : ''}`, grid));
+    }
+
+    // Notes.
+    const notes = d.annotations.filter((a) => (a.pin === undefined || a.pin === d.pin) && keyOf(a.path) === n.key);
+    const noteList = h('ul', { cls: 'notes' });
+    for (const a of notes) {
+      noteList.append(
+        h('li', { cls: 'note' },
+          h('div', { cls: 'note-text', text: a.note }),
+          h('div', { cls: 'note-meta' },
+            ...a.tags.map((t) => h('span', { cls: 'tag', text: t })),
+            h('span', { cls: 'muted', text: `${a.round !== undefined ? `round ${a.round} · ` : ''}${a.at.slice(0, 16).replace('T', ' ')}` }),
+            button('✕', `Remove the note “${a.note.slice(0, 40)}”`, () => this.cb.removeAnnotation(a.id), 'icon-btn small'),
+          ),
+        ),
+      );
+    }
+    if (!notes.length) noteList.append(h('li', { cls: 'muted', text: node.annotations ? `${node.annotations} note(s) (not loaded)` : 'No notes.' }));
+    sections.push(section('Notes', notes.length ? String(notes.length) : '', noteList));
+
+    // Overrides in this run.
+    if (d.overrides.length) {
+      const list = h('ul', { cls: 'overrides' });
+      for (const o of d.overrides) list.append(h('li', {}, h('span', { cls: 'mono', text: o.label }), ' ✎ ', h('span', { cls: 'mono', text: o.answer.label }), o.pin === d.pin ? '' : h('span', { cls: 'muted', text: ' (other question)' })));
+      sections.push(section('Overrides in this run', String(d.overrides.length), list));
+    }
+
+    setChildren(this.body, ...sections);
+  }
+
+  private showError(err: string | null): void {
+    const line = this.body.querySelector('.editor-error');
+    if (line) line.textContent = err ?? '';
+  }
+
+  get editorOpen(): boolean {
+    return this.editor !== null;
+  }
+
+  /** Opens the override editor for the selected node (Enter). */
+  openOverride(): void {
+    const n = this.data?.node;
+    if (!n) return;
+    const input = h('input', { cls: 'mono', attrs: { type: 'text', 'aria-label': `New answer for ${n.node.label}: symbols separated by spaces`, spellcheck: 'false', autocomplete: 'off' } });
+    input.value = n.node.answer.symbols.join(' ');
+    const err = h('div', { cls: 'editor-error', attrs: { role: 'alert' } });
+    const form = h('form', { cls: 'editor override-editor', attrs: { 'aria-label': 'Override the answer' } },
+      h('label', { cls: 'k', text: `Override the answer of ${n.node.label}` }),
+      h('div', { cls: 'hint', text: 'Symbols separated by spaces. H re-runs up the path at once.' }),
+      input,
+      h('div', { cls: 'editor-buttons' },
+        h('button', { cls: 'btn primary', text: 'Override', attrs: { type: 'submit', 'aria-label': 'Send the override' } }),
+        button('Cancel', 'Cancel the override (Escape)', () => this.close()),
+      ),
+      err,
+    );
+    input.addEventListener('input', () => (err.textContent = ''));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const symbols = symbolsOf(input.value);
+      if (!symbols.length) {
+        err.textContent = 'Type at least one symbol.';
+        return;
+      }
+      const e = this.cb.override(n.key, symbols);
+      if (e) err.textContent = e;
+      else this.close();
+    });
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        ev.stopPropagation();
+        this.close();
+      }
+    });
+    this.mount(n.key, 'override', form);
+    input.focus();
+    input.select();
+  }
+
+  /** Opens the note editor for the selected node (`n`). */
+  openNote(): void {
+    const n = this.data?.node;
+    if (!n) return;
+    const note = h('textarea', { attrs: { rows: 3, 'aria-label': `Note on ${n.node.label}`, placeholder: 'What do you see here?' } });
+    const tags = h('input', { attrs: { type: 'text', 'aria-label': 'Tags, separated by commas', placeholder: 'tags, comma, separated', autocomplete: 'off' } });
+    const err = h('div', { cls: 'editor-error', attrs: { role: 'alert' } });
+    const form = h('form', { cls: 'editor note-editor', attrs: { 'aria-label': 'Add a note' } },
+      h('label', { cls: 'k', text: `Note on ${n.node.label}` }),
+      note,
+      tags,
+      h('div', { cls: 'editor-buttons' },
+        h('button', { cls: 'btn primary', text: 'Add note', attrs: { type: 'submit', 'aria-label': 'Save the note' } }),
+        button('Cancel', 'Cancel the note (Escape)', () => this.close()),
+      ),
+      err,
+    );
+    const submit = (): void => {
+      const tagList = tags.value.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+      if (!note.value.trim() && !tagList.length) {
+        err.textContent = 'Write a note or a tag.';
+        return;
+      }
+      const e = this.cb.annotate(n.key, note.value.trim(), tagList);
+      if (e) err.textContent = e;
+      else this.close();
+    };
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      submit();
+    });
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        ev.stopPropagation();
+        this.close();
+      } else if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        submit();
+      }
+    });
+    this.mount(n.key, 'note', form);
+    note.focus();
+  }
+
+  private mount(key: string, kind: 'override' | 'note', el: HTMLElement): void {
+    this.editor?.el.remove();
+    this.editor = { key, kind, el };
+    const anchor = this.body.querySelector('.editor-error');
+    if (anchor) anchor.after(el);
+    else this.body.append(el);
+    el.scrollIntoView({ block: 'nearest' });
+  }
+
+  close(): void {
+    if (!this.editor) return;
+    const hadFocus = this.editor.el.contains(document.activeElement);
+    this.editor.el.remove();
+    this.editor = null;
+    if (hadFocus) this.cb.closed();
+  }
+}
+
+function answerRow(k: string, value: string, state: ReturnType<typeof stateOf> | null, note: string, cls: string, extra?: HTMLElement): HTMLElement {
+  return h('div', { cls: `row ans-${cls}${state ? ` s-${state}` : ''}` },
+    h('span', { cls: 'k', text: k }),
+    h('span', { cls: 'v' },
+      h('span', { cls: 'mono val', text: value }),
+      state ? h('span', { cls: `icon s-${state}`, text: ` ${iconOf(state)} `, attrs: { 'aria-label': stateWord(state) } }) : null,
+      note ? h('span', { cls: 'muted note-s', text: note }) : null,
+    ),
+    extra ?? null,
+  );
+}
+
+function section(title: string, meta: string, body: HTMLElement): HTMLElement {
+  return h('section', { cls: 'insp-section' }, h('h3', {}, title, meta ? h('span', { cls: 'meta', text: meta }) : null), body);
+}

@@ -1,0 +1,124 @@
+/**
+ * The tree as the webview works on it: every node indexed by its path key, with its parent, its
+ * subtree size and how many wrong answers its subtree hides. Pure functions, no DOM.
+ */
+import type { AnswerView, NodeView, TreeView } from '../src/protocol/index';
+
+/** A path's key: child indices joined by dots; the root's key is ''. */
+export const keyOf = (path: readonly number[]): string => path.join('.');
+export const pathOf = (key: string): number[] => (key === '' ? [] : key.split('.').map(Number));
+export const parentKey = (key: string): string | null => (key === '' ? null : key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '');
+
+export interface INode {
+  node: NodeView;
+  key: string;
+  path: number[];
+  parent: INode | null;
+  children: INode[];
+  depth: number;
+  /** Position among its siblings (0-based); the edge label is index + 1. */
+  index: number;
+  /** Nodes in the subtree below this one (itself excluded). */
+  below: number;
+  /** Wrong answers in the subtree below this one (itself excluded). */
+  wrongBelow: number;
+}
+
+export interface IndexedTree {
+  tree: TreeView;
+  root: INode;
+  byKey: Map<string, INode>;
+  /** Nodes per depth. */
+  levels: number[];
+  count: number;
+}
+
+export type AnswerState = 'correct' | 'wrong' | 'unknown';
+export const stateOf = (a: AnswerView | undefined): AnswerState => (a === undefined || a.correct === null ? 'unknown' : a.correct ? 'correct' : 'wrong');
+export const iconOf = (s: AnswerState): string => (s === 'correct' ? '✓' : s === 'wrong' ? '✗' : '?');
+export const stateWord = (s: AnswerState): string => (s === 'correct' ? 'correct' : s === 'wrong' ? 'wrong' : 'unknown');
+
+/** Indexes a (validated) tree. Paths are the positions in the tree (they are what the host sends). */
+export function indexTree(tree: TreeView): IndexedTree {
+  const byKey = new Map<string, INode>();
+  const levels: number[] = [];
+  const root: INode = { node: tree.root, key: '', path: [], parent: null, children: [], depth: 0, index: 0, below: 0, wrongBelow: 0 };
+  const order: INode[] = [];
+  const stack: INode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    byKey.set(n.key, n);
+    order.push(n);
+    levels[n.depth] = (levels[n.depth] ?? 0) + 1;
+    const kids = n.node.children ?? [];
+    for (let i = 0; i < kids.length; i++) {
+      const path = [...n.path, i];
+      const c: INode = { node: kids[i], key: keyOf(path), path, parent: n, children: [], depth: n.depth + 1, index: i, below: 0, wrongBelow: 0 };
+      n.children.push(c);
+    }
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+  }
+  for (let i = order.length - 1; i > 0; i--) {
+    const n = order[i];
+    const p = n.parent!;
+    p.below += 1 + n.below;
+    p.wrongBelow += n.wrongBelow + (n.node.answer.correct === false ? 1 : 0);
+  }
+  return { tree, root, byKey, levels, count: order.length };
+}
+
+/**
+ * "Why is this wrong?": from a wrong node, follow the first wrong subanswer (H asks in order, so
+ * the first wrong one is where things went wrong first) down to a wrong node whose own children
+ * are all right — where H (combining right subanswers) or X (at a leaf) first went wrong.
+ * Returns undefined when the node's answer is not wrong.
+ */
+export function whyWrong(n: INode): INode | undefined {
+  if (n.node.answer.correct !== false) return undefined;
+  let cur = n;
+  for (;;) {
+    const next = cur.children.find((c) => c.node.answer.correct === false);
+    if (!next) return cur;
+    cur = next;
+  }
+}
+
+/** Nodes whose label or question matches a search query (case-insensitive, spaces ignored). */
+export function searchNodes(ix: IndexedTree, query: string): INode[] {
+  const q = normalize(query);
+  if (!q) return [];
+  const out: INode[] = [];
+  const walk = (n: INode): void => {
+    if (normalize(n.node.label).includes(q) || normalize(n.node.question.join(' ')).includes(q)) out.push(n);
+    for (const c of n.children) walk(c);
+  };
+  walk(ix.root);
+  return out;
+}
+
+function normalize(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, '').replace(/sigma|s\^/g, (m) => (m === 'sigma' ? 'σ' : 'σ^'));
+}
+
+/** Who answered a node, in words. */
+export function sourceWord(source: string): string {
+  switch (source) {
+    case 'lookup':
+      return 'lookup';
+    case 'H':
+      return 'H';
+    case 'X':
+      return 'X';
+    case 'truth':
+      return 'truth';
+    case 'override':
+      return 'override';
+    case 'fault':
+      return 'fault';
+    default:
+      return source;
+  }
+}
+
+/** Splits the text of an override editor into symbols. */
+export const symbolsOf = (text: string): string[] => text.split(/\s+/).filter((s) => s.length > 0);
