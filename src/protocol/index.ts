@@ -40,6 +40,12 @@ export interface NodeView {
   /** A non-primitive leaf that can be expanded into its own decomposition. */
   expandable: boolean;
   annotations: number;
+  /** The host opened this node beyond the default depth because the user asked (`expand`). */
+  opened: boolean;
+  /** Indexes into `TreeView.facts` of the facts that mention a symbol of this node's question. */
+  mentions: number[];
+  /** Per recorded round (index 0 = round 1): was the answer at this node right? null: not recorded. */
+  history?: (boolean | null)[];
   error?: string;
   children?: NodeView[];
 }
@@ -139,7 +145,7 @@ export type HostMessage =
   | { type: 'pins'; pins: PinView[]; selectedPin: string | null }
   | { type: 'annotations'; annotations: AnnotationView[] }
   | { type: 'overrides'; overrides: OverrideView[] }
-  | { type: 'error'; message: string; detail?: string };
+  | { type: 'error'; message: string; detail?: string; file?: string; line?: number; column?: number };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -156,7 +162,9 @@ export type WebviewMessage =
   | { type: 'pause' }
   | { type: 'sampleQuestion' }
   | { type: 'pinQuestion'; text: string }
-  | { type: 'command'; command: 'newRun' | 'openRun' | 'compareRuns' | 'exportAnnotations' };
+  | { type: 'command'; command: 'newRun' | 'openRun' | 'compareRuns' | 'exportAnnotations' }
+  /** Open a file (e.g. a user task that failed to compile) at a line. */
+  | { type: 'openFile'; file: string; line?: number };
 
 // ---------------------------------------------------------------- validation
 
@@ -201,6 +209,10 @@ export function parseWebviewMessage(x: unknown): Result<WebviewMessage> {
       return Number.isInteger(m.rounds) && (m.rounds as number) >= 1 && (m.rounds as number) <= 10000 ? { ok: true, value: { type: 'runRounds', rounds: m.rounds as number } } : fail('runRounds needs 1..10000 rounds');
     case 'pinQuestion':
       return typeof m.text === 'string' && m.text.trim().length > 0 && m.text.length <= 500 ? { ok: true, value: { type: 'pinQuestion', text: m.text } } : fail('pinQuestion needs the question text');
+    case 'openFile':
+      if (typeof m.file !== 'string' || m.file.length === 0 || m.file.length > 4096) return fail('openFile needs a file');
+      if (m.line !== undefined && !isCount(m.line, 1e7)) return fail('openFile: line must be a non-negative integer');
+      return { ok: true, value: { type: 'openFile', file: m.file, ...(m.line !== undefined ? { line: m.line as number } : {}) } };
     case 'command':
       return ['newRun', 'openRun', 'compareRuns', 'exportAnnotations'].includes(m.command as string)
         ? { ok: true, value: { type: 'command', command: m.command as 'newRun' } }

@@ -82,3 +82,21 @@ export function fakeFactory(learnAfter = 2): LearnerFactory & { models: FakeMode
     versions: () => ({ learner: 'fake' }),
   };
 }
+
+/** An X that always knows the answer (permutation powering only: σ is read off the facts). */
+export function permutationOracleFactory(): LearnerFactory {
+  const make = () => {
+    const m = new FakeModel();
+    m.predict = (items) =>
+      items.map((i) => {
+        const sigma = new Map(i.facts.map((f) => [f[0], f[1]]));
+        const k = parseInt(i.question.slice(1, 7).join(''), 2);
+        let y: string | undefined = i.question[7];
+        for (let j = 0; j < k && y !== undefined; j++) y = sigma.get(y);
+        const answer = y === undefined ? ['?'] : [y];
+        return { answer, probability: 0.9, top: [{ answer, probability: 0.9 }] };
+      });
+    return m;
+  };
+  return { create: async () => make(), load: async () => make(), versions: () => ({ learner: 'oracle' }) };
+}

@@ -1,0 +1,374 @@
+/**
+ * The Explorer's host-side controller: validates every webview message against the protocol, acts on
+ * the run session, and answers with protocol messages. No vscode: the panel is thin glue around it.
+ * A malformed message is answered with an `error` message and changes nothing.
+ */
+import {
+  BUILTIN_TASKS, createRng, makeContext, makeQuestion, questionKey, resolveSize, sameTuple, taskKinds, tupleProblem,
+  type HCHNode, type HCHTree, type Question,
+} from '../core/index';
+import { nodeAt } from '../core/hch';
+import type { NodeAnswers, PinnedQuestion } from '../engine/run-types';
+import type { RunWorkerOptions } from '../engine/run-worker';
+import type { WorkerEvent } from '../engine/worker-protocol';
+import { parseWebviewMessage, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/index';
+import type { RunSession } from './session';
+import { hasUnrecorded, recomputeTree, roundView, runView, treeView } from './view-model';
+
+export interface ControllerHost {
+  post(message: HostMessage): void;
+  /** VS Code commands the webview asks for (New Run…, Open Run…, …). */
+  command(command: Extract<WebviewMessage, { type: 'command' }>['command']): void;
+  openFile(file: string, line?: number): void;
+  /** How to start the run's worker thread. */
+  workerOptions(): RunWorkerOptions;
+  /** Annotations are also recorded workspace-wide (the extension's annotations file). */
+  annotationAdded?(session: RunSession, annotation: { id: string; pin: string; path: number[]; note: string; tags: string[]; round: number }): void;
+}
+
+/** What the panel persists across reloads (besides the webview's own view state). */
+export interface ControllerState {
+  runFolder: string | null;
+  selectedPin: string | null;
+  selectedRound: number | null;
+  expanded: Record<string, string[]>;
+}
+
+export function taskSummaries(): TaskSummary[] {
+  return BUILTIN_TASKS.map((t) => {
+    const instance = { size: t.sizes.default, seed: 'example', index: 0 };
+    const ctx = makeContext(t, instance);
+    return { name: t.name, description: t.description, example: t.format.question(makeQuestion(t, instance, ctx)) };
+  });
+}
+
+export class ExplorerController {
+  session: RunSession | null = null;
+  selectedPin: string | null = null;
+  /** null: follow the latest round. */
+  selectedRound: number | null = null;
+  private expanded = new Map<string, Set<string>>();
+  private offWorker: (() => void) | undefined;
+  private treeRequest = 0;
+
+  constructor(private readonly host: ControllerHost) {}
+
+  state(): ControllerState {
+    return {
+      runFolder: this.session?.folder.dir ?? null,
+      selectedPin: this.selectedPin,
+      selectedRound: this.selectedRound,
+      expanded: Object.fromEntries([...this.expanded].map(([k, v]) => [k, [...v]])),
+    };
+  }
+
+  restore(state: Partial<ControllerState>): void {
+    this.selectedPin = state.selectedPin ?? null;
+    this.selectedRound = state.selectedRound ?? null;
+    this.expanded = new Map(Object.entries(state.expanded ?? {}).map(([k, v]) => [k, new Set(v)]));
+  }
+
+  /** Shows a run (or none). */
+  async setSession(session: RunSession | null): Promise<void> {
+    this.offWorker?.();
+    this.offWorker = undefined;
+    this.session = session;
+    if (session) {
+      const pins = session.pins();
+      if (!pins.some((p) => p.id === this.selectedPin)) this.selectedPin = pins[0]?.id ?? null;
+      this.offWorker = session.onWorkerEvent((e) => void this.onWorkerEvent(e));
+    } else this.selectedPin = null;
+    await this.sendInit();
+  }
+
+  private round(): number {
+    const latest = this.session?.latestRound() ?? 0;
+    return this.selectedRound === null ? latest : Math.min(this.selectedRound, latest);
+  }
+
+  private pinViews(): PinView[] {
+    const s = this.session;
+    if (!s) return [];
+    return s.pins().map((p) => ({ id: p.id, label: p.label ?? s.task.format.question(p.question), question: [...p.question] }));
+  }
+
+  private statusView(): StatusView {
+    return this.session ? this.session.status : { status: 'none', round: 0 };
+  }
+
+  async sendInit(): Promise<void> {
+    const s = this.session;
+    const read = s?.rounds();
+    this.host.post({
+      type: 'init',
+      run: s && read ? runView(s.meta, s.folder.dir, read.records, read.skipped.length) : null,
+      pins: this.pinViews(),
+      selectedPin: this.selectedPin,
+      selectedRound: s ? this.round() : null,
+      status: this.statusView(),
+      tasks: taskSummaries(),
+      compare: null,
+    });
+    if (read && read.skipped.length > 0) {
+      this.host.post({ type: 'error', message: `${read.skipped.length} line(s) of rounds.jsonl could not be read and were skipped`, detail: read.skipped.map((k) => `line ${k.line}: ${k.reason}`).join('\n') });
+    }
+    await this.sendTree();
+    this.sendAnnotations();
+  }
+
+  private sendAnnotations(): void {
+    const s = this.session;
+    if (!s) return;
+    const pins = new Map(s.pins().map((p) => [`${JSON.stringify(p.instance)}|${questionKey(p.question)}`, p.id]));
+    this.host.post({
+      type: 'annotations',
+      annotations: s.folder.annotations().map((a) => ({
+        id: a.id, pin: a.key ? pins.get(`${JSON.stringify(a.key.instance)}|${questionKey(a.key.question)}`) : undefined,
+        path: a.path ?? [], round: a.round, note: a.note ?? '', tags: a.tags ?? [], at: a.at,
+      })),
+    });
+  }
+
+  /** Builds and sends the selected pin's tree at the selected round. */
+  async sendTree(): Promise<void> {
+    const s = this.session;
+    const pin = s?.pins().find((p) => p.id === this.selectedPin);
+    if (!s || !pin) return;
+    const request = ++this.treeRequest;
+    const round = this.round();
+    const task = s.task;
+    const ctx = makeContext(task, pin.instance);
+    const expanded = this.expanded.get(pin.id) ?? new Set<string>();
+    const depth = s.meta.config.pinnedDepth ?? 3;
+    const recorded = s.pinnedRound(round)?.answers.find((a) => a.pin === pin.id);
+    let answers: Record<string, NodeAnswers> = recorded?.answers ?? {};
+    let tree: HCHTree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded });
+    // New subquestions (after an override or an expansion) have no recorded answer: ask the live
+    // model when the latest round is shown and the worker is there.
+    if (hasUnrecorded(tree) && s.worker?.alive && round === s.latestRound()) {
+      try {
+        const live = await s.worker.inspect({ instance: pin.instance, question: [...pin.question], depth, expand: [...expanded] });
+        answers = { ...answers, ...live.answers };
+        tree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded });
+      } catch (e) {
+        this.host.post({ type: 'error', message: `could not ask the model: ${(e as Error).message}` });
+      }
+    }
+    if (request !== this.treeRequest) return; // a newer request superseded this one
+    const previous = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id)?.tree;
+    const annotations = new Map<string, number>();
+    for (const a of s.folder.annotations()) {
+      if (a.key && sameTuple(a.key.question, pin.question) && JSON.stringify(a.key.instance) === JSON.stringify(pin.instance)) {
+        const k = (a.path ?? []).join('.');
+        annotations.set(k, (annotations.get(k) ?? 0) + 1);
+      }
+    }
+    const latest = s.latestRound();
+    const history = (path: readonly number[], q: Question) => {
+      const out: (boolean | null)[] = [];
+      for (let r = 1; r <= latest; r++) {
+        const t = s.pinnedRound(r)?.answers.find((a) => a.pin === pin.id)?.tree;
+        const n: HCHNode | undefined = t ? nodeAt(t.root, path) : undefined;
+        out.push(n && sameTuple(n.question, q) && n.truth ? sameTuple(n.answer, n.truth) : null);
+      }
+      return out;
+    };
+    this.host.post({ type: 'tree', tree: treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history }) });
+  }
+
+  private async onWorkerEvent(e: WorkerEvent): Promise<void> {
+    switch (e.type) {
+      case 'round':
+        this.host.post({ type: 'round', round: roundView(e.record) });
+        this.host.post({ type: 'status', status: this.statusView() });
+        if (this.selectedRound === null) await this.sendTree();
+        return;
+      case 'status':
+      case 'phase':
+        this.host.post({ type: 'status', status: this.statusView() });
+        return;
+      case 'ready':
+        this.host.post({ type: 'status', status: this.statusView() });
+        return;
+      case 'error':
+        this.host.post({ type: 'error', message: e.fatal ? e.message : `the training worker reported: ${e.message}`, detail: e.stack });
+        this.host.post({ type: 'status', status: this.statusView() });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private requireSession(): RunSession {
+    if (!this.session) throw new UserError('no run is open: run "Amplification: New Run…" or "Open Run…"');
+    return this.session;
+  }
+
+  /** Handles one message from the webview; never throws. */
+  async handle(raw: unknown): Promise<void> {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.host.post({ type: 'error', message: `rejected a malformed message from the Explorer: ${parsed.error}` });
+      return;
+    }
+    try {
+      await this.act(parsed.value);
+    } catch (e) {
+      this.host.post({ type: 'error', message: e instanceof UserError ? e.message : `internal error: ${(e as Error).message}`, detail: e instanceof UserError ? undefined : (e as Error).stack });
+    }
+  }
+
+  private async act(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        await this.sendInit();
+        return;
+      case 'selectRound': {
+        const latest = this.requireSession().latestRound();
+        if (m.round < 1 || m.round > latest) throw new UserError(`round ${m.round} is not recorded (rounds 1..${latest})`);
+        this.selectedRound = m.round === latest ? null : m.round;
+        await this.sendTree();
+        return;
+      }
+      case 'selectPin': {
+        if (!this.requireSession().pins().some((p) => p.id === m.pin)) throw new UserError(`no pinned question '${m.pin}'`);
+        this.selectedPin = m.pin;
+        await this.sendTree();
+        return;
+      }
+      case 'expand': {
+        const pin = this.requirePin();
+        const set = this.expanded.get(pin.id) ?? new Set<string>();
+        const key = m.path.join('.');
+        if (m.open) set.add(key);
+        else for (const k of [...set]) if (k === key || k.startsWith(`${key}.`)) set.delete(k);
+        this.expanded.set(pin.id, set);
+        await this.sendTree();
+        return;
+      }
+      case 'override': {
+        const s = this.requireSession();
+        const pin = this.requirePin();
+        const node = await this.nodeQuestion(pin, m.path);
+        if (s.task.isPrimitive(node)) throw new UserError('a lookup in the context cannot be overridden: override its parent instead');
+        if (m.answer === null) s.folder.clearOverride({ instance: pin.instance, question: node });
+        else s.folder.setOverride({ instance: pin.instance, question: node }, m.answer);
+        this.sendOverrides();
+        await this.sendTree();
+        return;
+      }
+      case 'annotate': {
+        const s = this.requireSession();
+        const pin = this.requirePin();
+        await this.nodeQuestion(pin, m.path);
+        const id = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+        const round = this.round();
+        s.folder.appendAnnotation({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags });
+        this.host.annotationAdded?.(s, { id, pin: pin.id, path: m.path, note: m.note, tags: m.tags, round });
+        this.sendAnnotations();
+        await this.sendTree();
+        return;
+      }
+      case 'removeAnnotation': {
+        const s = this.requireSession();
+        if (!s.folder.annotations().some((a) => a.id === m.id)) throw new UserError(`no annotation '${m.id}'`);
+        s.folder.appendAnnotation({ op: 'remove', id: m.id, at: new Date().toISOString() });
+        this.sendAnnotations();
+        await this.sendTree();
+        return;
+      }
+      case 'step':
+        this.worker().send({ type: 'step' });
+        return;
+      case 'runRounds':
+        this.worker().send({ type: 'run', rounds: m.rounds });
+        return;
+      case 'pause':
+        if (this.session?.worker?.alive) this.session.worker.send({ type: 'pause' });
+        return;
+      case 'sampleQuestion': {
+        const s = this.requireSession();
+        const pins = s.pins();
+        const size = s.rounds().records.at(-1)?.size ?? s.meta.config.size;
+        const index = pins.length;
+        const instance = { size, seed: `${s.meta.config.seed}/pinned`, index };
+        const ctx = makeContext(s.task, instance);
+        const question = makeQuestion(s.task, instance, ctx, createRng([index]).int(1000));
+        this.addPin({ id: `p${Date.now().toString(36)}${index}`, instance, question });
+        await this.sendTree();
+        return;
+      }
+      case 'pinQuestion': {
+        const s = this.requireSession();
+        const q = s.task.format.parseQuestion?.(m.text);
+        const problem = tupleProblem(q, 'the question');
+        if (!q || problem) throw new UserError(`cannot read '${m.text}' as a question of ${s.task.name}: ${problem ?? 'not in its notation'}`);
+        const kinds = taskKinds(s.task);
+        if (!(q[0] in kinds) || kinds[q[0]].primitive) throw new UserError(`'${m.text}' is not a question X answers (kinds: ${Object.entries(kinds).filter(([, k]) => !k.primitive).map(([k]) => k).join(', ')})`);
+        const size = resolveSize(s.task, s.rounds().records.at(-1)?.size ?? s.meta.config.size);
+        // The context the question's symbols should live in: the selected pin's, when there is one.
+        const current = s.pins().find((p) => p.id === this.selectedPin);
+        const instance = current?.instance ?? { size, seed: `${s.meta.config.seed}/pinned`, index: s.pins().length };
+        this.addPin({ id: `p${Date.now().toString(36)}${s.pins().length}`, instance, question: q });
+        await this.sendTree();
+        return;
+      }
+      case 'command':
+        this.host.command(m.command);
+        return;
+      case 'openFile':
+        this.host.openFile(m.file, m.line);
+        return;
+    }
+  }
+
+  private addPin(pin: PinnedQuestion): void {
+    const s = this.requireSession();
+    s.savePins([...s.pins(), pin]);
+    this.selectedPin = pin.id;
+    this.host.post({ type: 'pins', pins: this.pinViews(), selectedPin: pin.id });
+  }
+
+  private sendOverrides(): void {
+    const s = this.requireSession();
+    const pins = s.pins();
+    this.host.post({
+      type: 'overrides',
+      overrides: [...s.folder.overrides().values()].flatMap(({ key, answer }) => {
+        const pin = pins.find((p) => JSON.stringify(p.instance) === JSON.stringify(key.instance));
+        if (!pin) return [];
+        return [{ pin: pin.id, question: [...key.question], label: s.task.format.question(key.question), answer: { symbols: [...answer], label: s.task.format.answer(answer), correct: null } }];
+      }),
+    });
+  }
+
+  private requirePin(): PinnedQuestion {
+    const s = this.requireSession();
+    const pin = s.pins().find((p) => p.id === this.selectedPin);
+    if (!pin) throw new UserError('no question is selected: pin one first');
+    return pin;
+  }
+
+  /** The question at a path of the tree the user sees. */
+  private async nodeQuestion(pin: PinnedQuestion, path: readonly number[]): Promise<Question> {
+    const s = this.requireSession();
+    const ctx = makeContext(s.task, pin.instance);
+    const recorded = s.pinnedRound(this.round())?.answers.find((a) => a.pin === pin.id);
+    const tree = recomputeTree({
+      task: s.task, ctx, question: pin.question, answers: recorded?.answers ?? {}, overrides: s.overridesFor(pin.instance),
+      depth: s.meta.config.pinnedDepth ?? 3, expanded: this.expanded.get(pin.id) ?? new Set(),
+    });
+    const node = nodeAt(tree.root, path);
+    if (!node) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);
+    return node.question;
+  }
+
+  private worker() {
+    const s = this.requireSession();
+    return s.ensureWorker(this.host.workerOptions());
+  }
+}
+
+/** An error to show the user as it is (not an internal error). */
+export class UserError extends Error {}
+

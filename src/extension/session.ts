@@ -1,0 +1,117 @@
+/**
+ * An open run, host side: its folder, its task, its recorded rounds, and (while training or live
+ * inspection is wanted) its worker thread. No vscode here, so it is unit-tested directly.
+ */
+import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core/index';
+import { RunFolder, instanceKey } from '../engine/run-folder';
+import type { PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
+import { RunWorker, type RunWorkerOptions } from '../engine/run-worker';
+import { resolveTasks } from '../engine/task-loader';
+import type { WorkerEvent } from '../engine/worker-protocol';
+import type { RunStatus, StatusView } from '../protocol/index';
+
+export class RunSession {
+  private pinnedCache = new Map<number, PinnedRound | null>();
+  worker: RunWorker | undefined;
+  status: StatusView = { status: 'idle', round: 0 };
+  private listeners = new Set<(e: WorkerEvent) => void>();
+
+  private constructor(
+    readonly folder: RunFolder,
+    readonly meta: RunMeta,
+    readonly task: AnyTask,
+  ) {
+    this.status = { status: 'idle', round: this.rounds().records.at(-1)?.round ?? 0 };
+  }
+
+  /** Opens a run folder and loads its task (a built-in, or the user's task file). */
+  static async open(dir: string): Promise<RunSession> {
+    const folder = RunFolder.open(dir);
+    const meta = folder.meta();
+    const loaded = await resolveTasks(meta.taskFile ?? meta.taskName);
+    const task = (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
+    return new RunSession(folder, meta, task);
+  }
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  rounds(): { records: RoundRecord[]; skipped: { line: number; reason: string }[] } {
+    return this.folder.rounds();
+  }
+
+  latestRound(): number {
+    return this.rounds().records.at(-1)?.round ?? 0;
+  }
+
+  pins(): PinnedQuestion[] {
+    return this.folder.pinned();
+  }
+
+  savePins(pins: readonly PinnedQuestion[]): void {
+    this.folder.savePinned(pins);
+    if (this.worker?.alive) this.worker.send({ type: 'pin', pins: [...pins] });
+  }
+
+  /** A round's pinned answers (files never change once written, so they are cached). */
+  pinnedRound(round: number): PinnedRound | undefined {
+    if (!this.pinnedCache.has(round)) {
+      let p: PinnedRound | undefined;
+      try {
+        p = this.folder.pinnedRound(round);
+      } catch {
+        p = undefined; // unreadable: treated as not recorded
+      }
+      if (p) this.pinnedCache.set(round, p);
+      else return undefined;
+    }
+    return this.pinnedCache.get(round) ?? undefined;
+  }
+
+  /** The overrides in force for one context, by question key. */
+  overridesFor(instance: InstanceId): Map<string, Answer> {
+    const prefix = `${instanceKey(instance)}|`;
+    const out = new Map<string, Answer>();
+    for (const [k, v] of this.folder.overrides()) if (k.startsWith(prefix)) out.set(questionKey(v.key.question), v.answer);
+    return out;
+  }
+
+  /** Starts the worker (resuming the run from its last checkpoint) unless it runs already. */
+  ensureWorker(options: RunWorkerOptions): RunWorker {
+    if (this.worker?.alive) return this.worker;
+    const w = new RunWorker(options);
+    this.worker = w;
+    w.on((e) => {
+      if (e.type === 'status') this.setStatus(e.status === 'running' ? 'running' : e.status === 'stopped' ? 'stopped' : 'idle', e.round);
+      else if (e.type === 'phase') this.status = { ...this.status, status: 'running', phase: e.phase, round: e.round - 1 };
+      else if (e.type === 'error' && e.fatal) this.status = { status: 'crashed', round: this.latestRound(), message: e.message };
+      for (const l of [...this.listeners]) l(e);
+    });
+    w.send({ type: 'open', folder: this.folder.dir });
+    return w;
+  }
+
+  private setStatus(s: RunStatus, round: number): void {
+    this.status = { status: s, round };
+  }
+
+  onWorkerEvent(listener: (e: WorkerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    this.listeners.clear();
+    if (this.worker?.alive) {
+      this.worker.send({ type: 'stop' });
+      const w = this.worker;
+      // Give the worker a moment to checkpoint the round under way, then make sure it is gone.
+      await Promise.race([
+        w.waitFor((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status === 'stopped', 30_000).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 30_000)),
+      ]);
+      if (w.alive) await w.terminate();
+    }
+  }
+}

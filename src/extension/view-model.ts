@@ -1,0 +1,160 @@
+/**
+ * Turns the engine's records (HCH trees, X's answers, overrides, annotations) into the protocol's
+ * views. Pure: no vscode, no tfjs — H, lookups and ground truth are recomputed here from the core,
+ * so an override re-runs H up the path at once, for any recorded round.
+ */
+import {
+  expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, UNKNOWN_ANSWER,
+  type Answer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type Question,
+} from '../core/index';
+import type { NodeAnswers, RoundRecord, RunMeta } from '../engine/run-types';
+import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/index';
+
+export function answerView(task: AnyTask, a: Answer, truth: Answer | undefined): AnswerView {
+  return { symbols: [...a], label: task.format.answer(a), correct: truth === undefined ? null : sameTuple(a, truth) };
+}
+
+export function roundView(r: RoundRecord): RoundView {
+  return {
+    round: r.round, size: r.size, accuracy: r.accuracy, accuracyByClass: r.accuracyByClass, targetAccuracy: r.targetAccuracy,
+    agreementAverage: r.agreementAverage, loss: r.loss, callsToHTotal: r.callsToHTotal, questionsTotal: r.questionsTotal, elapsed: r.elapsed,
+  };
+}
+
+export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: number): RunView {
+  return {
+    id: meta.id, folder, task: meta.taskName, mode: meta.config.mode, model: meta.config.model, backend: meta.backend,
+    rounds: rounds.map(roundView), skipped,
+  };
+}
+
+export interface TreeInputs {
+  task: AnyTask;
+  ctx: AnyContext;
+  question: Question;
+  /** X's answers by question key (recorded for the round, or from the live model). */
+  answers: Record<string, NodeAnswers>;
+  /** Overrides for this context, by question key. */
+  overrides: Map<string, Answer>;
+  depth: number;
+  /** Node paths ("0.2") opened beyond `depth`. */
+  expanded: ReadonlySet<string>;
+}
+
+/** The source name of answers that no recorded or live model gave (H asked something new). */
+export const UNRECORDED = 'unrecorded';
+
+/**
+ * Re-runs H over the tree with X's recorded (teacher) answers at the leaves and the overrides in
+ * force. Questions X was never asked answer '?' with source `unrecorded` (the caller may then ask the
+ * live model).
+ */
+export function recomputeTree(inp: TreeInputs): HCHTree {
+  const leaf = functionAnswerer('X', (_ctx, q) => inp.answers[questionKey(q)]?.teacher ?? UNKNOWN_ANSWER);
+  const tree = expandHCH(inp.task, inp.ctx, inp.question, {
+    answerer: {
+      answerBatch: (rs) => rs.map((r) => (inp.answers[questionKey(r.question)] ? leaf.answerBatch([r])[0] : { answer: UNKNOWN_ANSWER, source: UNRECORDED })),
+    },
+    expand: (path) => path.length < inp.depth || inp.expanded.has(path.join('.')),
+    override: (q) => inp.overrides.get(questionKey(q)),
+    truth: true,
+    maxNodes: 5000,
+  });
+  return tree;
+}
+
+/** True when some leaf of the tree had no recorded answer. */
+export function hasUnrecorded(tree: HCHTree): boolean {
+  let found = false;
+  const visit = (n: HCHNode) => {
+    if (n.source === UNRECORDED) found = true;
+    n.children?.forEach(visit);
+  };
+  visit(tree.root);
+  return found;
+}
+
+export interface NodeViewInputs {
+  task: AnyTask;
+  ctx: AnyContext;
+  answers: Record<string, NodeAnswers>;
+  /** The previous round's tree, to mark changed answers. */
+  previous?: HCHTree;
+  /** Annotation counts by node path ("" for the root). */
+  annotations: Map<string, number>;
+  /** Paths ("0.2") the user opened (collapsible again). */
+  expanded: ReadonlySet<string>;
+  /** Per recorded round: was the answer at this node right (null: not recorded)? */
+  history?: (path: readonly number[], question: Question) => (boolean | null)[] | undefined;
+}
+
+/** Indexes of the facts that mention a symbol of the question (other than its kind). */
+export function mentions(ctx: AnyContext, question: Question): number[] {
+  const symbols = new Set(question.slice(1));
+  const out: number[] = [];
+  ctx.facts.forEach((f, i) => {
+    if (f.some((s) => symbols.has(s))) out.push(i);
+  });
+  return out;
+}
+
+export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previous: HCHNode | undefined): NodeView {
+  const truth = n.truth ?? groundTruth(inp.task, inp.ctx, n.question).answer;
+  const key = questionKey(n.question);
+  const xa = inp.answers[key];
+  const primitive = n.primitive === true || isPrimitive(inp.task, n.question);
+  const view: NodeView = {
+    path,
+    question: [...n.question],
+    label: inp.task.format.question(n.question),
+    kind: n.question[0] ?? '?',
+    primitive,
+    answer: answerView(inp.task, n.answer, truth),
+    source: n.source,
+    truth: answerView(inp.task, truth, truth),
+    changed: previous !== undefined && sameTuple(previous.question, n.question) && !sameTuple(previous.answer, n.answer),
+    expandable: n.expandable === true,
+    annotations: inp.annotations.get(path.join('.')) ?? 0,
+    opened: n.children !== undefined && inp.expanded.has(path.join('.')),
+    mentions: mentions(inp.ctx, n.question),
+  };
+  const history = inp.history?.(path, n.question);
+  if (history) view.history = history;
+  if (xa && !primitive) {
+    view.x = {
+      ...answerView(inp.task, xa.x.answer, truth),
+      probability: xa.x.probability,
+      top: xa.x.top.map((t) => ({ label: inp.task.format.answer(t.answer), probability: t.probability })),
+    };
+  }
+  if (n.children) {
+    // H's own combination (before any override of this node).
+    view.h = answerView(inp.task, n.replaced ?? n.answer, truth);
+    view.children = n.children.map((c, i) => nodeView(c, [...path, i], inp, previous?.children?.[i]));
+  }
+  if (n.replaced) view.replaced = answerView(inp.task, n.replaced, truth);
+  if (n.error) view.error = n.error;
+  return view;
+}
+
+export function factViews(task: AnyTask, ctx: AnyContext, question: Question): FactView[] {
+  const mentioned = new Set(question.slice(1));
+  return ctx.facts.map((f) => ({ symbols: [...f], label: task.format.fact(f), mentioned: f.some((s) => mentioned.has(s)) }));
+}
+
+export function treeView(pin: string, round: number, size: number, tree: HCHTree, inp: NodeViewInputs): TreeView {
+  return {
+    pin, round, size,
+    root: nodeView(tree.root, [], inp, inp.previous?.root),
+    facts: factViews(inp.task, inp.ctx, tree.root.question),
+    nodes: tree.nodes,
+    truncated: tree.truncated,
+  };
+}
+
+/** The node at a path of a view tree. */
+export function viewNodeAt(root: NodeView, path: readonly number[]): NodeView | undefined {
+  let n: NodeView | undefined = root;
+  for (const i of path) n = n?.children?.[i];
+  return n;
+}

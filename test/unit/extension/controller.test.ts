@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { builtinTask, createRng, makeContext } from '../../../src/core/index';
+import { DEFAULT_CONFIG, Run } from '../../../src/engine/run';
+import { RunFolder } from '../../../src/engine/run-folder';
+import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
+import { RunSession } from '../../../src/extension/session';
+import { viewNodeAt } from '../../../src/extension/view-model';
+import type { HostMessage, NodeView } from '../../../src/protocol/index';
+import { permutationOracleFactory } from '../engine/fake-learner';
+
+const pp = builtinTask('permutation-powering')!;
+
+async function recordedRun(rounds = 3) {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amp-ctl-')), 'run');
+  const run = await Run.create(pp, { ...DEFAULT_CONFIG, task: pp.name, mode: 'supervised', stepsPerRound: 2, batchSize: 8, contextsPerRound: 2, questionsPerContext: 4, evalContexts: 2 }, permutationOracleFactory(), dir);
+  const instance = { size: 8, seed: 'pin', index: 0 };
+  const x = makeContext(pp, instance).facts[0][0];
+  RunFolder.open(dir).savePinned([{ id: 'p1', instance, question: pp.format.parseQuestion!(`σ^5(${x})`)! }]);
+  for (let i = 0; i < rounds; i++) await run.runRound();
+  return { dir, instance, x };
+}
+
+function harness() {
+  const posted: HostMessage[] = [];
+  const commands: string[] = [];
+  const host: ControllerHost = {
+    post: (m) => posted.push(JSON.parse(JSON.stringify(m))),
+    command: (c) => commands.push(c),
+    openFile: () => undefined,
+    workerOptions: () => ({ workerFile: '/nonexistent' }),
+  };
+  const ctl = new ExplorerController(host);
+  const last = <T extends HostMessage['type']>(type: T) => [...posted].reverse().find((m) => m.type === type) as Extract<HostMessage, { type: T }> | undefined;
+  return { ctl, posted, commands, last };
+}
+
+test('ready: init with the run, the pins, the tree of the selected pin at the latest round', async () => {
+  const { dir } = await recordedRun();
+  const { ctl, last } = harness();
+  await ctl.setSession(await RunSession.open(dir));
+  await ctl.handle({ type: 'ready' });
+  const init = last('init')!;
+  assert.equal(init.run!.rounds.length, 3);
+  assert.equal(init.pins[0].label.startsWith('σ^5('), true);
+  assert.equal(init.tasks.length, 5);
+  const tree = last('tree')!.tree;
+  assert.equal(tree.round, 3);
+  assert.equal(tree.root.label, init.pins[0].label);
+  assert.equal(tree.root.answer.correct, true, 'an oracle X: H combines right answers');
+  assert.equal(tree.root.x!.correct, true);
+  assert.equal(tree.root.children!.length, 3);
+  assert.equal(tree.root.children![2].primitive, true);
+  assert.equal(tree.root.children![0].source, 'H', 'depth 3: σ^2 is decomposed into lookups');
+  assert.deepEqual(tree.root.history, [true, true, true]);
+  assert.ok(tree.root.mentions.length >= 1);
+  assert.ok(tree.facts.length === 8);
+});
+
+test('override at a node re-runs H up to the root, persists, and undoes', async () => {
+  const { dir, instance, x } = await recordedRun();
+  const { ctl, last } = harness();
+  await ctl.setSession(await RunSession.open(dir));
+  await ctl.handle({ type: 'ready' });
+  const ctx = makeContext(pp, instance);
+  const sigma = new Map(ctx.facts.map((f) => [f[0], f[1]]));
+  const pow = (y: string, k: number) => { for (let i = 0; i < k; i++) y = sigma.get(y)!; return y; };
+  const wrong = ctx.facts.map((f) => f[0]).find((n) => n !== pow(x, 2) && n !== x)!;
+  await ctl.handle({ type: 'override', path: [0], answer: [wrong] });
+  const tree = last('tree')!.tree;
+  const c0 = tree.root.children![0];
+  assert.equal(c0.source, 'override');
+  assert.deepEqual(c0.answer.symbols, [wrong]);
+  assert.deepEqual(c0.replaced!.symbols, [pow(x, 2)]);
+  assert.equal(tree.root.children![1].label, `σ^2(${wrong})`, 'H asks its next subquestion with the overridden answer');
+  assert.deepEqual(tree.root.answer.symbols, [pow(wrong, 3)], 'the root is recomputed: σ(σ^2(wrong))');
+  assert.equal(RunFolder.open(dir).overrides().size, 1);
+  assert.equal(last('overrides')!.overrides.length, 1);
+  await ctl.handle({ type: 'override', path: [0], answer: null });
+  assert.deepEqual(last('tree')!.tree.root.answer.symbols, [pow(x, 5)]);
+  assert.equal(RunFolder.open(dir).overrides().size, 0);
+  await ctl.handle({ type: 'override', path: [2], answer: ['aa'] });
+  assert.match(last('error')!.message, /lookup in the context cannot be overridden/);
+});
+
+test('annotate, select rounds, expand; errors for what does not exist', async () => {
+  const { dir } = await recordedRun();
+  const { ctl, last } = harness();
+  await ctl.setSession(await RunSession.open(dir));
+  await ctl.handle({ type: 'annotate', path: [1], note: 'X learns this late', tags: ['curious'] });
+  assert.equal(last('annotations')!.annotations[0].note, 'X learns this late');
+  assert.equal(viewNodeAt(last('tree')!.tree.root, [1])!.annotations, 1);
+  await ctl.handle({ type: 'selectRound', round: 2 });
+  assert.equal(last('tree')!.tree.round, 2);
+  await ctl.handle({ type: 'selectRound', round: 9 });
+  assert.match(last('error')!.message, /round 9 is not recorded \(rounds 1\.\.3\)/);
+  await ctl.handle({ type: 'selectPin', pin: 'nope' });
+  assert.match(last('error')!.message, /no pinned question 'nope'/);
+  await ctl.handle({ type: 'override', path: [7, 7], answer: ['aa'] });
+  assert.match(last('error')!.message, /no node at path 7\.7/);
+  await ctl.handle({ type: 'pinQuestion', text: 'σ^99(zz)' });
+  assert.match(last('error')!.message, /'σ\^99\(zz\)' is not a question X answers \(kinds: pow\)/);
+  await ctl.handle({ type: 'pinQuestion', text: 'σ^7(ab)' });
+  assert.equal(last('pins')!.pins.length, 2);
+  assert.equal(last('tree')!.tree.root.label, 'σ^7(ab)');
+  await ctl.handle({ type: 'command', command: 'newRun' });
+});
+
+test('10,000 random and malformed messages are all rejected and change nothing', async () => {
+  const { dir } = await recordedRun(1);
+  const { ctl, posted } = harness();
+  await ctl.setSession(await RunSession.open(dir));
+  const files = () => fs.readdirSync(dir).sort().map((f) => [f, fs.statSync(path.join(dir, f)).isFile() ? fs.readFileSync(path.join(dir, f), 'utf8') : 'dir']);
+  const before = { files: files(), state: JSON.stringify(ctl.state()) };
+  const rng = createRng('fuzz');
+  const junk = (depth: number): unknown => {
+    const k = rng.int(depth > 2 ? 6 : 9);
+    switch (k) {
+      case 0: return null;
+      case 1: return rng.int(2000) - 1000;
+      case 2: return ['', 'step', 'override', '🙂', 'x'.repeat(300)][rng.int(5)];
+      case 3: return rng.float() < 0.5;
+      case 4: return undefined;
+      case 5: return [-1, 1.5, 'a'][rng.int(3)];
+      case 6: return Array.from({ length: rng.int(4) }, () => junk(depth + 1));
+      default: {
+        const o: Record<string, unknown> = {};
+        const keys = ['type', 'path', 'answer', 'round', 'pin', 'note', 'tags', 'rounds', 'open', 'text', 'command', 'file', 'line', '__proto__'];
+        for (let i = 0; i < 1 + rng.int(4); i++) o[rng.pick(keys)] = junk(depth + 1);
+        // Often a real type with wrong fields.
+        if (rng.int(2) === 0) o.type = rng.pick(['selectRound', 'override', 'annotate', 'expand', 'runRounds', 'pinQuestion', 'command', 'openFile', 'selectPin', 'removeAnnotation']);
+        return o;
+      }
+    }
+  };
+  let sent = 0;
+  for (let i = 0; i < 10000; i++) {
+    const m = junk(0);
+    // Skip the rare junk that happens to be a valid message (a real action).
+    if ((await import('../../../src/protocol/index')).parseWebviewMessage(m).ok) continue;
+    const n = posted.length;
+    await ctl.handle(m);
+    sent++;
+    assert.equal(posted.length, n + 1);
+    const reply = posted[posted.length - 1];
+    assert.equal(reply.type, 'error');
+  }
+  assert.ok(sent > 9000, `sent ${sent}`);
+  assert.deepEqual({ files: files(), state: JSON.stringify(ctl.state()) }, before);
+});
+
+test('no run: init offers the tasks; actions explain that a run is needed', async () => {
+  const { ctl, last } = harness();
+  await ctl.setSession(null);
+  const init = last('init')!;
+  assert.equal(init.run, null);
+  assert.equal(init.status.status, 'none');
+  assert.ok(init.tasks.every((t) => t.example.length > 0));
+  await ctl.handle({ type: 'step' });
+  assert.match(last('error')!.message, /no run is open/);
+});
+
+test('view: a changed answer between rounds is marked', async () => {
+  const { dir } = await recordedRun(2);
+  const { ctl, last } = harness();
+  await ctl.setSession(await RunSession.open(dir));
+  await ctl.handle({ type: 'ready' });
+  const walk = (n: NodeView): NodeView[] => [n, ...(n.children ?? []).flatMap(walk)];
+  assert.ok(walk(last('tree')!.tree.root).every((n) => n.changed === false), 'an oracle never changes its answers');
+});
