@@ -65,6 +65,8 @@ export interface RunConfig {
 export interface RunMeta {
   formatVersion: typeof RUN_FORMAT_VERSION;
   id: string;
+  /** `check`: a folder made to show a task's counterexamples (no training; ground truth at the leaves). */
+  kind?: 'run' | 'check';
   createdAt: string;
   taskName: string;
   /** Absolute path of the task file, for user tasks. */

@@ -68,6 +68,31 @@ export class ExplorerController {
     this.expanded = new Map(Object.entries(state.expanded ?? {}).map(([k, v]) => [k, new Set(v)]));
   }
 
+  private compare: RunSession | null = null;
+
+  /** Overlays another run's curves (and marks differing answers) — "Compare Runs". */
+  async setCompare(other: RunSession | null): Promise<void> {
+    this.compare = other;
+    await this.sendInit();
+  }
+
+  /** Shows the node an annotation is about. */
+  async reveal(a: { key?: { instance: unknown; question: readonly string[] }; path?: number[]; round?: number }): Promise<void> {
+    const s = this.requireSession();
+    const pin = a.key ? s.pins().find((p) => JSON.stringify(p.instance) === JSON.stringify(a.key!.instance) && sameTuple(p.question, a.key!.question)) : undefined;
+    if (!pin) throw new UserError('the question of this note is no longer pinned');
+    this.selectedPin = pin.id;
+    const latest = s.latestRound();
+    this.selectedRound = a.round && a.round < latest ? a.round : null;
+    // Open the ancestors so that the node exists in the tree.
+    const set = this.expanded.get(pin.id) ?? new Set<string>();
+    const path = a.path ?? [];
+    for (let i = 1; i < path.length; i++) set.add(path.slice(0, i).join('.'));
+    this.expanded.set(pin.id, set);
+    await this.sendInit();
+    this.host.post({ type: 'reveal', pin: pin.id, path });
+  }
+
   /** Shows a run (or none). */
   async setSession(session: RunSession | null): Promise<void> {
     this.offWorker?.();
@@ -107,7 +132,7 @@ export class ExplorerController {
       selectedRound: s ? this.round() : null,
       status: this.statusView(),
       tasks: taskSummaries(),
-      compare: null,
+      compare: this.compare ? runView(this.compare.meta, this.compare.folder.dir, this.compare.rounds().records, 0) : null,
     });
     if (read && read.skipped.length > 0) {
       this.host.post({ type: 'error', message: `${read.skipped.length} line(s) of rounds.jsonl could not be read and were skipped`, detail: read.skipped.map((k) => `line ${k.line}: ${k.reason}`).join('\n') });
@@ -142,14 +167,15 @@ export class ExplorerController {
     const depth = s.meta.config.pinnedDepth ?? 3;
     const recorded = s.pinnedRound(round)?.answers.find((a) => a.pin === pin.id);
     let answers: Record<string, NodeAnswers> = recorded?.answers ?? {};
-    let tree: HCHTree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded });
+    const leaves = s.meta.kind === 'check' ? 'truth' : 'recorded';
+    let tree: HCHTree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded, leaves });
     // New subquestions (after an override or an expansion) have no recorded answer: ask the live
     // model when the latest round is shown and the worker is there.
     if (hasUnrecorded(tree) && s.worker?.alive && round === s.latestRound()) {
       try {
         const live = await s.worker.inspect({ instance: pin.instance, question: [...pin.question], depth, expand: [...expanded] });
         answers = { ...answers, ...live.answers };
-        tree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded });
+        tree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded, leaves });
       } catch (e) {
         this.host.post({ type: 'error', message: `could not ask the model: ${(e as Error).message}` });
       }
@@ -356,7 +382,7 @@ export class ExplorerController {
     const recorded = s.pinnedRound(this.round())?.answers.find((a) => a.pin === pin.id);
     const tree = recomputeTree({
       task: s.task, ctx, question: pin.question, answers: recorded?.answers ?? {}, overrides: s.overridesFor(pin.instance),
-      depth: s.meta.config.pinnedDepth ?? 3, expanded: this.expanded.get(pin.id) ?? new Set(),
+      depth: s.meta.config.pinnedDepth ?? 3, expanded: this.expanded.get(pin.id) ?? new Set(), leaves: s.meta.kind === 'check' ? 'truth' : 'recorded',
     });
     const node = nodeAt(tree.root, path);
     if (!node) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);

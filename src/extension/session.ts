@@ -81,6 +81,13 @@ export class RunSession {
   ensureWorker(options: RunWorkerOptions): RunWorker {
     if (this.worker?.alive) return this.worker;
     const w = new RunWorker(options);
+    this.attachWorker(w);
+    w.send({ type: 'open', folder: this.folder.dir });
+    return w;
+  }
+
+  /** Uses a worker that already has this run open (e.g. the one that created it). */
+  attachWorker(w: RunWorker): void {
     this.worker = w;
     w.on((e) => {
       if (e.type === 'status') this.setStatus(e.status === 'running' ? 'running' : e.status === 'stopped' ? 'stopped' : 'idle', e.round);
@@ -88,8 +95,6 @@ export class RunSession {
       else if (e.type === 'error' && e.fatal) this.status = { status: 'crashed', round: this.latestRound(), message: e.message };
       for (const l of [...this.listeners]) l(e);
     });
-    w.send({ type: 'open', folder: this.folder.dir });
-    return w;
   }
 
   private setStatus(s: RunStatus, round: number): void {

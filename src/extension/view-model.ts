@@ -4,8 +4,8 @@
  * so an override re-runs H up the path at once, for any recorded round.
  */
 import {
-  expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, UNKNOWN_ANSWER,
-  type Answer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type Question,
+  expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, truthAnswerer, UNKNOWN_ANSWER,
+  type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type Question,
 } from '../core/index';
 import type { NodeAnswers, RoundRecord, RunMeta } from '../engine/run-types';
 import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/index';
@@ -39,6 +39,8 @@ export interface TreeInputs {
   depth: number;
   /** Node paths ("0.2") opened beyond `depth`. */
   expanded: ReadonlySet<string>;
+  /** Who answers at the leaves: X's recorded answers (default), or ground truth (consistency-check views). */
+  leaves?: 'recorded' | 'truth';
 }
 
 /** The source name of answers that no recorded or live model gave (H asked something new). */
@@ -51,10 +53,11 @@ export const UNRECORDED = 'unrecorded';
  */
 export function recomputeTree(inp: TreeInputs): HCHTree {
   const leaf = functionAnswerer('X', (_ctx, q) => inp.answers[questionKey(q)]?.teacher ?? UNKNOWN_ANSWER);
+  const recorded: Answerer = {
+    answerBatch: (rs) => rs.map((r) => (inp.answers[questionKey(r.question)] ? leaf.answerBatch([r])[0] : { answer: UNKNOWN_ANSWER, source: UNRECORDED })),
+  };
   const tree = expandHCH(inp.task, inp.ctx, inp.question, {
-    answerer: {
-      answerBatch: (rs) => rs.map((r) => (inp.answers[questionKey(r.question)] ? leaf.answerBatch([r])[0] : { answer: UNKNOWN_ANSWER, source: UNRECORDED })),
-    },
+    answerer: inp.leaves === 'truth' ? truthAnswerer(inp.task) : recorded,
     expand: (path) => path.length < inp.depth || inp.expanded.has(path.join('.')),
     override: (q) => inp.overrides.get(questionKey(q)),
     truth: true,

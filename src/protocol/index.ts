@@ -145,7 +145,9 @@ export type HostMessage =
   | { type: 'pins'; pins: PinView[]; selectedPin: string | null }
   | { type: 'annotations'; annotations: AnnotationView[] }
   | { type: 'overrides'; overrides: OverrideView[] }
-  | { type: 'error'; message: string; detail?: string; file?: string; line?: number; column?: number };
+  | { type: 'error'; message: string; detail?: string; file?: string; line?: number; column?: number }
+  /** Select a node (e.g. from the Annotations view): the pin and round are already selected by init/tree. */
+  | { type: 'reveal'; pin: string; path: number[] };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -243,6 +245,8 @@ export function parseHostMessage(x: unknown): Result<HostMessage> {
       return Array.isArray(x.overrides) ? { ok: true, value: x as HostMessage } : fail('malformed overrides');
     case 'error':
       return typeof x.message === 'string' ? { ok: true, value: x as HostMessage } : fail('malformed error');
+    case 'reveal':
+      return typeof x.pin === 'string' && isPath(x.path) ? { ok: true, value: x as HostMessage } : fail('malformed reveal');
     default:
       return fail(`unknown message type ${JSON.stringify(x.type)?.slice(0, 40)}`);
   }

@@ -1,0 +1,131 @@
+/**
+ * The Explorer webview panel: strict CSP with a nonce, resources limited to the bundle and media,
+ * messages routed through the controller, restored after a window reload by a serializer.
+ */
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostMessage } from '../protocol/index';
+import { ExplorerController, type ControllerHost, type ControllerState } from './controller';
+import type { RunSession } from './session';
+
+export const EXPLORER_VIEW_TYPE = 'amplification.explorer';
+const STATE_KEY = 'amplification.explorerState';
+
+export function explorerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = crypto.randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'explorer.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    'img-src data:',
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Amplification Explorer</title>
+</head>
+<body>
+<div id="app" role="application" aria-label="Amplification Explorer"></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}
+
+export interface PanelDeps {
+  extensionUri: vscode.Uri;
+  workspaceState: vscode.Memento;
+  host: Omit<ControllerHost, 'post'>;
+  /** Opens a run folder as a session (shared with the rest of the extension). */
+  openSession(folder: string): Promise<RunSession>;
+  log(message: string): void;
+}
+
+/** The one Explorer panel (created on demand, revealed when it exists). */
+export class ExplorerPanel implements vscode.Disposable {
+  static current: ExplorerPanel | undefined;
+  readonly controller: ExplorerController;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps) {
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')],
+    };
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = explorerHtml(panel.webview, deps.extensionUri);
+    this.controller = new ExplorerController({ ...deps.host, post: (m) => this.post(m) });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        await this.controller.handle(m);
+        await this.saveState();
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel.webview.postMessage(m).then(undefined, (e: unknown) => this.deps.log(`posting to the Explorer failed: ${String(e)}`));
+  }
+
+  private async saveState(): Promise<void> {
+    await this.deps.workspaceState.update(STATE_KEY, this.controller.state());
+  }
+
+  /** Shows the Explorer (creating it), optionally on a run. */
+  static async show(deps: PanelDeps, session?: RunSession): Promise<ExplorerPanel> {
+    let p = ExplorerPanel.current;
+    if (p) p.panel.reveal(undefined, false);
+    else {
+      const panel = vscode.window.createWebviewPanel(EXPLORER_VIEW_TYPE, 'Amplification Explorer', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')],
+      });
+      p = ExplorerPanel.current = new ExplorerPanel(panel, deps);
+      if (!session) await p.restoreFromState();
+    }
+    if (session && p.controller.session !== session) {
+      await p.controller.setSession(session);
+      await p.saveState();
+    }
+    p.updateTitle();
+    return p;
+  }
+
+  /** After a window reload: the serializer hands back the panel; reopen the run it showed. */
+  static async revive(panel: vscode.WebviewPanel, deps: PanelDeps): Promise<void> {
+    const p = (ExplorerPanel.current = new ExplorerPanel(panel, deps));
+    await p.restoreFromState();
+  }
+
+  private async restoreFromState(): Promise<void> {
+    const state = this.deps.workspaceState.get<Partial<ControllerState>>(STATE_KEY);
+    this.controller.restore(state ?? {});
+    let session: RunSession | null = null;
+    if (state?.runFolder) {
+      try {
+        session = await this.deps.openSession(state.runFolder);
+      } catch (e) {
+        this.post({ type: 'error', message: `could not reopen the run in ${state.runFolder}: ${(e as Error).message}` });
+      }
+    }
+    await this.controller.setSession(session);
+    this.updateTitle();
+  }
+
+  updateTitle(): void {
+    const s = this.controller.session;
+    this.panel.title = s ? `Explorer: ${s.task.name} · ${s.id}` : 'Amplification Explorer';
+  }
+
+  dispose(): void {
+    if (ExplorerPanel.current === this) ExplorerPanel.current = undefined;
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
