@@ -16,7 +16,13 @@ interface ErrorEntry {
   id: number;
   message: string;
   detail?: string;
+  /** Where the error is (e.g. a user task that failed to compile): the banner offers to open it. */
+  file?: string;
+  line?: number;
+  column?: number;
 }
+
+type ErrorPlace = Pick<ErrorEntry, 'file' | 'line' | 'column'>;
 
 export class App {
   private host: Host;
@@ -36,7 +42,10 @@ export class App {
   private restored = false;
   private errors: ErrorEntry[] = [];
   private errorSeq = 0;
-  /** Correctness per node across the rounds viewed: pin → round → key → correct. */
+  /**
+   * Correctness per node across the rounds viewed: pin → round → key → correct. Only for the
+   * history strip of trees whose nodes carry no `history` of their own.
+   */
   private history = new Map<string, Map<number, Map<string, boolean | null>>>();
   /** The last round a runRounds asked for (for the ETA). */
   private runTarget: number | null = null;
@@ -84,6 +93,7 @@ export class App {
         this.tree3.toggle(key);
         this.renderInspector();
       },
+      selectRound: (round) => this.selectRound(round),
       showTruth: () => this.setHideTruth(false),
       closed: () => this.tree3.focus(),
     });
@@ -167,7 +177,7 @@ export class App {
         this.renderInspector();
         break;
       case 'error':
-        this.addError(m.message, m.detail);
+        this.addError(m.message, m.detail, { file: m.file, line: m.line, column: m.column });
         break;
     }
   }
@@ -210,7 +220,8 @@ export class App {
   }
 
   private recordHistory(): void {
-    if (!this.ix || !this.tree || this.ix.count > 20000) return;
+    // The host's own per-node history makes this record unnecessary.
+    if (!this.ix || !this.tree || this.ix.count > 20000 || this.tree.root.history) return;
     let byRound = this.history.get(this.tree.pin);
     if (!byRound) {
       byRound = new Map();
@@ -301,8 +312,8 @@ export class App {
     }, 2500);
   }
 
-  addError(message: string, detail?: string): void {
-    this.errors.push({ id: ++this.errorSeq, message, detail });
+  addError(message: string, detail?: string, place: ErrorPlace = {}): void {
+    this.errors.push({ id: ++this.errorSeq, message, detail, ...(place.file ? place : {}) });
     if (this.errors.length > 5) this.errors.shift();
     this.renderBanner();
   }
@@ -503,9 +514,9 @@ export class App {
     setChildren(this.banner, h('div', { cls: 'banner error', attrs: { role: 'alert' } },
       icon('error'),
       h('div', { cls: 'banner-body' },
-        h('div', { cls: 'banner-msg', text: e.message }),
+        h('div', { cls: 'banner-msg' }, h('span', { text: e.message }), this.openFileLink(e)),
         e.detail ? h('details', {}, h('summary', { text: 'Details' }), h('pre', { text: e.detail })) : null,
-        earlier.length ? h('details', { cls: 'earlier' }, h('summary', { text: `${earlier.length} earlier error${earlier.length > 1 ? 's' : ''}` }), h('ul', {}, ...earlier.map((x) => h('li', { text: x.detail ? `${x.message} — ${x.detail.split('\n')[0]}` : x.message })))) : null,
+        earlier.length ? h('details', { cls: 'earlier' }, h('summary', { text: `${earlier.length} earlier error${earlier.length > 1 ? 's' : ''}` }), h('ul', {}, ...earlier.map((x) => h('li', {}, x.detail ? `${x.message} — ${x.detail.split('\n')[0]}` : x.message, this.openFileLink(x))))) : null,
       ),
       earlier.length ? button('Dismiss all', 'Dismiss all errors', () => {
         this.errors = [];
@@ -513,6 +524,20 @@ export class App {
       }) : null,
       dismiss,
     ));
+  }
+
+  /** "Open file:line" for an error that says where it is (posts `openFile`). */
+  private openFileLink(e: ErrorEntry): HTMLElement | null {
+    const file = e.file;
+    if (!file) return null;
+    const at = e.line !== undefined ? `:${e.line}` : '';
+    const where = `${file}${at}${e.line !== undefined && e.column !== undefined ? `:${e.column}` : ''}`;
+    return h('button', {
+      cls: 'link open-file mono',
+      text: `Open ${file}${at}`,
+      attrs: { type: 'button', title: `Open ${where} in the editor`, 'aria-label': `Open ${file}${e.line !== undefined ? ` at line ${e.line}` : ''}` },
+      on: { click: () => this.post({ type: 'openFile', file, ...(e.line !== undefined ? { line: e.line } : {}) }) },
+    });
   }
 
   private renderHeader(): void {
@@ -590,6 +615,7 @@ export class App {
       metric('N', String(r.size), 'size N of the contexts this round'),
       metric('X acc', pct(r.accuracy), 'X alone against ground truth'),
       metric('targets', pct(r.targetAccuracy), 'accuracy of the amplified targets'),
+      metric('agree', pct(r.agreementAverage), 'X’s agreement with its targets (the curriculum gate)'),
       this.compare ? metric('compare X', pct(this.compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${this.compare.id}`) : null,
     );
   }
@@ -661,10 +687,17 @@ export class App {
   private renderInspector(): void {
     const key = this.tree3.selected;
     const n = this.ix?.byKey.get(key) ?? null;
-    const hist: { round: number; correct: boolean | null }[] = [];
-    const byRound = this.tree ? this.history.get(this.tree.pin) : undefined;
-    if (byRound && n) {
-      for (const [round, m] of [...byRound.entries()].sort((a, b) => a[0] - b[0])) if (m.has(key)) hist.push({ round, correct: m.get(key)! });
+    let history: Parameters<Inspector['render']>[0]['history'];
+    if (n?.node.history) {
+      history = { source: 'host', rounds: n.node.history.map((correct, i) => ({ round: i + 1, correct })) };
+    } else {
+      // No history from the host: the rounds this view has shown.
+      const rounds: { round: number; correct: boolean | null }[] = [];
+      const byRound = this.tree ? this.history.get(this.tree.pin) : undefined;
+      if (byRound && n) {
+        for (const [round, m] of [...byRound.entries()].sort((a, b) => a[0] - b[0])) if (m.has(key)) rounds.push({ round, correct: m.get(key)! });
+      }
+      history = { source: 'viewed', rounds };
     }
     this.inspector.render({
       node: n,
@@ -673,7 +706,8 @@ export class App {
       overrides: this.overrides,
       pin: this.tree?.pin ?? null,
       hideTruth: this.host.state.hideTruth,
-      history: hist,
+      history,
+      round: this.tree?.round ?? null,
       isOpen: n ? this.tree3.isOpen(n) : false,
     });
   }

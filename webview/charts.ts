@@ -1,6 +1,6 @@
 /**
  * Learning curves with d3 (SVG): accuracy per round (X solid, targets dashed, the compared run's X
- * dotted), per-class accuracy as small multiples, size N per round, cumulative calls to H.
+ * dotted, X's agreement with its targets — the curriculum gate — thin), per-class accuracy as small multiples, size N per round, cumulative calls to H.
  * Clicking a chart selects the nearest round.
  */
 import { axisBottom, axisLeft } from 'd3-axis';
@@ -14,6 +14,8 @@ interface Series {
   name: string;
   cls: string;
   points: { round: number; value: number }[];
+  /** A secondary line: thin, no dots. */
+  thin?: boolean;
 }
 
 interface ChartSpec {
@@ -79,6 +81,9 @@ export class Charts {
       { name: 'targets (Amplify)', cls: 's-target', points: pts(rounds, (r) => r.targetAccuracy) },
     ];
     if (cmp.length) acc.push({ name: `X, ${this.compare!.id} (${this.compare!.mode})`, cls: 's-compare', points: pts(cmp, (r) => r.accuracy) });
+    // Older records may lack it (validated: a number, or absent).
+    const agreement = pts(rounds, (r) => (typeof r.agreementAverage === 'number' ? r.agreementAverage : NaN));
+    if (agreement.length) acc.push({ name: 'agreement with targets (gate)', cls: 's-agree', points: agreement, thin: true });
 
     const classes = [...new Set(rounds.flatMap((r) => Object.keys(r.accuracyByClass)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     const maxN = Math.max(...rounds.map((r) => r.size), 1);
@@ -139,8 +144,8 @@ export class Charts {
     }
     const gen = line<{ round: number; value: number }>().x((p) => x(p.round)).y((p) => y(p.value));
     for (const s of spec.series) {
-      sel.append('path').attr('class', `series ${s.cls}`).attr('d', gen(s.points) ?? '');
-      if (!spec.small && s.points.length < 40) {
+      sel.append('path').attr('class', `series ${s.cls}${s.thin ? ' thin' : ''}`).attr('d', gen(s.points) ?? '');
+      if (!spec.small && !s.thin && s.points.length < 40) {
         sel.append('g').attr('class', `dots ${s.cls}`).selectAll('circle').data(s.points).join('circle').attr('cx', (p) => x(p.round)).attr('cy', (p) => y(p.value)).attr('r', 2.2);
       }
     }

@@ -14,6 +14,8 @@ export interface InspectorCallbacks {
   annotate(key: string, note: string, tags: string[]): string | null;
   removeAnnotation(id: string): void;
   toggle(key: string): void;
+  /** A round picked in the history strip. */
+  selectRound(round: number): void;
   showTruth(): void;
   /** An editor closed (focus goes back to the tree). */
   closed(): void;
@@ -26,8 +28,13 @@ export interface InspectorData {
   overrides: OverrideView[];
   pin: string | null;
   hideTruth: boolean;
-  /** Correctness of this node's answer in the rounds seen so far (round → correct). */
-  history: { round: number; correct: boolean | null }[];
+  /**
+   * Correctness of this node's answer per round: from the host (`NodeView.history`, every recorded
+   * round) or, when the host sent none, the rounds this view has shown.
+   */
+  history: { source: 'host' | 'viewed'; rounds: { round: number; correct: boolean | null }[] };
+  /** The round the tree shows (marked in the history strip). */
+  round: number | null;
   isOpen: boolean;
 }
 
@@ -103,7 +110,10 @@ export class Inspector {
     actions.append(button('Add note…', `Add a note to ${node.label} (n)`, () => this.openNote()));
     const culprit = whyWrong(n);
     if (culprit) actions.append(button('Why is this wrong?', 'Select the deepest wrong node whose own subanswers are right (w)', () => this.cb.select(culprit.key), 'why'));
-    if (n.children.length || node.expandable) actions.append(button(d.isOpen ? 'Collapse' : 'Expand', d.isOpen ? `Collapse ${node.label}` : `Expand ${node.label}`, () => this.cb.toggle(n.key)));
+    if (n.children.length || node.expandable) {
+      const aria = !d.isOpen ? `Expand ${node.label}` : node.opened ? `Collapse ${node.label} (close the decomposition opened on request)` : `Collapse ${node.label}`;
+      actions.append(button(d.isOpen ? 'Collapse' : 'Expand', aria, () => this.cb.toggle(n.key)));
+    }
     sections.push(actions);
     const errorLine = h('div', { cls: 'editor-error', attrs: { role: 'alert' } });
     sections.push(errorLine);
@@ -133,23 +143,22 @@ export class Inspector {
       sections.push(section('Transcript', '', h('p', { cls: 'muted', text: node.primitive ? 'A primitive question: no subquestions.' : node.expandable ? 'Not decomposed here. Expand it (→ or double-click) to see H’s subquestions.' : 'No subquestions.' })));
     }
 
-    // History over the rounds seen.
-    if (d.history.length > 1) {
-      const strip = h('div', { cls: 'history', attrs: { role: 'list' } });
-      for (const r of d.history) {
-        const s = r.correct === null ? 'unknown' : r.correct ? 'correct' : 'wrong';
-        strip.append(h('span', { cls: `hist s-${s}`, text: iconOf(s), attrs: { role: 'listitem', title: `round ${r.round}: ${stateWord(s)}`, 'aria-label': `round ${r.round}: ${stateWord(s)}` } }));
-      }
-      sections.push(section('History', `rounds viewed: ${d.history[0].round}–${d.history[d.history.length - 1].round}`, strip));
+    // History: the host's record of every round, or the rounds this view has shown.
+    const hist = d.history.rounds;
+    if (d.history.source === 'host' ? hist.length > 0 : hist.length > 1) {
+      sections.push(section('History', historyMeta(d.history.source, hist), this.historyStrip(hist, d.round, d.history.source)));
     }
 
-    // Facts.
+    // Facts: the ones that mention a symbol of this node's question are lit (and listed first).
     if (d.facts.length) {
-      const facts = [...d.facts].sort((a, b) => Number(b.mentioned) - Number(a.mentioned));
-      const grid = h('ul', { cls: 'facts' });
-      for (const f of facts) grid.append(h('li', { cls: f.mentioned ? 'fact lit' : 'fact', text: f.label, attrs: { title: f.mentioned ? 'mentioned by the question' : undefined } }));
-      const lit = d.facts.filter((f) => f.mentioned).length;
-      sections.push(section('Facts', `${d.facts.length} facts${lit ? `, ${lit} mentioned (lit)` : ''}`, grid));
+      const lit = new Set(node.mentions.filter((i) => i >= 0 && i < d.facts.length));
+      const order = d.facts.map((_, i) => i).sort((a, b) => Number(lit.has(b)) - Number(lit.has(a)) || a - b);
+      const grid = h('ul', { cls: 'facts', attrs: { 'aria-label': `Facts; ${lit.size} mention ${node.label}` } });
+      for (const i of order) {
+        const on = lit.has(i);
+        grid.append(h('li', { cls: on ? 'fact lit' : 'fact', text: d.facts[i].label, attrs: { 'data-index': i, title: on ? `mentions a symbol of ${node.label}` : undefined } }));
+      }
+      sections.push(section('Facts', `${d.facts.length} facts${lit.size ? `, ${lit.size} mention this question (lit)` : ', none mentions this question'}`, grid));
     }
 
     // Notes.
@@ -178,6 +187,28 @@ export class Inspector {
     }
 
     setChildren(this.body, ...sections);
+  }
+
+  /** ✓/✗ per round (· or ? when unknown), the round shown marked; a mark selects its round. */
+  private historyStrip(hist: { round: number; correct: boolean | null }[], selected: number | null, source: 'host' | 'viewed'): HTMLElement {
+    const strip = h('ol', { cls: `history h-${source}`, attrs: { 'aria-label': 'Correct per round' } });
+    for (const r of hist) {
+      const s = r.correct === null ? 'unknown' : r.correct ? 'correct' : 'wrong';
+      const word = r.correct === null ? (source === 'host' ? 'not recorded' : 'unknown') : stateWord(s);
+      const glyph = r.correct === null && source === 'host' ? '·' : iconOf(s);
+      const sel = r.round === selected;
+      strip.append(
+        h('li', {},
+          h('button', {
+            cls: `hist s-${s}${sel ? ' sel' : ''}`,
+            text: glyph,
+            attrs: { type: 'button', 'data-round': r.round, 'aria-current': sel ? 'true' : undefined, title: `round ${r.round}: ${word}${sel ? ' (shown)' : ''}`, 'aria-label': `round ${r.round}: ${word}${sel ? ', shown' : ''}` },
+            on: { click: () => this.cb.selectRound(r.round) },
+          }),
+        ),
+      );
+    }
+    return strip;
   }
 
   private showError(err: string | null): void {
@@ -303,6 +334,14 @@ function answerRow(k: string, value: string, state: ReturnType<typeof stateOf> |
     ),
     extra ?? null,
   );
+}
+
+function historyMeta(source: 'host' | 'viewed', hist: { round: number; correct: boolean | null }[]): string {
+  if (source === 'viewed') return `rounds viewed: ${hist[0].round}–${hist[hist.length - 1].round}`;
+  const right = hist.filter((r) => r.correct === true).length;
+  const wrong = hist.filter((r) => r.correct === false).length;
+  const none = hist.length - right - wrong;
+  return `rounds ${hist[0].round}–${hist[hist.length - 1].round}: ${right} ✓ ${wrong} ✗${none ? ` · ${none} not recorded` : ''}`;
 }
 
 function section(title: string, meta: string, body: HTMLElement): HTMLElement {

@@ -18,10 +18,12 @@ export interface Transform {
 }
 
 export interface PinState {
-  /** Explicit open (true) / closed (false) per node key; other nodes follow the default depth. */
+  /**
+   * Explicit open (true) / closed (false) per node key, for the subtrees the host sent; other nodes
+   * follow the default depth. Which nodes the host opened on request is not kept here: each tree
+   * says so itself (`NodeView.opened`).
+   */
   open: Record<string, boolean>;
-  /** Nodes this webview asked the host to expand (← sends `expand open:false` for them). */
-  hostOpened: string[];
   selected: string;
   transform: Transform | null;
 }
@@ -37,7 +39,7 @@ export interface ViewState {
   pinOrder: string[];
 }
 
-export const emptyPinState = (): PinState => ({ open: {}, hostOpened: [], selected: '', transform: null });
+export const emptyPinState = (): PinState => ({ open: {}, selected: '', transform: null });
 const fresh = (): ViewState => ({ v: 1, pin: null, round: null, hideTruth: false, chartsOpen: true, pins: {}, pinOrder: [] });
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -56,7 +58,6 @@ export function restoreState(raw: unknown): ViewState {
       if (!isObj(p)) continue;
       const ps = emptyPinState();
       if (isObj(p.open)) for (const [k, v] of Object.entries(p.open)) if (typeof v === 'boolean' && /^(\d+(\.\d+)*)?$/.test(k)) ps.open[k] = v;
-      if (Array.isArray(p.hostOpened)) ps.hostOpened = p.hostOpened.filter((k): k is string => typeof k === 'string');
       if (typeof p.selected === 'string' && /^(\d+(\.\d+)*)?$/.test(p.selected)) ps.selected = p.selected;
       const t = p.transform;
       if (isObj(t) && isNum(t.x) && isNum(t.y) && isNum(t.k) && t.k > 0) ps.transform = { x: t.x, y: t.y, k: t.k };

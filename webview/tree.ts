@@ -240,10 +240,16 @@ export class TreeCanvas {
     if (n.children.length === 0) return false;
     if (this.revealed.has(n.key)) return true;
     const o = this.pin?.open[n.key];
-    return o ?? n.depth < this.depthOpen;
+    if (o !== undefined) return o;
+    // A node the host opened on request shows its decomposition, whatever its depth.
+    return n.node.opened || n.depth < this.depthOpen;
   }
 
-  /** Opens or closes a node; host-expanded nodes and expandable leaves go through the host. */
+  /**
+   * Opens or closes a node. Expandable leaves open through the host; a node the host opened on
+   * request (`opened`) closes through the host; any other subtree the host sent opens and closes
+   * here.
+   */
   toggle(key: string, open?: boolean): void {
     const n = this.ix?.byKey.get(key);
     if (!n || !this.pin) return;
@@ -254,7 +260,7 @@ export class TreeCanvas {
     const now = this.isOpen(n);
     const want = open ?? !now;
     if (want === now) return;
-    if (!want && this.pin.hostOpened.includes(key)) {
+    if (!want && n.node.opened) {
       this.hostExpand(key, false);
       return;
     }
@@ -642,6 +648,7 @@ export class TreeCanvas {
     if (n.error) classes.push('has-error');
     if (collapsed) classes.push('collapsed');
     if (n.expandable) classes.push('expandable');
+    if (n.opened) classes.push('opened');
     if (inode.key === this.selected) classes.push('selected');
     if (this.searchQuery) classes.push(this.matches.has(inode.key) ? 'match' : 'dim');
     if (this.flashKeys.delete(inode.key)) classes.push('flash');
@@ -669,12 +676,13 @@ export class TreeCanvas {
     // Row 1: the question, then badges (right-aligned): Δ, ⚠, note count.
     const badges: { text: string; cls: string; label: string }[] = [];
     if (n.expandable && inode.children.length === 0) badges.push({ text: '⊕', cls: 'b-expand more', label: 'expand into its own decomposition (→ or double-click)' });
+    if (n.opened && inode.children.length > 0) badges.push({ text: '⊖', cls: 'b-opened more', label: 'opened on request: click or ← closes it' });
     if (n.changed) badges.push({ text: 'Δ', cls: 'b-changed', label: 'changed since the previous round' });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
     let bx = NODE_W - 8;
     for (const b of badges.reverse()) {
-      const w = textWidth(b.text, b.cls.startsWith('b-expand') ? this.fontLabel : this.fontChip);
+      const w = textWidth(b.text, b.cls.startsWith('b-expand') || b.cls.startsWith('b-opened') ? this.fontLabel : this.fontChip);
       const t = svg('text', { x: bx, y: 17, 'text-anchor': 'end' }, `badge ${b.cls}`);
       t.textContent = b.text;
       const tip = svg('title');
@@ -759,13 +767,8 @@ export class TreeCanvas {
 
   private hostExpand(key: string, open: boolean): void {
     if (!this.pin) return;
-    if (open) {
-      if (!this.pin.hostOpened.includes(key)) this.pin.hostOpened.push(key);
-      this.pin.open[key] = true;
-    } else {
-      this.pin.hostOpened = this.pin.hostOpened.filter((k) => k !== key && !k.startsWith(`${key}.`));
-      delete this.pin.open[key];
-    }
+    // The host's next tree says whether the node is open (`opened`); a local choice would shadow it.
+    delete this.pin.open[key];
     this.cb.hostExpand(key, open);
     this.cb.viewChanged();
   }
@@ -880,6 +883,7 @@ function describe(n: INode, chips: Chip[]): string {
   if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
   if (n.children.length) parts.push(`${n.children.length} subquestions`);
   if (n.node.expandable) parts.push('expandable');
+  if (n.node.opened) parts.push('opened on request');
   return parts.join(', ');
 }
 

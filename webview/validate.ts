@@ -10,6 +10,7 @@ const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStrArr = (x: unknown): x is string[] => Array.isArray(x) && x.every(isStr);
+const isIndex = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
 
 /** The most nodes a tree may have before the webview refuses it (the host budgets far fewer). */
 export const MAX_NODES = 200_000;
@@ -28,7 +29,8 @@ function checkAnswer(x: unknown, where: string): void {
   need(a.correct === null || typeof a.correct === 'boolean', `${where}.correct is not true, false or null`);
 }
 
-function checkNode(x: unknown, where: string, depth: number, count: { n: number }): void {
+/** `facts`: how many facts the tree has (a node's `mentions` index them). */
+function checkNode(x: unknown, where: string, depth: number, count: { n: number }, facts: number): void {
   need(depth <= MAX_DEPTH, `the tree is deeper than ${MAX_DEPTH}`);
   need(++count.n <= MAX_NODES, `the tree has more than ${MAX_NODES} nodes`);
   need(isObj(x), `${where} is not an object`);
@@ -51,10 +53,13 @@ function checkNode(x: unknown, where: string, depth: number, count: { n: number 
   need(typeof n.changed === 'boolean', `${where}.changed is not a boolean`);
   need(typeof n.expandable === 'boolean', `${where}.expandable is not a boolean`);
   need(isNum(n.annotations), `${where}.annotations is not a number`);
+  need(typeof n.opened === 'boolean', `${where}.opened is not a boolean`);
+  need(Array.isArray(n.mentions) && n.mentions.every((i) => isIndex(i) && i < facts), `${where}.mentions is not a list of indexes into the ${facts} facts`);
+  need(n.history === undefined || (Array.isArray(n.history) && n.history.every((c) => c === null || typeof c === 'boolean')), `${where}.history is not a list of true, false or null`);
   need(n.error === undefined || isStr(n.error), `${where}.error is not a string`);
   if (n.children !== undefined) {
     need(Array.isArray(n.children), `${where}.children is not a list`);
-    (n.children as unknown[]).forEach((c, i) => checkNode(c, `${where}.children[${i}]`, depth + 1, count));
+    (n.children as unknown[]).forEach((c, i) => checkNode(c, `${where}.children[${i}]`, depth + 1, count, facts));
   }
 }
 
@@ -65,7 +70,7 @@ function checkTree(x: unknown): void {
   need(isNum(t.round), 'tree.round is not a number');
   need(isNum(t.size), 'tree.size is not a number');
   need(Array.isArray(t.facts) && t.facts.every((f) => isObj(f) && isStr(f.label) && isStrArr(f.symbols) && typeof f.mentioned === 'boolean'), 'tree.facts is malformed');
-  checkNode(t.root, 'tree.root', 0, { n: 0 });
+  checkNode(t.root, 'tree.root', 0, { n: 0 }, (t.facts as unknown[]).length);
 }
 
 function checkRound(x: unknown, where: string): void {
@@ -73,6 +78,8 @@ function checkRound(x: unknown, where: string): void {
   const r = x as Obj;
   for (const k of ['round', 'size', 'accuracy', 'targetAccuracy', 'callsToHTotal'] as const) need(isNum(r[k]), `${where}.${k} is not a number`);
   need(isObj(r.accuracyByClass) && Object.values(r.accuracyByClass).every(isNum), `${where}.accuracyByClass is malformed`);
+  // Drawn when present (the agreement line skips a round recorded without it).
+  need(r.agreementAverage === undefined || r.agreementAverage === null || isNum(r.agreementAverage), `${where}.agreementAverage is not a number`);
 }
 
 function checkRun(x: unknown, where: string): void {
@@ -133,6 +140,9 @@ export function validateHostMessage(raw: unknown): { ok: true; value: HostMessag
         break;
       case 'error':
         need(m.detail === undefined || isStr(m.detail), 'error.detail is not a string');
+        need(m.file === undefined || (isStr(m.file) && m.file.length > 0 && m.file.length <= 4096), 'error.file is not a file name');
+        need(m.line === undefined || isIndex(m.line), 'error.line is not a line number');
+        need(m.column === undefined || isIndex(m.column), 'error.column is not a column number');
         break;
     }
   } catch (e) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { NodeView, TreeView } from '../../src/protocol/index';
 import { Explorer } from './driver';
-import { bigTree, initMessage, makeContext, nodeAt, nodesOf, pinTree, PINS, SEED, TASKS } from './fixtures';
+import { bigTree, initMessage, makeContext, nodeAt, nodesOf, pinTree, PINS, RECORDED, run, SEED, TASKS } from './fixtures';
 import type { HarnessServer, Theme } from './harness';
 
 export interface TestContext {
@@ -36,6 +36,21 @@ async function clickNode(ex: Explorer, key: string): Promise<void> {
   await ex.node(key).click({ position: { x: 60, y: 4 } });
   await ex.frames();
 }
+
+/** The labels of the facts a node mentions (from its `mentions`), sorted. */
+const mentionedLabels = (tree: TreeView, n: NodeView): string[] => n.mentions.map((i) => tree.facts[i].label).sort();
+
+/** The lit facts in the inspector, sorted. */
+async function litFacts(ex: Explorer): Promise<string[]> {
+  return (await ex.page.locator('.inspector .facts li.lit').allTextContents()).sort();
+}
+
+/** The history strip's marks, one glyph per round. */
+async function historyMarks(ex: Explorer): Promise<string> {
+  return (await ex.page.locator('.inspector .history .hist').allTextContents()).join('');
+}
+
+const marksOf = (h: (boolean | null)[]): string => h.map((c) => (c === null ? '·' : c ? '✓' : '✗')).join('');
 
 /** The "why is this wrong" culprit, computed independently of the webview. */
 function culprit(n: NodeView): NodeView {
@@ -106,10 +121,23 @@ export const tests: WebviewTest[] = [
         assert.ok((await ex.node(keyOf(leaf)).getAttribute('aria-label'))!.includes('expandable'));
         // Header and charts.
         const header = (await ex.page.locator('header.top').textContent())!;
-        for (const s of ['permutation-powering', '2026-11-27-a', 'amplify', 'transformer-s', 'wasm', 'round 12 / 12', 'X acc', 'targets']) assert.ok(header.includes(s), `header shows ${s}`);
-        const series = ex.page.locator('.chart-box[data-chart="Accuracy per round"] path.series');
-        assert.equal(await series.count(), 3, 'X, targets and the compared run');
-        for (let i = 0; i < 3; i++) assert.ok(((await series.nth(i).getAttribute('d')) ?? '').length > 20);
+        for (const s of ['permutation-powering', '2026-11-27-a', 'amplify', 'transformer-s', 'wasm', 'round 12 / 12', 'X acc', 'targets', 'agree']) assert.ok(header.includes(s), `header shows ${s}`);
+        const accChart = ex.page.locator('.chart-box[data-chart="Accuracy per round"]');
+        const series = accChart.locator('path.series');
+        assert.equal(await series.count(), 4, 'X, targets, the compared run and the agreement with the targets');
+        for (let i = 0; i < 4; i++) assert.ok(((await series.nth(i).getAttribute('d')) ?? '').length > 20);
+        // The agreement with the targets (the curriculum gate): a thin line through each round's value.
+        const agree = accChart.locator('path.series.s-agree');
+        assert.equal(await agree.count(), 1, 'the agreement line is drawn');
+        assert.ok((await accChart.locator('.legend').textContent())!.includes('agreement with targets (gate)'), 'the agreement line is labelled');
+        const rs = run().rounds;
+        const plotH = Number(await accChart.locator('svg.chart').getAttribute('height'));
+        const pts = [...((await agree.getAttribute('d')) ?? '').matchAll(/[ML]([-\d.e]+),([-\d.e]+)/g)].map((m) => Number(m[2]));
+        assert.equal(pts.length, rs.length, 'one point per round');
+        // The accuracy chart's y axis: 0 at height − 20, 1 at 6.
+        rs.forEach((r, i) => assert.ok(Math.abs(pts[i] - (plotH - 20 - r.agreementAverage * (plotH - 26))) < 0.6, `round ${r.round}: y ${pts[i]} for agreement ${r.agreementAverage}`));
+        const widths = await ex.page.evaluate(() => ['s-agree', 's-x'].map((c) => parseFloat(getComputedStyle(document.querySelector(`.chart-box[data-chart="Accuracy per round"] path.series.${c}`)!).strokeWidth)));
+        assert.ok(widths[0] < widths[1], `the agreement line is thinner than X's (${widths.join(' vs ')})`);
         assert.equal(await ex.page.locator('.multiples .chart-box').count(), 5, 'one small multiple per class');
         assert.equal(await ex.page.locator('.chart-box[data-chart="Size N per round"] path.series').count(), 1);
         assert.equal(await ex.page.locator('.chart-box[data-chart="Calls to H (cumulative)"] path.series').count(), 1);
@@ -179,7 +207,7 @@ export const tests: WebviewTest[] = [
         assert.ok(t.includes(n.children![i].label) && t.includes(n.children![i].answer.label), `transcript line ${i + 1}: ${t}`);
       }
       assert.equal(await insp.locator('.facts li').count(), tree.facts.length);
-      assert.equal(await insp.locator('.facts li.lit').count(), tree.facts.filter((f) => f.mentioned).length);
+      assert.deepEqual(await litFacts(ex), mentionedLabels(tree, n), 'the facts the node mentions are lit');
       // The transcript selects a child.
       await items.nth(1).click();
       await ex.frames();
@@ -189,6 +217,146 @@ export const tests: WebviewTest[] = [
       await insp.locator('.crumbs button', { hasText: 'root' }).click();
       await ex.frames();
       assert.equal(await ex.selectedKey(), '');
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
+    name: 'facts: the selected node’s mentioned facts are lit, not the root’s',
+    async run(ctx) {
+      const tree = pinTree('p1', 12);
+      const ex = await loaded(ctx, 'light', tree);
+      // Nodes whose mentions differ from the root's (and from each other's).
+      const rootMentions = mentionedLabels(tree, tree.root);
+      const others = [...nodesOf(tree.root)].filter((n) => mentionedLabels(tree, n).join() !== rootMentions.join());
+      assert.ok(others.length >= 2, 'the fixture has nodes that mention other facts than the root');
+      assert.ok(rootMentions.length > 0);
+      await clickNode(ex, '');
+      assert.deepEqual(await litFacts(ex), rootMentions, 'the root’s facts');
+      for (const n of others.slice(0, 3)) {
+        await clickNode(ex, keyOf(n));
+        assert.deepEqual(await litFacts(ex), mentionedLabels(tree, n), `the facts of ${n.label}`);
+        // Lit facts come first, in the order of the facts.
+        const items = await ex.page.locator('.inspector .facts li').evaluateAll((els) => els.map((e) => ({ lit: e.classList.contains('lit'), i: Number((e as HTMLElement).dataset.index) })));
+        assert.deepEqual(items.map((x) => x.i), [...n.mentions, ...tree.facts.map((_, i) => i).filter((i) => !n.mentions.includes(i))]);
+        assert.ok((await ex.page.locator('.inspector').textContent())!.includes(`${n.mentions.length} mention this question`));
+      }
+      // Keyboard selection updates the facts too.
+      await clickNode(ex, '1');
+      await ex.press('ArrowRight');
+      assert.equal(await ex.selectedKey(), '1.0');
+      assert.deepEqual(await litFacts(ex), mentionedLabels(tree, nodeAt(tree.root, [1, 0])!));
+      await ex.screenshot('facts-lit-light');
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
+    name: 'history: the strip shows ✓/✗/· per recorded round, marks the round shown, and selects a round',
+    async run(ctx) {
+      const tree = pinTree('p3', 12);
+      const ex = await ctx.open();
+      await ex.send(initMessage({ selectedPin: 'p3' }));
+      await ex.send({ type: 'tree', tree });
+      // A node that was wrong and became right, and one with rounds where it was not asked.
+      const all = [...nodesOf(tree.root)];
+      const turned = all.find((n) => { const m = marksOf(n.history!); return /^✗+✓+$/.test(m); })!;
+      assert.ok(turned, 'the fixture has a node whose ✗ turn ✓');
+      const gappy = all.find((n) => { const m = marksOf(n.history!); return m.includes('·') && m.includes('✗') && m.includes('✓'); })!;
+      assert.ok(gappy, 'the fixture has a node with unrecorded rounds');
+      for (const n of [turned, gappy]) {
+        await clickNode(ex, keyOf(n));
+        assert.equal(n.history!.length, RECORDED);
+        assert.equal(await historyMarks(ex), marksOf(n.history!), `the history of ${n.label}`);
+        const sel = ex.page.locator('.inspector .history .hist.sel');
+        assert.equal(await sel.count(), 1, 'one round is marked');
+        assert.equal(await sel.getAttribute('data-round'), '12');
+        assert.equal(await sel.getAttribute('aria-current'), 'true');
+        const meta = (await ex.page.locator('.inspector .insp-section', { hasText: 'History' }).locator('.meta').textContent())!;
+        const right = n.history!.filter((c) => c === true).length;
+        const wrong = n.history!.filter((c) => c === false).length;
+        assert.ok(meta.includes(`${right} ✓ ${wrong} ✗`), meta);
+      }
+      await clickNode(ex, keyOf(turned));
+      await ex.screenshot('history-light');
+      // The round shown moves the mark; the marks stay the host's.
+      await ex.clearPosted();
+      await ex.press('[');
+      await ex.waitPosted('selectRound', (m) => m.round === 11);
+      const t11 = pinTree('p3', 11);
+      await ex.send({ type: 'tree', tree: t11 });
+      assert.equal(await ex.page.locator('.inspector .history .hist.sel').getAttribute('data-round'), '11');
+      assert.equal(await historyMarks(ex), marksOf(nodeAt(t11.root, turned.path)!.history!));
+      // A mark selects its round.
+      await ex.clearPosted();
+      await ex.page.locator('.inspector .history .hist[data-round="3"]').click();
+      await ex.waitPosted('selectRound', (m) => m.round === 3);
+      // Without a history from the host: the rounds this view has shown.
+      const strip = (t: TreeView): TreeView => {
+        const copy = structuredClone(t);
+        for (const n of nodesOf(copy.root)) delete n.history;
+        return copy;
+      };
+      await ex.send({ type: 'tree', tree: strip(pinTree('p3', 3)) });
+      await ex.send({ type: 'tree', tree: strip(pinTree('p3', 4)) });
+      const meta = (await ex.page.locator('.inspector .insp-section', { hasText: 'History' }).locator('.meta').textContent())!;
+      assert.ok(meta.includes('rounds viewed: 3–4'), meta);
+      assert.equal(await ex.page.locator('.inspector .history .hist').count(), 2);
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
+    name: 'opened nodes: the host’s `opened` drives the affordance and ← or ⊖ closes through the host',
+    async run(ctx) {
+      // A tree in which the host opened two leaves on request (in an earlier session: this view
+      // never asked, and keeps no record of it).
+      const base = pinTree('p1', 12);
+      const leaves = [...nodesOf(base.root)].filter((n) => n.expandable).slice(0, 2);
+      const keys = leaves.map(keyOf);
+      const tree = pinTree('p1', 12, { expanded: keys });
+      const ex = await loaded(ctx, 'light', tree);
+      for (const n of [...nodesOf(tree.root)]) {
+        const g = ex.node(keyOf(n));
+        assert.equal((await g.getAttribute('class'))!.includes('opened'), n.opened, `opened class of ${n.label}`);
+        assert.equal((await g.locator('.b-opened').count()) === 1, n.opened, `⊖ on ${n.label}`);
+        if (n.opened) assert.ok((await g.getAttribute('aria-label'))!.includes('opened on request'));
+      }
+      assert.deepEqual([...nodesOf(tree.root)].filter((n) => n.opened).map(keyOf), keys);
+      for (const k of keys) assert.ok((await ex.page.locator(`g.node[data-key^="${k}."]`).count()) > 0, `the children of ${k} show`);
+      await clickNode(ex, keys[0]);
+      await ex.screenshot('opened-light');
+      // ← on an opened node asks the host to close it.
+      await ex.clearPosted();
+      await ex.press('ArrowLeft');
+      assert.deepEqual(await ex.waitPosted('expand'), { type: 'expand', path: leaves[0].path, open: false });
+      assert.equal(await ex.selectedKey(), keys[0], '← stayed on the opened node');
+      // The host closes it: ⊕ again.
+      const closed = pinTree('p1', 12, { expanded: [keys[1]], previous: 12 });
+      await ex.send({ type: 'tree', tree: closed });
+      assert.equal(await ex.page.locator(`g.node[data-key^="${keys[0]}."]`).count(), 0);
+      assert.ok((await ex.node(keys[0]).textContent())!.includes('⊕'));
+      assert.equal(await ex.node(keys[0]).locator('.b-opened').count(), 0);
+      // Clicking ⊖ closes the other one.
+      await ex.clearPosted();
+      await ex.node(keys[1]).locator('.b-opened').click();
+      assert.deepEqual(await ex.waitPosted('expand'), { type: 'expand', path: leaves[1].path, open: false });
+      // A subtree the host sent by default collapses here, without the host.
+      await ex.clearPosted();
+      await clickNode(ex, '1');
+      await ex.press('ArrowLeft');
+      assert.ok((await ex.node('1').getAttribute('class'))!.includes('collapsed'), '← collapses locally');
+      await ex.page.waitForTimeout(100);
+      assert.equal((await ex.posted()).filter((m) => m.type === 'expand').length, 0, 'no expand for a local collapse');
+      // After a reload the host's flag alone says which nodes are opened.
+      await ex.page.waitForTimeout(300);
+      await ex.reload();
+      await ex.send(initMessage());
+      await ex.send({ type: 'tree', tree });
+      await clickNode(ex, keys[0]);
+      await ex.clearPosted();
+      await ex.press('ArrowLeft');
+      assert.deepEqual(await ex.waitPosted('expand'), { type: 'expand', path: leaves[0].path, open: false });
       assert.deepEqual(await ex.problems(), []);
       await ex.close();
     },
@@ -272,6 +440,11 @@ export const tests: WebviewTest[] = [
         { type: 'round', round: { round: 3 } },
         { type: 'status', status: { status: 'exploded', round: 1 } },
         { type: 'annotations', annotations: [{ id: 1 }] },
+        // The protocol's newer fields, malformed.
+        { type: 'tree', tree: { ...pinTree('p1', 12), root: { ...pinTree('p1', 12).root, opened: 'yes' } } },
+        { type: 'tree', tree: { ...pinTree('p1', 12), root: { ...pinTree('p1', 12).root, mentions: [0, 99] } } },
+        { type: 'tree', tree: { ...pinTree('p1', 12), root: { ...pinTree('p1', 12).root, history: [true, 'no'] } } },
+        { type: 'error', message: 'bad place', file: 'a.ts', line: -3 },
       ];
       for (const m of bad) await ex.send(m);
       const banners = ex.page.locator('.banner.error');
@@ -280,10 +453,18 @@ export const tests: WebviewTest[] = [
       // The tree and the header are intact.
       assert.equal(await ex.page.locator('g.node').count(), [...nodesOf(pinTree('p1', 12).root)].length);
       assert.ok((await ex.page.locator('.round-label').textContent())!.includes('round 12'));
-      // A host error with its detail.
-      await ex.send({ type: 'error', message: 'examples/range-max.task.ts failed to compile', detail: 'examples/range-max.task.ts:12:3: ERROR: Expected ";"' });
+      assert.ok((await banners.last().textContent())!.includes('error.line'), 'a malformed error place is refused');
+      assert.equal(await ex.page.locator('.banner .open-file').count(), 0, 'no file link for an error without a file');
+      // A host error with its detail and its place: "Open file:line" posts openFile.
+      const file = 'examples/range-max.task.ts';
+      await ex.send({ type: 'error', message: `${file} failed to compile`, detail: `${file}:12:3: ERROR: Expected ";"`, file, line: 12, column: 3 });
       assert.ok((await banners.last().textContent())!.includes('failed to compile'));
+      const link = banners.last().locator('.banner-msg .open-file');
+      assert.equal(await link.textContent(), `Open ${file}:12`);
       await ex.screenshot('errors-light');
+      await ex.clearPosted();
+      await link.click();
+      assert.deepEqual(await ex.waitPosted('openFile'), { type: 'openFile', file, line: 12 });
       assert.ok((await banners.last().textContent())!.includes('earlier error'), 'earlier errors are listed');
       // Dismissable, and the UI still works.
       await banners.first().getByRole('button', { name: /^Dismiss this error/ }).click();

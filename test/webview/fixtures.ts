@@ -2,7 +2,9 @@
  * Fixtures for the webview tests: a recorded permutation-powering run as host messages. The trees
  * follow the task's H (σ^k(x): m = ⌊k/2⌋; y1 = σ^m(x); y2 = σ^m(y1); if k is odd y3 = σ(y2)),
  * with a deterministic stand-in for X that gets better over the rounds, so the states (wrong X
- * answers, lookups at primitives, an override, changed nodes) are realistic and reproducible.
+ * answers, lookups at primitives, an override, changed nodes, nodes opened on request, the facts
+ * each question mentions, each node's history over the recorded rounds) are realistic and
+ * reproducible.
  */
 import type { HostMessage, NodeView, PinView, RoundView, RunView, TaskSummary, TreeView } from '../../src/protocol/index';
 
@@ -63,6 +65,12 @@ export interface TreeOptions {
   notes?: Record<string, number>;
   /** The previous round (to mark `changed`); by default round − 1. */
   previous?: number | null;
+  /**
+   * The recorded rounds (1..recorded) each node's `history` covers, as the host computes it: the
+   * node at the same path asking the same question in that round's tree (with the same overrides
+   * and opened nodes), or null where that round's tree has no such node. 0: no history.
+   */
+  recorded?: number;
 }
 
 const ans = (symbols: string[], truth: string[]): NodeView['answer'] => ({
@@ -104,7 +112,7 @@ export function permutationTree(o: TreeOptions): TreeView {
     const primitive = k <= 1 && x in ctx.sigma;
     let node: NodeView;
     if (primitive) {
-      node = { path, question, label, kind: 'pow', primitive: true, answer: ans(truth, truth), source: 'lookup', truth: ans(truth, truth), changed: false, expandable: false, annotations: 0 };
+      node = { path, question, label, kind: 'pow', primitive: true, answer: ans(truth, truth), source: 'lookup', truth: ans(truth, truth), changed: false, expandable: false, annotations: 0, opened: false, mentions: [] };
     } else {
       const xm = x in ctx.sigma ? modelX(ctx, round, k, x, key, truth[0]) : { label: '?', probability: 0.4, top: [{ label: '?', probability: 0.4 }] };
       const xv = { ...ans([xm.label], truth), probability: xm.probability, top: xm.top };
@@ -125,9 +133,11 @@ export function permutationTree(o: TreeOptions): TreeView {
         }
         const hAnswer = last in ctx.sigma ? [last] : ['?'];
         const hv = ans(hAnswer, truth);
-        node = { path, question, label, kind: 'pow', primitive: false, answer: hv, source: 'H', x: xv, h: hv, truth: ans(truth, truth), changed: false, expandable: false, annotations: 0, children };
+        // Opened: decomposed beyond the default depth because the user asked (as the host says).
+        const opened = expanded.has(key);
+        node = { path, question, label, kind: 'pow', primitive: false, answer: hv, source: 'H', x: xv, h: hv, truth: ans(truth, truth), changed: false, expandable: false, annotations: 0, opened, mentions: [], children };
       } else {
-        node = { path, question, label, kind: 'pow', primitive: false, answer: ans([xm.label], truth), source: 'X', x: xv, truth: ans(truth, truth), changed: false, expandable: true, annotations: 0 };
+        node = { path, question, label, kind: 'pow', primitive: false, answer: ans([xm.label], truth), source: 'X', x: xv, truth: ans(truth, truth), changed: false, expandable: true, annotations: 0, opened: false, mentions: [] };
       }
     }
     if (overrides[key]) {
@@ -141,12 +151,34 @@ export function permutationTree(o: TreeOptions): TreeView {
 
   const root = build(o.k, o.x, [], o.round);
   if (previous !== null && previous >= 0) {
-    const before = permutationTree({ ...o, round: previous, previous: null });
+    const before = permutationTree({ ...o, round: previous, previous: null, recorded: 0 });
     markChanged(root, before.root);
   }
-  const mentioned = new Set([o.x]);
-  const facts = ctx.names.map((x) => ({ symbols: [x, ctx.sigma[x]], label: `σ(${x}) = ${ctx.sigma[x]}`, mentioned: mentioned.has(x) }));
+  // The facts σ(x) = y; a question mentions the facts with a symbol of its own (as the host computes).
+  const factSymbols = ctx.names.map((x) => [x, ctx.sigma[x]]);
+  for (const n of nodesOf(root)) n.mentions = mentionsOf(factSymbols, n.question);
+  const facts = factSymbols.map((f, i) => ({ symbols: f, label: `σ(${f[0]}) = ${f[1]}`, mentioned: root.mentions.includes(i) }));
+  const recorded = o.recorded ?? RECORDED;
+  if (recorded > 0) {
+    const byRound = Array.from({ length: recorded }, (_, i) => permutationTree({ ...o, round: i + 1, previous: null, recorded: 0 }).root);
+    for (const n of nodesOf(root)) {
+      n.history = byRound.map((r) => {
+        const then = nodeAt(r, n.path);
+        // Right or wrong against the truth (an answer '?' is wrong); null: not asked that round.
+        return then && then.question.join(' ') === n.question.join(' ') ? then.answer.label === then.truth.label : null;
+      });
+    }
+  }
   return { pin: o.pin, round: o.round, size, root, facts, nodes: count, truncated: false };
+}
+
+/** The recorded rounds of the fixture run. */
+export const RECORDED = 12;
+
+/** Indexes of the facts with a symbol of the question (its kind excluded). */
+export function mentionsOf(facts: string[][], question: string[]): number[] {
+  const symbols = new Set(question.slice(1));
+  return facts.flatMap((f, i) => (f.some((s) => symbols.has(s)) ? [i] : []));
 }
 
 function markChanged(now: NodeView, before: NodeView | undefined): void {
@@ -194,7 +226,7 @@ export function rounds(count = 12, offset = 0, scale = 1): RoundView[] {
   return out;
 }
 
-export function run(id = '2026-11-27-a', count = 12): RunView {
+export function run(id = '2026-11-27-a', count = RECORDED): RunView {
   return { id, folder: `/work/runs/${id}`, task: 'permutation-powering', mode: 'amplify', model: 'transformer-s', backend: 'wasm', rounds: rounds(count), skipped: 0 };
 }
 
@@ -249,6 +281,7 @@ export function initMessage(over: Partial<Extract<HostMessage, { type: 'init' }>
 /** A synthetic tree with exactly `count` nodes (3 subquestions each, breadth first). */
 export function bigTree(count: number, pin = 'big', round = 12): TreeView {
   const ctx = makeContext(64, 3);
+  const facts = ctx.names.map((x) => [x, ctx.sigma[x]]);
   let made = 0;
   const mk = (path: number[], k: number, x: string): NodeView => {
     made++;
@@ -263,6 +296,7 @@ export function bigTree(count: number, pin = 'big', round = 12): TreeView {
       answer: primitive ? ans(truth, truth) : ans([xLabel], truth), source: primitive ? 'lookup' : 'H',
       x: primitive ? undefined : xv, h: primitive ? undefined : ans([xLabel], truth), truth: ans(truth, truth),
       changed: hash01('ch', key) < 0.02, expandable: false, annotations: hash01('an', key) < 0.01 ? 1 : 0,
+      opened: false, mentions: mentionsOf(facts, powQuestion(k, x)),
     };
   };
   const root = mk([], 63, 'ab');
@@ -278,5 +312,6 @@ export function bigTree(count: number, pin = 'big', round = 12): TreeView {
       if (!c.primitive) queue.push(c);
     }
   }
-  return { pin, round, size: 64, root, facts: ctx.names.map((x) => ({ symbols: [x, ctx.sigma[x]], label: `σ(${x}) = ${ctx.sigma[x]}`, mentioned: x === 'ab' })), nodes: made, truncated: false };
+  // No per-node history here: the Explorer falls back to the rounds it has shown.
+  return { pin, round, size: 64, root, facts: facts.map((f, i) => ({ symbols: f, label: `σ(${f[0]}) = ${f[1]}`, mentioned: root.mentions.includes(i) })), nodes: made, truncated: false };
 }
