@@ -179,7 +179,21 @@ export class App {
       case 'error':
         this.addError(m.message, m.detail, { file: m.file, line: m.line, column: m.column });
         break;
+      case 'reveal':
+        // The host selected the pin and round (and opened the ancestors); the tree may come later.
+        this.pendingReveal = { pin: m.pin, key: m.path.join('.') };
+        this.applyPendingReveal();
+        break;
     }
+  }
+
+  private pendingReveal: { pin: string; key: string } | null = null;
+
+  private applyPendingReveal(): void {
+    const r = this.pendingReveal;
+    if (!r || !this.tree || this.tree.pin !== r.pin || !this.ix?.byKey.has(r.key)) return;
+    this.pendingReveal = null;
+    this.selectNode(r.key, true);
   }
 
   /** After a reload: ask the host for the pin and round this view showed before. */
@@ -197,6 +211,11 @@ export class App {
   }
 
   private setTree(t: TreeView): void {
+    this.setTreeInner(t);
+    this.applyPendingReveal();
+  }
+
+  private setTreeInner(t: TreeView): void {
     const prev = this.tree;
     const samePin = prev !== null && prev.pin === t.pin;
     this.tree = t;

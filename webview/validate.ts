@@ -138,6 +138,9 @@ export function validateHostMessage(raw: unknown): { ok: true; value: HostMessag
       case 'overrides':
         need((m.overrides as unknown[]).every((o) => isObj(o) && isStr(o.pin) && isStr(o.label) && isStrArr(o.question) && isObj(o.answer)), 'overrides is malformed');
         break;
+      case 'reveal':
+        need(isStr(m.pin) && Array.isArray(m.path) && m.path.every((i) => isIndex(i)), 'reveal needs a pin and a path');
+        break;
       case 'error':
         need(m.detail === undefined || isStr(m.detail), 'error.detail is not a string');
         need(m.file === undefined || (isStr(m.file) && m.file.length > 0 && m.file.length <= 4096), 'error.file is not a file name');

@@ -222,6 +222,25 @@ export const tests: WebviewTest[] = [
     },
   },
   {
+    name: 'reveal (from the Annotations view) selects the node, also when the tree arrives after it',
+    async run(ctx) {
+      const tree = pinTree('p1', 12);
+      const ex = await loaded(ctx, 'light', tree);
+      await ex.send({ type: 'reveal', pin: 'p1', path: [0, 1] });
+      await ex.frames();
+      assert.equal(await ex.selectedKey(), '0.1');
+      assert.equal(await ex.page.locator('.inspector .insp-title').textContent(), nodeAt(tree.root, [0, 1])!.label);
+      // Reveal first, tree second: the selection waits for the tree.
+      await ex.send({ type: 'reveal', pin: 'p1', path: [1] });
+      await ex.send({ type: 'tree', tree });
+      await ex.frames();
+      assert.equal(await ex.selectedKey(), '1');
+      await ex.send({ type: 'reveal', pin: 'p1', path: ['x'] });
+      assert.equal(await ex.page.locator('.banner.error, .error-banner, [role=alert]').count() > 0, true, 'a malformed reveal is reported');
+      await ex.close();
+    },
+  },
+  {
     name: 'facts: the selected node’s mentioned facts are lit, not the root’s',
     async run(ctx) {
       const tree = pinTree('p1', 12);
