@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BUILTIN_TASKS, builtinTask, makeContext, makeQuestion, questionKey, type InstanceId, type Question } from '../core/index';
+import { BUILTIN_TASKS, builtinTask, expandHCH, makeContext, makeQuestion, questionKey, truthAnswerer, type AnyTask, type InstanceId, type Question } from '../core/index';
 import { appendJsonLine } from '../engine/files';
 import { DEFAULT_CONFIG, newRunId } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
@@ -215,9 +215,9 @@ export function activate(context: vscode.ExtensionContext): void {
       await w.waitFor((e): e is Extract<WorkerEvent, { type: 'ready' }> => e.type === 'ready', 120_000);
       const s = await openSession(folder);
       s.attachWorker(w);
-      // Pin a first question, so the Explorer has a tree to show.
+      // Pin a first question with a deep decomposition, so the Explorer has a tree worth showing.
       const instance = { size: config.size, seed: `${config.seed}/pinned`, index: 0 };
-      s.savePins([{ id: 'p1', instance, question: makeQuestion(task, instance, makeContext(task, instance)) }]);
+      s.savePins([{ id: 'p1', instance, question: deepQuestion(task, instance) }]);
       return s;
     });
     runs.refresh();
@@ -372,6 +372,19 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   updateStatus();
+}
+
+/** Among a few sampled questions, the one whose HCH tree (ground truth at the leaves) is largest. */
+function deepQuestion(task: AnyTask, instance: InstanceId): Question {
+  const ctx = makeContext(task, instance);
+  let best: Question = makeQuestion(task, instance, ctx, 0);
+  let bestNodes = -1;
+  for (let j = 0; j < 16; j++) {
+    const q = makeQuestion(task, instance, ctx, j);
+    const nodes = expandHCH(task, ctx, q, { answerer: truthAnswerer(task), depth: 3, maxNodes: 400 }).nodes;
+    if (nodes > bestNodes) [best, bestNodes] = [q, nodes];
+  }
+  return best;
 }
 
 let liveSessions: Map<string, RunSession> | undefined;
