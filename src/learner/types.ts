@@ -56,3 +56,36 @@ export interface ModelX {
   numTensors(): number;
   dispose(): void;
 }
+
+/** A partial transcript of H (or H′): the question and the subquestions asked so far with their answers. */
+export interface PartialTranscript {
+  question: Question;
+  steps: readonly { question: Question; answer: Answer }[];
+}
+
+/** What H′ does next: ask a subquestion, or answer. */
+export type ExpertAction = { ask: Question } | { answer: Answer };
+
+export interface ExpertStepResult {
+  loss: number;
+  /** Fraction of predicted tokens (subquestions and answers) that are right, teacher-forced. */
+  tokenAccuracy: number;
+}
+
+/**
+ * H′, the learned model of H: a causal Transformer over transcripts
+ * [Q, subQ1, subA1, …, subQk, subAk, A] that predicts H's subquestions and final answer (never the
+ * subanswers) and never sees the facts.
+ */
+export interface ModelH {
+  readonly backend: BackendName;
+  readonly preset: ModelPreset;
+  /** The next action for each partial transcript (greedy). `forceAnswer`: only an answer is allowed. */
+  next(states: readonly PartialTranscript[], options?: { forceAnswer?: boolean }): ExpertAction[];
+  /** One optimiser step on complete transcripts of H (`answer` is H's final answer). */
+  trainStep(batch: readonly (PartialTranscript & { answer: Answer })[]): ExpertStepResult;
+  save(dir: string): Promise<void>;
+  readonly step: number;
+  numTensors(): number;
+  dispose(): void;
+}
