@@ -1,9 +1,9 @@
-/** The replay buffer of training examples: first in, first out, sampled uniformly. */
+/** A replay buffer (of X's training examples, or of H's transcripts for H′): first in, first out, sampled uniformly. */
 import type { Rng } from '../core/index';
 import type { TrainingExample } from '../learner/types';
 
-export class ReplayBuffer {
-  private items: TrainingExample[] = [];
+export class ReplayBuffer<T = TrainingExample> {
+  private items: T[] = [];
   private next = 0;
 
   constructor(readonly capacity: number) {
@@ -15,7 +15,7 @@ export class ReplayBuffer {
   }
 
   /** Adds examples, overwriting the oldest once full. */
-  add(examples: readonly TrainingExample[]): void {
+  add(examples: readonly T[]): void {
     for (const e of examples) {
       if (this.items.length < this.capacity) this.items.push(e);
       else {
@@ -26,17 +26,17 @@ export class ReplayBuffer {
   }
 
   /** `n` examples drawn uniformly with replacement. */
-  sample(rng: Rng, n: number): TrainingExample[] {
+  sample(rng: Rng, n: number): T[] {
     if (this.items.length === 0) return [];
     return Array.from({ length: n }, () => this.items[rng.int(this.items.length)]);
   }
 
-  toJSON(): { capacity: number; next: number; items: TrainingExample[] } {
+  toJSON(): { capacity: number; next: number; items: T[] } {
     return { capacity: this.capacity, next: this.next, items: this.items };
   }
 
-  static fromJSON(x: { capacity: number; next: number; items: TrainingExample[] }, capacity = x.capacity): ReplayBuffer {
-    const b = new ReplayBuffer(capacity);
+  static fromJSON<U>(x: { capacity: number; next: number; items: U[] }, capacity = x.capacity): ReplayBuffer<U> {
+    const b = new ReplayBuffer<U>(capacity);
     const ordered = [...x.items.slice(x.next), ...x.items.slice(0, x.next)];
     b.add(ordered);
     return b;

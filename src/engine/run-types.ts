@@ -60,6 +60,12 @@ export interface RunConfig {
   fault?: FaultConfig;
   /** Depth of the trees recorded for pinned questions each round (default 3). */
   pinnedDepth?: number;
+  /** amplify-learned-h: questions decomposed by the real H each round (its transcripts train H′). Default 64. */
+  expertCallsPerRound?: number;
+  /** amplify-learned-h: H′ optimiser steps per round (batch 32). Default 40. */
+  expertStepsPerRound?: number;
+  /** amplify-learned-h: the size of H′ (default small). */
+  expertModel?: ModelPreset;
 }
 
 export interface RunMeta {
@@ -108,6 +114,9 @@ export interface RoundRecord {
   /** Seconds since the run started (summed over resumptions). */
   elapsed: number;
   tensors?: number;
+  /** amplify-learned-h: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
+  expertAgreement?: number;
+  expertLoss?: number;
 }
 
 export interface RunState {

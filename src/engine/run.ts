@@ -12,7 +12,8 @@ import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
   taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnyContext, type AnyTask, type InstanceId, type Question, type Transcript,
 } from '../core/index';
-import type { BackendPreference, ModelPreset, ModelX, QueryItem, TrainingExample } from '../learner/types';
+import type { BackendPreference, ModelH, ModelPreset, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import { amplifyLearnedMany } from './learned-expert';
 import { ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
 import { RunFolder, instanceKey, overrideKeyString } from './run-folder';
@@ -25,7 +26,12 @@ export interface LearnerFactory {
   create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; learningRate?: number }): Promise<ModelX>;
   load(dir: string, backend: BackendPreference): Promise<ModelX>;
   versions(): Record<string, string>;
+  /** H′, the learned expert (mode amplify-learned-h). */
+  createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number }): Promise<ModelH>;
+  loadExpert?(dir: string, backend: BackendPreference): Promise<ModelH>;
 }
+
+export type ExpertTranscript = PartialTranscript & { answer: Answer };
 
 export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   mode: 'amplify',
@@ -89,6 +95,9 @@ export class Run {
   private readonly answerSymbols: string[];
   private sessionStart = Date.now();
 
+  /** H's transcripts that train H′ (mode amplify-learned-h). */
+  readonly expertBuffer: ReplayBuffer<ExpertTranscript>;
+
   private constructor(
     readonly task: AnyTask,
     readonly config: RunConfig,
@@ -96,8 +105,11 @@ export class Run {
     readonly folder: RunFolder | undefined,
     readonly state: RunState,
     buffer: ReplayBuffer,
+    readonly expert?: ModelH,
+    expertBuffer?: ReplayBuffer<ExpertTranscript>,
   ) {
     this.buffer = buffer;
+    this.expertBuffer = expertBuffer ?? new ReplayBuffer<ExpertTranscript>(config.bufferSize);
     this.answerSymbols = this.sampleAnswerSymbols();
   }
 
@@ -118,7 +130,8 @@ export class Run {
     const state: RunState = {
       formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false,
     };
-    return new Run(task, config, model, folder, state, new ReplayBuffer(config.bufferSize));
+    const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
+    return new Run(task, config, model, folder, state, new ReplayBuffer(config.bufferSize), expert);
   }
 
   /** Continues a run from its last checkpoint (after a pause, a crash or a kill). */
@@ -132,12 +145,22 @@ export class Run {
         task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
       });
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
-      return new Run(task, config, model, folder, fresh, new ReplayBuffer(config.bufferSize));
+      const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
+      return new Run(task, config, model, folder, fresh, new ReplayBuffer(config.bufferSize), expert);
     }
-    const model = await factory.load(path.join(folder.dir, state.checkpoint), config.backend);
-    const bufferFile = path.join(folder.dir, state.checkpoint, 'buffer.json');
-    const buffer = fs.existsSync(bufferFile) ? ReplayBuffer.fromJSON(readJson(bufferFile), config.bufferSize) : new ReplayBuffer(config.bufferSize);
-    return new Run(task, config, model, folder, state, buffer);
+    const dir = path.join(folder.dir, state.checkpoint);
+    const model = await factory.load(dir, config.backend);
+    const bufferFile = path.join(dir, 'buffer.json');
+    const buffer = fs.existsSync(bufferFile) ? ReplayBuffer.fromJSON<TrainingExample>(readJson(bufferFile), config.bufferSize) : new ReplayBuffer(config.bufferSize);
+    let expert: ModelH | undefined;
+    let expertBuffer: ReplayBuffer<ExpertTranscript> | undefined;
+    if (config.mode === 'amplify-learned-h') {
+      if (!factory.loadExpert) throw new Error('this learner has no learned expert H′');
+      expert = await factory.loadExpert(path.join(dir, 'expert'), config.backend);
+      const f = path.join(dir, 'expert-buffer.json');
+      if (fs.existsSync(f)) expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readJson(f), config.bufferSize);
+    }
+    return new Run(task, config, model, folder, state, buffer, expert, expertBuffer);
   }
 
   get round(): number {
@@ -238,11 +261,29 @@ export class Run {
       instance ? overrides.get(`${instanceKey(instance)}|${questionKey(q)}`)?.answer : undefined;
 
     let transcripts: (Transcript | undefined)[] = [];
+    let callsToH = 0;
+    let expertAgreement: number | undefined;
+    let expertLoss: number | undefined;
+    const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
     if (this.config.mode === 'supervised') transcripts = requests.map(() => undefined);
     else if (this.config.mode === 'amplify') {
-      const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
       transcripts = amplifyMany(this.task, requests, answerer);
-    } else throw new Error(`mode '${this.config.mode}' needs the learned expert H′, which this build does not have yet`);
+      callsToH = transcripts.length;
+    } else {
+      // The paper's full method: H decomposes a few questions; its transcripts train H′; H′ builds the targets.
+      const expert = this.expert!;
+      const calls = requests.slice(0, Math.min(requests.length, this.config.expertCallsPerRound ?? 64));
+      const byH = amplifyMany(this.task, calls, answerer);
+      callsToH = byH.length;
+      const byExpert = amplifyLearnedMany(this.task, requests, answerer, expert);
+      expertAgreement = fraction(byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length, byH.length);
+      this.expertBuffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
+      let loss = 0;
+      const steps = this.config.expertStepsPerRound ?? 40;
+      for (let s = 0; s < steps; s++) loss += expert.trainStep(this.expertBuffer.sample(rng, 32)).loss;
+      expertLoss = loss / Math.max(1, steps);
+      transcripts = byExpert;
+    }
 
     let overridesUsed = 0;
     let faultsInjected = 0;
@@ -273,7 +314,6 @@ export class Run {
       targets.push({ facts: r.ctx.facts, question: r.question, answer });
       targetChecks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
     });
-    const callsToH = transcripts.filter((t) => t !== undefined).length;
 
     // The gate: X's agreement with its targets, before training on them. Agreeing on "?" (H could
     // not answer) does not count, and such targets are not trained on: they say nothing of the task.
@@ -318,7 +358,8 @@ export class Run {
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX, questionsTotal: this.state.questionsTotal,
       examplesTotal: this.state.examplesTotal, overridesUsed, faultsInjected,
       seconds: { targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000 },
-      elapsed: this.state.elapsed, tensors: this.model.numTensors(),
+      elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
+      ...(expertAgreement !== undefined ? { expertAgreement, expertLoss } : {}),
     };
     if (this.folder) {
       onPhase?.('pinned');
@@ -395,6 +436,10 @@ export class Run {
     fs.rmSync(dir, { recursive: true, force: true });
     await this.model.save(dir);
     writeJsonAtomic(path.join(dir, 'buffer.json'), this.buffer.toJSON());
+    if (this.expert) {
+      await this.expert.save(path.join(dir, 'expert'));
+      writeJsonAtomic(path.join(dir, 'expert-buffer.json'), this.expertBuffer.toJSON());
+    }
     const previous = this.state.checkpoint;
     this.state.hasModel = true;
     this.state.checkpoint = name;
@@ -404,7 +449,13 @@ export class Run {
 
   dispose(): void {
     this.model.dispose();
+    this.expert?.dispose();
   }
+}
+
+async function createExpert(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelH> {
+  if (!factory.createExpert) throw new Error('this learner has no learned expert H′ (mode amplify-learned-h)');
+  return factory.createExpert({ task, vocabulary: taskVocabulary(task), preset: config.expertModel ?? 'small', backend: config.backend, seed: config.seed + 1 });
 }
 
 /** Predicts in chunks (bounded memory for large evaluation sets). */

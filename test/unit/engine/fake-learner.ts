@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { questionKey, type Answer } from '../../../src/core/index';
+import { ExpertRun, questionKey, type Answer, type AnyTask } from '../../../src/core/index';
 import type { LearnerFactory } from '../../../src/engine/run';
-import type { ModelX, Prediction, QueryItem, TrainingExample } from '../../../src/learner/types';
+import type { ExpertAction, ModelH, ModelX, PartialTranscript, Prediction, QueryItem, TrainingExample } from '../../../src/learner/types';
 
 const key = (i: QueryItem) => `${i.facts.map((f) => f.join(' ')).join(';')}|${questionKey(i.question)}`;
 
@@ -99,4 +99,71 @@ export function permutationOracleFactory(): LearnerFactory {
     return m;
   };
   return { create: async () => make(), load: async () => make(), versions: () => ({ learner: 'oracle' }) };
+}
+
+/**
+ * A fake H′ that imitates H perfectly once it has seen `learnAfter` training transcripts (it runs the
+ * real H on the partial transcript), and answers '?' before that.
+ */
+export class FakeExpert implements ModelH {
+  readonly backend = 'cpu' as const;
+  readonly preset = 'tiny' as const;
+  step = 0;
+  seen = 0;
+  nextCalls: { n: number; forceAnswer: boolean }[] = [];
+
+  constructor(readonly task: AnyTask, readonly learnAfter = 1) {}
+
+  next(states: readonly PartialTranscript[], options: { forceAnswer?: boolean } = {}): ExpertAction[] {
+    this.nextCalls.push({ n: states.length, forceAnswer: Boolean(options.forceAnswer) });
+    return states.map((st) => {
+      if (this.seen < this.learnAfter) return { answer: ['?'] };
+      const run = new ExpertRun(this.task, st.question);
+      for (const s of st.steps) {
+        if (run.done) break;
+        run.resume(s.answer, 'X');
+      }
+      if (!run.done && run.pending && !options.forceAnswer) return { ask: run.pending };
+      return { answer: run.done ? run.answer : ['?'] };
+    });
+  }
+
+  trainStep(batch: readonly (PartialTranscript & { answer: readonly string[] })[]) {
+    this.step++;
+    this.seen += batch.length;
+    return { loss: this.seen >= this.learnAfter ? 0 : 1, tokenAccuracy: this.seen >= this.learnAfter ? 1 : 0 };
+  }
+
+  async save(dir: string): Promise<void> {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'fake-expert.json'), JSON.stringify({ step: this.step, seen: this.seen, task: this.task.name }));
+  }
+
+  numTensors() {
+    return 0;
+  }
+
+  dispose() {}
+}
+
+export function fakeFactoryWithExpert(task: AnyTask): LearnerFactory & { models: FakeModel[]; experts: FakeExpert[] } {
+  const base = fakeFactory();
+  const experts: FakeExpert[] = [];
+  return {
+    ...base,
+    async createExpert() {
+      const e = new FakeExpert(task);
+      experts.push(e);
+      return e;
+    },
+    async loadExpert(dir) {
+      const j = JSON.parse(fs.readFileSync(path.join(dir, 'fake-expert.json'), 'utf8'));
+      const e = new FakeExpert(task);
+      e.step = j.step;
+      e.seen = j.seen;
+      experts.push(e);
+      return e;
+    },
+    experts,
+  };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, Run, type LearnerFactory } from '../../../src/engine/ru
 import { RunFolder } from '../../../src/engine/run-folder';
 import type { RunConfig } from '../../../src/engine/run-types';
 import type { ModelX, QueryItem } from '../../../src/learner/types';
-import { FakeModel, fakeFactory } from './fake-learner';
+import { FakeModel, fakeFactory, fakeFactoryWithExpert } from './fake-learner';
 
 const pp = builtinTask('permutation-powering')!;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'amp-run-'));
@@ -189,4 +189,46 @@ test('makeQuestion is deterministic so the same round is rebuilt identically', (
   const instance = { size: 8, seed: '1/train/1', index: 0 };
   const ctx = makeContext(pp, instance);
   assert.deepEqual(makeQuestion(pp, instance, ctx, 3), makeQuestion(pp, instance, makeContext(pp, instance), 3));
+});
+
+test('amplify-learned-h: H decomposes a few questions, its transcripts train H′, H′ builds every target', async () => {
+  const dir = path.join(tmp(), 'run');
+  const factory = fakeFactoryWithExpert(pp);
+  const run = await Run.create(pp, config({ mode: 'amplify-learned-h', contextsPerRound: 8, expertCallsPerRound: 10, expertStepsPerRound: 3 }), factory, dir);
+  const r1 = await run.runRound();
+  assert.equal(r1.callsToH, 10, 'calls to H are the budget, not every question');
+  assert.ok(r1.expertAgreement! < 1, 'an untrained H′ answers ? (it has seen no transcript yet): it agrees only where H says ? too');
+  assert.equal(run.expertBuffer.size, 10);
+  assert.equal(factory.experts[0].step, 3);
+  const r2 = await run.runRound();
+  assert.equal(r2.expertAgreement, 1, 'the (fake) trained H′ imitates H');
+  assert.equal(r2.callsToHTotal, 20);
+  assert.ok(r2.targetAccuracy > r1.targetAccuracy);
+  assert.ok(factory.experts[0].nextCalls.some((c) => c.n > 10), 'H′ answers all the round’s questions in batches');
+  // Resume restores H′ and its buffer.
+  const resumed = await Run.resume(RunFolder.open(dir), pp, factory);
+  assert.equal(resumed.expertBuffer.size, 20);
+  assert.equal(factory.experts[1].seen, factory.experts[0].seen);
+});
+
+test('amplifyLearnedMany bounds H′ by k and validates its subquestions', async () => {
+  const { amplifyLearnedMany } = await import('../../../src/engine/learned-expert');
+  const ctx = makeContext(pp, { size: 8, seed: 1, index: 0 });
+  const q = pp.format.parseQuestion!(`σ^9(${ctx.facts[0][0]})`)!;
+  // An H′ that always asks the same subquestion unless forced to answer.
+  const calls: boolean[] = [];
+  const looping = {
+    next: (states: readonly unknown[], o: { forceAnswer?: boolean } = {}) => states.map(() => {
+      calls.push(Boolean(o.forceAnswer));
+      return o.forceAnswer ? { answer: ['aa'] } : { ask: q };
+    }),
+  } as never;
+  const [t] = amplifyLearnedMany(pp, [{ ctx, question: q }], { answerBatch: (rs) => rs.map(() => ({ answer: ['ab'], source: 'X' })) }, looping);
+  assert.equal(t.steps.length, pp.maxSubquestions);
+  assert.deepEqual(t.answer, ['aa']);
+  assert.deepEqual(calls, [false, false, false, true]);
+  const bad = { next: (states: readonly unknown[]) => states.map(() => ({ ask: [] })) } as never;
+  const [u] = amplifyLearnedMany(pp, [{ ctx, question: q }], { answerBatch: () => [] }, bad);
+  assert.deepEqual(u.answer, ['?']);
+  assert.match(u.error!, /malformed subquestion/);
 });
