@@ -1,0 +1,154 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend.
+ *
+ * - `tfjs-node` (native TensorFlow) is an optional accelerator: loaded with a guarded require, never
+ *   a dependency (it cannot install everywhere).
+ * - `wasm` is the default: the `.wasm` files are located next to the installed package at run time
+ *   (our bundles keep `@tensorflow/*` external), and two kernel fixes are registered first.
+ * - `cpu` (pure JS) always works, slowly.
+ *
+ * TensorFlow.js prints a banner when loaded in Node; everything it writes through `console` while we
+ * load and initialise it goes to stderr, so a CLI's `--json` stdout stays parseable.
+ */
+import { dirname, join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import { registerKernelFixes } from './kernels';
+import type { BackendName, BackendPreference } from './types';
+
+export type TF = typeof tfjs;
+
+export interface BackendHandle {
+  tf: TF;
+  backend: BackendName;
+}
+
+/** The tfjs backend name of each of ours. */
+const TF_NAME: Record<BackendName, string> = { 'tfjs-node': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: BackendName,
+    reason: string,
+  ) {
+    super(`the ${backend} backend is not available: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+let tfModule: TF | undefined;
+let wasmLoaded: Promise<void> | undefined;
+let current: BackendHandle | undefined;
+/** Serialises initialisations (setBackend is async). */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `fn` with console.log/info/warn/debug redirected to stderr. */
+export function withConsoleOnStderr<T>(fn: () => T): T;
+export function withConsoleOnStderr<T>(fn: () => Promise<T>): Promise<T>;
+export function withConsoleOnStderr<T>(fn: () => T | Promise<T>): T | Promise<T> {
+  const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
+  const toStderr = (...args: unknown[]): void => console.error(...args);
+  console.log = console.info = console.warn = console.debug = toStderr;
+  const restore = (): void => {
+    Object.assign(console, saved);
+  };
+  let result: T | Promise<T>;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(restore);
+  restore();
+  return result;
+}
+
+/** A require that bundlers leave alone (the module name is not a literal). */
+function runtimeRequire(name: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional/external modules are resolved at run time, not bundled
+  return require(name);
+}
+
+/** The TensorFlow.js module (loaded once, quietly). */
+export function loadTf(): TF {
+  if (!tfModule) {
+    tfModule = withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs') as TF);
+    // Only silences tfjs's own warnings (e.g. the "install tfjs-node" banner at the first cpu tensor).
+    tfModule.enableProdMode();
+  }
+  return tfModule;
+}
+
+function loadWasm(tf: TF): Promise<void> {
+  wasmLoaded ??= (async () => {
+    const wasm = withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm'));
+    const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+    wasm.setWasmPaths(dir);
+    registerKernelFixes(tf, ['wasm']);
+  })();
+  return wasmLoaded;
+}
+
+async function activate(tf: TF, name: BackendName): Promise<void> {
+  if (name === 'tfjs-node') {
+    try {
+      withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs-node'));
+    } catch (e) {
+      throw new BackendUnavailableError(name, `require('@tensorflow/tfjs-node') failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); install it with \`npm install @tensorflow/tfjs-node\` or use --backend wasm`);
+    }
+    if (!tf.findBackendFactory(TF_NAME[name])) {
+      throw new BackendUnavailableError(name, '@tensorflow/tfjs-node loaded but registered no "tensorflow" backend (version mismatch with @tensorflow/tfjs?)');
+    }
+  } else if (name === 'wasm') {
+    try {
+      await loadWasm(tf);
+    } catch (e) {
+      wasmLoaded = undefined;
+      throw new BackendUnavailableError(name, e instanceof Error ? e.message : String(e));
+    }
+  } else {
+    registerKernelFixes(tf, ['cpu']);
+  }
+  let ok: boolean;
+  try {
+    ok = await withConsoleOnStderr(() => tf.setBackend(TF_NAME[name]));
+    if (ok) await tf.ready();
+  } catch (e) {
+    throw new BackendUnavailableError(name, e instanceof Error ? e.message : String(e));
+  }
+  if (!ok || tf.getBackend() !== TF_NAME[name]) throw new BackendUnavailableError(name, 'tf.setBackend failed');
+}
+
+/**
+ * Initialises (or switches to) a backend. `auto` tries tfjs-node, then wasm, then cpu; an explicit
+ * preference that is unavailable throws a `BackendUnavailableError`. Calling it again with the same
+ * preference returns the same handle without re-initialising.
+ */
+export function initBackend(pref: BackendPreference = 'auto'): Promise<BackendHandle> {
+  const run = queue.then(() => doInit(pref));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function doInit(pref: BackendPreference): Promise<BackendHandle> {
+  const tf = loadTf();
+  if (current && (pref === 'auto' || pref === current.backend) && tf.getBackend() === TF_NAME[current.backend]) return current;
+  const candidates: BackendName[] = pref === 'auto' ? ['tfjs-node', 'wasm', 'cpu'] : [pref];
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      await activate(tf, name);
+      current = { tf, backend: name };
+      return current;
+    } catch (e) {
+      if (pref !== 'auto') throw e;
+      failures.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised:\n${failures.join('\n')}`);
+}
+
+/** The backend currently active, if `initBackend` ran. */
+export function currentBackend(): BackendHandle | undefined {
+  return current;
+}

@@ -1,0 +1,817 @@
+/**
+ * H′, the learned model of the expert H (Christiano et al. 2018, §3 and Appendix C), in
+ * TensorFlow.js: a causal Transformer over transcripts
+ *
+ *     [Q, ASK subQ1 SEP subA1 SEP, …, ASK subQk SEP subAk SEP, ANS A END]
+ *
+ * (see expert-tokens.ts). It never sees the facts. Each token is embedded as the sum of its
+ * symbol, type (question / subquestion / subanswer / answer / marker), absolute position, offset
+ * inside its span and segment (which step) embeddings; pre-LayerNorm blocks of causal
+ * self-attention and a ReLU feed-forward follow. The output at each position is a mixture, with a
+ * learned sigmoid gate, of a vocabulary softmax and a copy distribution: attention over the
+ * positions so far, scattered onto those positions' symbols. The copy lets H′ reuse names from the
+ * question and the subanswers that it has never seen in that role.
+ *
+ * Training predicts H's tokens only (markers, subquestions with their separator, the answer with
+ * END); the question and the subanswers are inputs. Adam (β2 0.98) with linear warm-up and
+ * gradient-norm clipping; optimiser state is kept as flat vectors like the model X's.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { AnyTask, Answer } from '../core/index';
+import { initBackend, type BackendHandle, type TF } from './backend';
+import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths } from './expert-tokens';
+import type { BackendName, BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
+
+type Tensor = tfjs.Tensor;
+type Variable = tfjs.Variable;
+
+/** The architecture of H′. */
+export interface ModelHConfig {
+  dModel: number;
+  heads: number;
+  layers: number;
+  /** Hidden width of the feed-forward blocks. */
+  dFF: number;
+}
+
+export interface ModelHOptimiserConfig {
+  /** Peak learning rate (after warm-up). */
+  learningRate: number;
+  /** Steps of linear warm-up from 0 to `learningRate`. */
+  warmupSteps: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Gradients are rescaled so that their global norm is at most this. */
+  clipNorm: number;
+}
+
+export interface ModelHPresetDefinition {
+  model: ModelHConfig;
+  optimiser: ModelHOptimiserConfig;
+}
+
+const BASE_OPTIMISER: ModelHOptimiserConfig = { learningRate: 1e-3, warmupSteps: 100, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, clipNorm: 1 };
+
+export const MODEL_H_PRESETS: Readonly<Record<ModelPreset, ModelHPresetDefinition>> = {
+  /** For unit tests: imitates permutation powering's H in seconds. */
+  tiny: { model: { dModel: 32, heads: 2, layers: 2, dFF: 64 }, optimiser: { ...BASE_OPTIMISER, learningRate: 3e-3, warmupSteps: 30 } },
+  /** The default on a CPU. */
+  small: { model: { dModel: 64, heads: 2, layers: 3, dFF: 256 }, optimiser: { ...BASE_OPTIMISER, learningRate: 1e-3, warmupSteps: 100 } },
+  /** The paper's H′: d_model 128, 4 heads, 4 layers. */
+  paper: { model: { dModel: 128, heads: 4, layers: 4, dFF: 512 }, optimiser: { ...BASE_OPTIMISER, learningRate: 3e-4, warmupSteps: 500 } },
+};
+
+export interface ModelHOptions {
+  /** Default `small`. */
+  preset?: ModelPreset;
+  vocabulary: ExpertVocabulary;
+  /** Seeds the initial weights. Default 1. */
+  seed?: number;
+  learningRate?: number;
+  warmupSteps?: number;
+  clipNorm?: number;
+  /** Any other optimiser settings (the three above take precedence). */
+  optimiser?: Partial<ModelHOptimiserConfig>;
+  /** Architecture overrides of the preset. */
+  config?: Partial<ModelHConfig>;
+  /** Largest batch `next` runs at once (bigger inputs are chunked). Default 256. */
+  predictChunk?: number;
+}
+
+/** A complete transcript of H, as `trainStep` takes it. */
+export type ExpertTranscript = PartialTranscript & { answer: Answer };
+
+export const MODEL_H_FORMAT = 'amplification-explorer/model-h';
+export const MODEL_H_VERSION = 1;
+const MODEL_H_JSON = 'model.json';
+
+const NEG = -1e9;
+let instances = 0;
+
+/** A per-parameter seed from the model's seed and the parameter's name (FNV-1a). */
+function paramSeed(seed: number, name: string): number {
+  let h = (0x811c9dc5 ^ (seed * 2654435761)) >>> 0;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h % 2147483647;
+}
+
+/** A batch of token sequences, right-padded to `length` (JS arrays; tensors are made in tidy scopes). */
+interface TokenBatch {
+  rows: number;
+  length: number;
+  ids: Int32Array;
+  types: Int32Array;
+  offsets: Int32Array;
+  segments: Int32Array;
+}
+
+export class TransformerModelH implements ModelH {
+  readonly backend: BackendName;
+  readonly preset: ModelPreset;
+  readonly vocabulary: ExpertVocabulary;
+  readonly config: Readonly<ModelHConfig>;
+  readonly optimiser: Readonly<ModelHOptimiserConfig>;
+  readonly seed: number;
+  private readonly tf: TF;
+  private readonly predictChunk: number;
+  private readonly names: string[] = [];
+  private readonly shapes: number[][] = [];
+  private readonly P = new Map<string, Tensor>();
+  private readonly varList: Variable[] = [];
+  private readonly prefix: string;
+  private adamM!: Variable;
+  private adamV!: Variable;
+  private totalSize = 0;
+  private steps = 0;
+  private disposed = false;
+
+  constructor(handle: BackendHandle, options: ModelHOptions) {
+    this.tf = handle.tf;
+    this.backend = handle.backend;
+    this.preset = options.preset ?? 'small';
+    const preset = MODEL_H_PRESETS[this.preset];
+    if (!preset) throw new Error(`unknown model preset ${JSON.stringify(this.preset)} (tiny, small or paper)`);
+    this.vocabulary = options.vocabulary;
+    this.config = Object.freeze({ ...preset.model, ...options.config });
+    this.optimiser = Object.freeze({
+      ...preset.optimiser,
+      ...options.optimiser,
+      ...(options.learningRate !== undefined && { learningRate: options.learningRate }),
+      ...(options.warmupSteps !== undefined && { warmupSteps: options.warmupSteps }),
+      ...(options.clipNorm !== undefined && { clipNorm: options.clipNorm }),
+    });
+    this.seed = options.seed ?? 1;
+    this.predictChunk = Math.max(1, Math.floor(options.predictChunk ?? 256));
+    const { dModel, heads } = this.config;
+    if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
+    this.prefix = `modelH${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+    this.build();
+  }
+
+  get step(): number {
+    return this.steps;
+  }
+
+  numTensors(): number {
+    return this.tf.memory().numTensors;
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.totalSize;
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  private addParam(name: string, shape: number[], init: 'glorot' | 'zeros' | 'ones' | 'embedding'): void {
+    const tf = this.tf;
+    const seed = paramSeed(this.seed, name);
+    const value = tf.tidy(() => {
+      switch (init) {
+        case 'zeros':
+          return tf.zeros(shape);
+        case 'ones':
+          return tf.ones(shape);
+        case 'embedding':
+          return tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[shape.length - 1]), 'float32', seed);
+        case 'glorot': {
+          const limit = Math.sqrt(6 / (shape[0] + shape[shape.length - 1]));
+          return tf.randomUniform(shape, -limit, limit, 'float32', seed);
+        }
+      }
+    });
+    const v = tf.variable(value, true, `${this.prefix}/${name}`);
+    value.dispose();
+    this.names.push(name);
+    this.shapes.push(shape);
+    this.P.set(name, v);
+    this.varList.push(v);
+    this.totalSize += v.size;
+  }
+
+  private addDense(name: string, inDim: number, outDim: number): void {
+    this.addParam(`${name}/w`, [inDim, outDim], 'glorot');
+    this.addParam(`${name}/b`, [outDim], 'zeros');
+  }
+
+  private addNorm(name: string): void {
+    this.addParam(`${name}/g`, [this.config.dModel], 'ones');
+    this.addParam(`${name}/b`, [this.config.dModel], 'zeros');
+  }
+
+  /** Every variable is created here, before any gradient is taken. */
+  private build(): void {
+    const { dModel: d, layers, dFF } = this.config;
+    const voc = this.vocabulary;
+    this.addParam('embed/token', [voc.size, d], 'embedding');
+    this.addParam('embed/type', [TOKEN_TYPES, d], 'embedding');
+    this.addParam('embed/position', [voc.maxLength, d], 'embedding');
+    this.addParam('embed/offset', [voc.maxOffset + 1, d], 'embedding');
+    this.addParam('embed/segment', [voc.segments, d], 'embedding');
+    for (let l = 0; l < layers; l++) {
+      this.addNorm(`l${l}/attnorm`);
+      this.addDense(`l${l}/qkv`, d, 3 * d);
+      this.addDense(`l${l}/out`, d, d);
+      this.addNorm(`l${l}/ffnorm`);
+      this.addDense(`l${l}/ff1`, d, dFF);
+      this.addDense(`l${l}/ff2`, dFF, d);
+    }
+    this.addNorm('final');
+    this.addDense('vocab', d, voc.size);
+    this.addDense('copy/query', d, d);
+    this.addDense('copy/key', d, d);
+    this.addDense('gate', d, 1);
+    this.adamM = this.tf.variable(this.tf.zeros([this.totalSize]), false, `${this.prefix}/adam/m`);
+    this.adamV = this.tf.variable(this.tf.zeros([this.totalSize]), false, `${this.prefix}/adam/v`);
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  private dense(name: string, x: Tensor, activation: 'linear' | 'relu' = 'linear'): Tensor {
+    const w = this.P.get(`${name}/w`)!;
+    const shape = dims(x);
+    const y = this.tf.fused.matMul({ a: x.reshape([-1, shape[shape.length - 1]]), b: w, bias: this.P.get(`${name}/b`)!, activation });
+    return y.reshape([...shape.slice(0, -1), dims(w)[1]]);
+  }
+
+  private norm(name: string, x: Tensor): Tensor {
+    const tf = this.tf;
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(this.P.get(`${name}/g`)!).add(this.P.get(`${name}/b`)!);
+  }
+
+  /** The input vectors [A, n, d]: symbol + type + offset + segment + position embeddings. */
+  private embed(b: TokenBatch, positions?: Int32Array): Tensor {
+    const tf = this.tf;
+    const d = this.config.dModel;
+    const { rows: A, length: n } = b;
+    const emb = (table: string, ids: Int32Array): Tensor => tf.gather(this.P.get(`embed/${table}`)!, tf.tensor1d(ids, 'int32'));
+    const x = emb('token', b.ids).add(emb('type', b.types)).add(emb('offset', b.offsets)).add(emb('segment', b.segments));
+    // Positions 0..n−1 for every row, unless given per token (decoding after a cached prefix).
+    if (positions) return x.add(emb('position', positions)).reshape([A, n, d]);
+    return x.reshape([A, n, d]).add(this.P.get('embed/position')!.slice([0, 0], [n, d]));
+  }
+
+  /**
+   * The blocks over new tokens x [A, n, d] that follow the cached keys/values `past` (per layer
+   * [A, H, C, dk]; none for a whole sequence), with the attention bias [·, 1, n, C + n]. Returns the
+   * final states [A, n, d] and every layer's keys/values over all C + n columns.
+   */
+  private blocks(x: Tensor, bias: Tensor, past?: readonly KeyValue[]): { h: Tensor; kv: KeyValue[] } {
+    const tf = this.tf;
+    const { dModel: d, heads: H, layers } = this.config;
+    const [A, n] = dims(x);
+    const dk = d / H;
+    const split = (t: Tensor): Tensor => t.reshape([A, n, H, dk]).transpose([0, 2, 1, 3]);
+    const kv: KeyValue[] = [];
+    for (let l = 0; l < layers; l++) {
+      const h = this.norm(`l${l}/attnorm`, x);
+      const [q, kNew, vNew] = tf.split(this.dense(`l${l}/qkv`, h), 3, 2).map(split);
+      const k = past ? tf.concat([past[l].k, kNew], 2) : kNew;
+      const v = past ? tf.concat([past[l].v, vNew], 2) : vNew;
+      kv.push({ k, v });
+      const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dk)).add(bias);
+      const att = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([A, n, d]);
+      x = x.add(this.dense(`l${l}/out`, att));
+      const f = this.norm(`l${l}/ffnorm`, x);
+      x = x.add(this.dense(`l${l}/ff2`, this.dense(`l${l}/ff1`, f, 'relu')));
+    }
+    return { h: this.norm('final', x), kv };
+  }
+
+  /** A causal bias [L, L]: 0 on and below the diagonal, −1e9 above. */
+  private causal(L: number): Tensor {
+    return this.tf.linalg.bandPart(this.tf.ones([L, L]), -1, 0).sub(1).mul(-NEG);
+  }
+
+  /**
+   * The output heads at M query states hq [B, M, d] over columns whose copy keys are `keys` [B, L, d]
+   * (`dense('copy/key', states)`): the vocabulary softmax [B, M, V], the copy attention [B, M, L]
+   * over the columns the bias [·, M, L] allows, and the gate [B, M, 1] (the vocabulary's weight).
+   */
+  private heads(hq: Tensor, keys: Tensor, bias: Tensor): { vocab: Tensor; pointer: Tensor; gate: Tensor } {
+    const tf = this.tf;
+    const d = this.config.dModel;
+    const vocab = tf.softmax(this.dense('vocab', hq));
+    const scores = tf.matMul(this.dense('copy/query', hq), keys, false, true).mul(1 / Math.sqrt(d)).add(bias);
+    return { vocab, pointer: tf.softmax(scores), gate: tf.sigmoid(this.dense('gate', hq)) };
+  }
+
+  /** The next-token distributions [B, M, V]: the gated mixture of the vocabulary softmax and the copy distribution (the pointer scattered onto the symbols ids [B, L]). */
+  private mixture(out: { vocab: Tensor; pointer: Tensor; gate: Tensor }, ids: Tensor): Tensor {
+    const tf = this.tf;
+    const copy = tf.matMul(out.pointer, tf.oneHot(ids, this.vocabulary.size).toFloat());
+    return out.gate.mul(out.vocab).add(tf.scalar(1).sub(out.gate).mul(copy));
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  private batchOf(seqs: readonly EncodedTranscript[], length: number): TokenBatch {
+    const B = seqs.length;
+    const b: TokenBatch = { rows: B, length, ids: new Int32Array(B * length), types: new Int32Array(B * length), offsets: new Int32Array(B * length), segments: new Int32Array(B * length) };
+    seqs.forEach((s, i) => {
+      const n = Math.min(length, s.ids.length);
+      b.ids.set(s.ids.slice(0, n), i * length);
+      b.types.set(s.types.slice(0, n), i * length);
+      b.offsets.set(s.offsets.slice(0, n), i * length);
+      b.segments.set(s.segments.slice(0, n), i * length);
+    });
+    return b;
+  }
+
+  /**
+   * The teacher-forced inputs and targets of complete transcripts: the inputs are every token but
+   * the last, the targets every token but the first, scored only where H produced the target.
+   */
+  encodeTraining(batch: readonly ExpertTranscript[]): { inputs: TokenBatch; targets: Int32Array; mask: Float32Array } {
+    const seqs = batch.map((t) => {
+      if (!t || !Array.isArray(t.steps) || t.answer === undefined) throw new Error('H′ trainStep: every transcript needs a question, steps and an answer');
+      return this.vocabulary.encode(t, t.answer);
+    });
+    const L = Math.max(...seqs.map((s) => s.ids.length)) - 1;
+    const inputs = this.batchOf(seqs, L);
+    const targets = new Int32Array(batch.length * L);
+    const mask = new Float32Array(batch.length * L);
+    seqs.forEach((s, i) => {
+      for (let t = 1; t < s.ids.length; t++) {
+        targets[i * L + t - 1] = s.ids[t];
+        mask[i * L + t - 1] = s.scored[t];
+      }
+    });
+    return { inputs, targets, mask };
+  }
+
+  /** [B, L, L]: 1 where input position s ≤ t holds the symbol that is the target at position t. */
+  private copyMatches(inputs: TokenBatch, targets: Int32Array): Float32Array {
+    const { rows: B, length: L } = inputs;
+    const match = new Float32Array(B * L * L);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < L; t++) {
+        const target = targets[b * L + t];
+        const row = (b * L + t) * L;
+        for (let s = 0; s <= t; s++) if (inputs.ids[b * L + s] === target) match[row + s] = 1;
+      }
+    }
+    return match;
+  }
+
+  // ---------------------------------------------------------------- training
+
+  private learningRateAt(step: number): number {
+    const { learningRate, warmupSteps } = this.optimiser;
+    return warmupSteps > 0 ? learningRate * Math.min(1, step / warmupSteps) : learningRate;
+  }
+
+  trainStep(batch: readonly ExpertTranscript[]): ExpertStepResult {
+    this.assertLive();
+    if (batch.length === 0) throw new Error('H′ trainStep: empty batch');
+    const tf = this.tf;
+    const { inputs, targets, mask } = this.encodeTraining(batch);
+    const match = this.copyMatches(inputs, targets);
+    const { rows: B, length: L } = inputs;
+    const V = this.vocabulary.size;
+    const step = this.steps + 1;
+    const o = this.optimiser;
+    const lr = this.learningRateAt(step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
+    const stats = tf.tidy(() => {
+      const targetT = tf.tensor2d(targets, [B, L], 'int32');
+      const maskT = tf.tensor2d(mask, [B, L]);
+      const scored = maskT.sum();
+      let correct: Tensor | undefined;
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const { h } = this.blocks(this.embed(inputs), this.causal(L).reshape([1, 1, L, L]));
+        const out = this.heads(h, this.dense('copy/key', h), this.causal(L).reshape([1, L, L]));
+        // The target's probability: the pointer's mass on positions holding the target symbol (a
+        // mask built in JS) spares the scatter onto the vocabulary and its gradient.
+        const pVocab = out.vocab.mul(tf.oneHot(targetT, V).toFloat()).sum(-1);
+        const pCopy = out.pointer.mul(tf.tensor3d(match, [B, L, L])).sum(-1);
+        const gate = out.gate.reshape([B, L]);
+        const picked = gate.mul(pVocab).add(tf.scalar(1).sub(gate).mul(pCopy));
+        // Teacher-forced accuracy needs the whole distribution (forward only: not on the loss's path).
+        const probs = this.mixture(out, tf.tensor2d(inputs.ids, [B, L], 'int32'));
+        correct = tf.keep(tf.equal(probs.argMax(-1), targetT).toFloat().mul(maskT).sum().div(scored));
+        return tf.log(picked.add(1e-9)).mul(maskT).sum().div(scored).neg() as tfjs.Scalar;
+      }, this.varList);
+      const flatGrad = tf.concat(this.varList.map((v) => grads[v.name].reshape([-1])));
+      const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
+      const g = flatGrad.mul(tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6))));
+      this.adamM.assign(this.adamM.mul(o.beta1).add(g.mul(1 - o.beta1)));
+      this.adamV.assign(this.adamV.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
+      const update = this.adamM.div(this.adamV.sqrt().add(o.epsilon)).mul(lr);
+      const next = tf.concat(this.varList.map((v) => v.reshape([-1]))).sub(update);
+      const parts = tf.split(next, this.varList.map((v) => v.size));
+      this.varList.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
+      const acc = correct!;
+      const result = tf.stack([loss, acc]);
+      acc.dispose(); // kept out of variableGrads' scope by tf.keep
+      return result;
+    });
+    const [loss, tokenAccuracy] = stats.dataSync();
+    stats.dispose();
+    this.steps = step;
+    return { loss, tokenAccuracy };
+  }
+
+  // ---------------------------------------------------------------- acting
+
+  /**
+   * The next action for each partial transcript, decoded greedily in lockstep: the marker (ASK or
+   * ANS; only ANS with `forceAnswer` or after k subquestions), then symbols up to SEP (a
+   * subquestion) or END (the answer). A malformed generation (empty, too long, a reserved token in
+   * the middle) is the answer `?`. Decoding appends tokens to cached keys/values; `recompute: true`
+   * recomputes every position instead (slower; the reference the cache is tested against).
+   */
+  next(states: readonly PartialTranscript[], options: { forceAnswer?: boolean; recompute?: boolean } = {}): ExpertAction[] {
+    this.assertLive();
+    const out: ExpertAction[] = [];
+    for (let i = 0; i < states.length; i += this.predictChunk) {
+      out.push(...this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, options.recompute !== true));
+    }
+    return out;
+  }
+
+  /** Next-token distributions [rows, V] after the last token of each sequence, recomputing every position. */
+  private lastDistributions(seqs: readonly EncodedTranscript[]): Float32Array {
+    const tf = this.tf;
+    const L = Math.max(...seqs.map((s) => s.ids.length));
+    const b = this.batchOf(seqs, L);
+    const A = seqs.length;
+    const d = this.config.dModel;
+    return this.read(tf.tidy(() => {
+      const { h } = this.blocks(this.embed(b), this.causal(L).reshape([1, 1, L, L]));
+      const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
+      const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
+      const bias = new Float32Array(A * L);
+      seqs.forEach((s, i) => bias.fill(NEG, i * L + s.ids.length, (i + 1) * L));
+      const p = this.mixture(this.heads(hq, this.dense('copy/key', h), tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'));
+      return p.reshape([A, this.vocabulary.size]);
+    }));
+  }
+
+  /** A tensor's values (the tensor is disposed). */
+  private read(t: Tensor): Float32Array {
+    const data = t.dataSync() as Float32Array;
+    t.dispose();
+    return data;
+  }
+
+  /** The column bias [A, C] of a decoding cache: a row sees its prefix and every appended column. */
+  private cacheBias(cache: DecodeCache): Float32Array {
+    const C = cache.ids[0].length;
+    const bias = new Float32Array(cache.prefix.length * C);
+    cache.prefix.forEach((n, i) => bias.fill(NEG, i * C + n, i * C + cache.padded));
+    return bias;
+  }
+
+  /**
+   * Runs the prefixes (right-padded to a common length) once and keeps every layer's keys/values:
+   * later tokens are appended as new columns after the padding, which the bias hides.
+   */
+  private prefill(seqs: readonly EncodedTranscript[]): { cache: DecodeCache; probs: Float32Array } {
+    const tf = this.tf;
+    const L = Math.max(...seqs.map((s) => s.ids.length));
+    const b = this.batchOf(seqs, L);
+    const A = seqs.length;
+    const d = this.config.dModel;
+    const cache: DecodeCache = { kv: [], keys: undefined!, ids: seqs.map((_, i) => Array.from(b.ids.subarray(i * L, (i + 1) * L))), prefix: seqs.map((s) => s.ids.length), padded: L };
+    const bias = this.cacheBias(cache);
+    const out = tf.tidy(() => {
+      const { h, kv } = this.blocks(this.embed(b), this.causal(L).reshape([1, 1, L, L]));
+      const keys = this.dense('copy/key', h);
+      const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
+      const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
+      const p = this.mixture(this.heads(hq, keys, tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'));
+      return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
+    });
+    cache.kv = out.kv;
+    cache.keys = out.keys;
+    return { cache, probs: this.read(out.probs) };
+  }
+
+  /**
+   * Appends one token to each of the rows `keep` of the cache (indices into its rows, in order) and
+   * returns the next-token distributions [keep, V]. The cache is replaced (old tensors disposed).
+   */
+  private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
+    const tf = this.tf;
+    const A = keep.length;
+    const all = keep.length === cache.prefix.length && keep.every((r, i) => r === i);
+    const token: TokenBatch = { rows: A, length: 1, ids: new Int32Array(A), types: new Int32Array(A), offsets: new Int32Array(A), segments: new Int32Array(A) };
+    const positions = new Int32Array(A);
+    seqs.forEach((s, i) => {
+      const t = s.ids.length - 1;
+      token.ids[i] = s.ids[t];
+      token.types[i] = s.types[t];
+      token.offsets[i] = s.offsets[t];
+      token.segments[i] = s.segments[t];
+      positions[i] = t;
+    });
+    const old = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys];
+    cache.ids = keep.map((r, i) => [...cache.ids[r], token.ids[i]]);
+    cache.prefix = keep.map((r) => cache.prefix[r]);
+    const C = cache.ids[0].length;
+    const bias = this.cacheBias(cache);
+    const out = tf.tidy(() => {
+      const rows = all ? undefined : tf.tensor1d(Int32Array.from(keep), 'int32');
+      const pick = (t: Tensor): Tensor => (rows ? tf.gather(t, rows) : t);
+      const past = cache.kv.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
+      const biasT = tf.tensor3d(bias, [A, 1, C]);
+      const { h, kv } = this.blocks(this.embed(token, positions), biasT.reshape([A, 1, 1, C]), past);
+      const keys = tf.concat([pick(cache.keys), this.dense('copy/key', h)], 1);
+      const p = this.mixture(this.heads(h, keys, biasT), tf.tensor2d(cache.ids.flat(), [A, C], 'int32'));
+      return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
+    });
+    tf.dispose(old);
+    cache.kv = out.kv;
+    cache.keys = out.keys;
+    return this.read(out.probs);
+  }
+
+  private disposeCache(cache: DecodeCache | undefined): void {
+    if (cache) this.tf.dispose([...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys]);
+  }
+
+  private nextChunk(states: readonly PartialTranscript[], forceAnswer: boolean, cached: boolean): ExpertAction[] {
+    const voc = this.vocabulary;
+    const V = voc.size;
+    const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
+    interface Row {
+      seq: EncodedTranscript;
+      segment: number;
+      /** Undefined until the marker is chosen. */
+      asking?: boolean;
+      symbols: string[];
+      result?: ExpertAction;
+    }
+    const rows: Row[] = states.map((s) => ({ seq: voc.encode(s), segment: s.steps.length + 1, symbols: [] }));
+    const malformed: ExpertAction = { answer: ['?'] };
+    let cache: DecodeCache | undefined;
+    try {
+      let active = rows;
+      let probs: Float32Array;
+      if (cached) ({ cache, probs } = this.prefill(rows.map((r) => r.seq)));
+      else probs = this.lastDistributions(rows.map((r) => r.seq));
+      for (;;) {
+        active.forEach((r, j) => {
+          const p = probs.subarray(j * V, (j + 1) * V);
+          const push = (id: number, type: number, offset: number): void => {
+            r.seq.ids.push(id);
+            r.seq.types.push(type);
+            r.seq.offsets.push(offset);
+            r.seq.segments.push(r.segment);
+            r.seq.scored.push(1);
+          };
+          if (r.asking === undefined) {
+            // The marker: ASK or ANS (only ANS when forced, or when k subquestions were asked).
+            r.asking = !forceAnswer && r.segment <= maxSubquestions && p[ASK_ID] > p[ANS_ID];
+            push(r.asking ? ASK_ID : ANS_ID, TokenType.marker, 0);
+            return;
+          }
+          let id = 0;
+          for (let v = 1; v < V; v++) if (p[v] > p[id]) id = v;
+          const terminator = r.asking ? SEP_ID : END_ID;
+          const max = r.asking ? maxQuestionLength : maxAnswerLength;
+          if (id === terminator) {
+            r.result = r.symbols.length === 0 ? malformed : r.asking ? { ask: r.symbols } : { answer: r.symbols };
+          } else if (voc.isReserved(id) || r.symbols.length >= max) {
+            r.result = malformed;
+          } else {
+            r.symbols.push(voc.symbol(id));
+            push(id, r.asking ? TokenType.subquestion : TokenType.answer, r.symbols.length - 1);
+          }
+        });
+        const keep: number[] = [];
+        active.forEach((r, j) => r.result === undefined && keep.push(j));
+        if (keep.length === 0) break;
+        active = keep.map((j) => active[j]);
+        probs = cache ? this.extend(cache, keep, active.map((r) => r.seq)) : this.lastDistributions(active.map((r) => r.seq));
+      }
+    } finally {
+      this.disposeCache(cache);
+    }
+    return rows.map((r) => r.result!);
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Writes model.json and a weights file into `dir`, atomically (temp file, fsync, rename). */
+  async save(dir: string): Promise<void> {
+    this.assertLive();
+    const tensors: { name: string; shape: number[]; data: Float32Array }[] = this.varList.map((v, i) => ({ name: `param/${this.names[i]}`, shape: this.shapes[i], data: v.dataSync() as Float32Array }));
+    tensors.push({ name: 'adam/m', shape: [this.totalSize], data: this.adamM.dataSync() as Float32Array });
+    tensors.push({ name: 'adam/v', shape: [this.totalSize], data: this.adamV.dataSync() as Float32Array });
+    await fs.mkdir(dir, { recursive: true });
+    const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
+    const bytes = new Uint8Array(4 * tensors.reduce((n, t) => n + t.data.length, 0));
+    const view = new DataView(bytes.buffer);
+    let offset = 0;
+    for (const t of tensors) {
+      entries.push({ name: t.name, shape: t.shape, offset, length: t.data.length });
+      for (let i = 0; i < t.data.length; i++) view.setFloat32(offset + 4 * i, t.data[i], true);
+      offset += 4 * t.data.length;
+    }
+    const weightsFile = `weights-${this.steps}-${randomBytes(4).toString('hex')}.bin`;
+    await writeAtomic(dir, weightsFile, bytes);
+    const json: ModelHJSON = {
+      format: MODEL_H_FORMAT,
+      version: MODEL_H_VERSION,
+      savedAt: new Date().toISOString(),
+      preset: this.preset,
+      config: { ...this.config },
+      optimiser: { ...this.optimiser },
+      seed: this.seed,
+      step: this.steps,
+      backend: this.backend,
+      vocabulary: this.vocabulary.toJSON(),
+      weightsFile,
+      tensors: entries,
+    };
+    await writeAtomic(dir, MODEL_H_JSON, JSON.stringify(json, null, 1) + '\n');
+    await syncDir(dir);
+    for (const name of await fs.readdir(dir)) {
+      if (/^weights-.*\.bin$/.test(name) && name !== weightsFile) await fs.rm(join(dir, name), { force: true });
+    }
+  }
+
+  /** Restores a model saved with `save` (on the given backend). */
+  static async load(dir: string, handle: BackendHandle): Promise<TransformerModelH> {
+    const file = join(dir, MODEL_H_JSON);
+    let json: ModelHJSON;
+    try {
+      json = JSON.parse(await fs.readFile(file, 'utf8')) as ModelHJSON;
+    } catch (e) {
+      throw new Error(`no H′ checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (json.format !== MODEL_H_FORMAT) throw new Error(`${file} is not an H′ checkpoint (format ${String(json.format)})`);
+    if (json.version !== MODEL_H_VERSION) throw new Error(`${file}: unsupported H′ checkpoint version ${String(json.version)}`);
+    if (typeof json.weightsFile !== 'string' || /[/\\]/.test(json.weightsFile)) throw new Error(`${file}: bad weightsFile`);
+    const bytes = await fs.readFile(join(dir, json.weightsFile));
+    const model = new TransformerModelH(handle, {
+      preset: json.preset,
+      vocabulary: ExpertVocabulary.fromJSON(json.vocabulary),
+      seed: json.seed,
+      config: json.config,
+      optimiser: json.optimiser,
+    });
+    try {
+      model.restore(json, bytes);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return model;
+  }
+
+  private restore(json: ModelHJSON, bytes: Uint8Array): void {
+    const tf = this.tf;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const byName = new Map(json.tensors.map((t) => [t.name, t]));
+    const take = (name: string, shape: readonly number[]): Float32Array => {
+      const e = byName.get(name);
+      if (!e) throw new Error(`H′ checkpoint: missing tensor ${name}`);
+      if (e.shape.length !== shape.length || e.shape.some((s, i) => s !== shape[i])) {
+        throw new Error(`H′ checkpoint: tensor ${name} has shape [${e.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+      }
+      if (e.offset + 4 * e.length > bytes.byteLength) throw new Error(`H′ checkpoint: tensor ${name} lies beyond the end of ${json.weightsFile}`);
+      return Float32Array.from({ length: e.length }, (_, i) => view.getFloat32(e.offset + 4 * i, true));
+    };
+    const values = this.varList.map((_, i) => take(`param/${this.names[i]}`, this.shapes[i]));
+    const m = take('adam/m', [this.totalSize]);
+    const v = take('adam/v', [this.totalSize]);
+    tf.tidy(() => {
+      this.varList.forEach((p, i) => p.assign(tf.tensor(values[i], this.shapes[i])));
+      this.adamM.assign(tf.tensor1d(m));
+      this.adamV.assign(tf.tensor1d(v));
+    });
+    this.steps = json.step;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('this model H′ has been disposed');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.tf.dispose([...this.varList, this.adamM, this.adamV]);
+  }
+}
+
+/** A layer's keys and values [A, H, C, dk] (a type, not an interface: tidy returns it). */
+type KeyValue = { k: Tensor; v: Tensor };
+
+/** Keys and values of every column decoded so far, for appending tokens without recomputing. */
+interface DecodeCache {
+  kv: KeyValue[];
+  /** Copy keys [A, C, d]. */
+  keys: Tensor;
+  /** Symbol ids of every column, per row. */
+  ids: number[][];
+  /** Real prefix length per row (columns prefix..padded−1 are padding). */
+  prefix: number[];
+  /** Columns of the padded prefix. */
+  padded: number;
+}
+
+interface ModelHJSON {
+  format: typeof MODEL_H_FORMAT;
+  version: typeof MODEL_H_VERSION;
+  savedAt: string;
+  preset: ModelPreset;
+  config: ModelHConfig;
+  optimiser: ModelHOptimiserConfig;
+  seed: number;
+  step: number;
+  /** The backend it was trained on (informational; any backend can load it). */
+  backend: BackendName;
+  vocabulary: ReturnType<ExpertVocabulary['toJSON']>;
+  weightsFile: string;
+  tensors: { name: string; shape: number[]; offset: number; length: number }[];
+}
+
+async function writeAtomic(dir: string, name: string, data: Uint8Array | string): Promise<void> {
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, join(dir, name));
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Makes renames durable where directories can be fsynced (best effort elsewhere). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const h = await fs.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+function dims(t: Tensor): number[] {
+  return t.shape as number[];
+}
+
+// ---------------------------------------------------------------- factories
+
+export interface CreateModelHOptions extends Omit<ModelHOptions, 'vocabulary'> {
+  /** Default `auto` (tfjs-node, else wasm, else cpu). */
+  backend?: BackendPreference;
+  /** The task: its vocabulary, k and the lengths of its questions and answers (sampled). */
+  task?: AnyTask;
+  /**
+   * An explicit vocabulary: a finished `ExpertVocabulary`, or the task symbols (lengths then come
+   * from `task` when given, else from `lengths`, defaulting to 16 symbols per question/answer).
+   */
+  vocabulary?: ExpertVocabulary | readonly string[];
+  /** k; default the task's. Needed with a symbol list and no task. */
+  maxSubquestions?: number;
+  /** Overrides of the lengths found by sampling the task (or of the defaults). */
+  lengths?: Partial<Omit<ExpertLengths, 'maxSubquestions'>>;
+}
+
+/** The vocabulary `createModelH` would use for these options. */
+export function expertVocabularyFor(options: Pick<CreateModelHOptions, 'task' | 'vocabulary' | 'maxSubquestions' | 'lengths'>): ExpertVocabulary {
+  const { task, vocabulary, maxSubquestions, lengths } = options;
+  if (vocabulary instanceof ExpertVocabulary) return vocabulary;
+  const overrides = { ...lengths, ...(maxSubquestions !== undefined && { maxSubquestions }) };
+  if (task) {
+    const found = expertVocabularyForTask(task, { lengths: overrides });
+    return vocabulary ? new ExpertVocabulary(vocabulary, found.lengths) : found;
+  }
+  if (!vocabulary) throw new Error('createModelH: give a task or a vocabulary');
+  if (maxSubquestions === undefined) throw new Error('createModelH: with a symbol list and no task, give maxSubquestions');
+  return new ExpertVocabulary(vocabulary, { maxQuestionLength: 16, maxAnswerLength: 16, ...overrides, maxSubquestions });
+}
+
+/** Initialises the backend and builds a fresh H′. */
+export async function createModelH(options: CreateModelHOptions): Promise<TransformerModelH> {
+  const { backend, task, vocabulary, maxSubquestions, lengths, ...rest } = options;
+  const voc = expertVocabularyFor({ task, vocabulary, maxSubquestions, lengths });
+  const handle = await initBackend(backend ?? 'auto');
+  return new TransformerModelH(handle, { ...rest, vocabulary: voc });
+}
+
+/** Initialises the backend and restores an H′ saved with `save(dir)`. */
+export async function loadModelH(dir: string, options: { backend?: BackendPreference } = {}): Promise<TransformerModelH> {
+  const handle = await initBackend(options.backend ?? 'auto');
+  return TransformerModelH.load(dir, handle);
+}
