@@ -99,7 +99,10 @@ export interface RoundRecord {
    */
   agreement: number;
   agreementAverage: number;
+  /** Mean training loss of the round (0 when no step was taken). */
   loss: number;
+  /** Optimiser steps taken: `stepsPerRound`, or 0 while every target so far was '?'. */
+  stepsTrained: number;
   /** Calls to H this round (one per question H decomposed while building targets) and in total. */
   callsToH: number;
   callsToHTotal: number;

@@ -280,7 +280,7 @@ export class Run {
       this.expertBuffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
       let loss = 0;
       const steps = this.config.expertStepsPerRound ?? 40;
-      for (let s = 0; s < steps; s++) loss += expert.trainStep(this.expertBuffer.sample(rng, 32)).loss;
+      if (this.expertBuffer.size > 0) for (let s = 0; s < steps; s++) loss += expert.trainStep(this.expertBuffer.sample(rng, 32)).loss;
       expertLoss = loss / Math.max(1, steps);
       transcripts = byExpert;
     }
@@ -323,11 +323,13 @@ export class Run {
 
     onPhase?.('train');
     this.buffer.add(targets.filter((t) => !isUnknown(t.answer)));
+    // Nothing to learn from yet (every target so far was '?'): no step is taken this round.
+    const stepsTrained = this.buffer.size > 0 ? this.config.stepsPerRound : 0;
     let loss = 0;
-    for (let s = 0; s < this.config.stepsPerRound; s++) {
+    for (let s = 0; s < stepsTrained; s++) {
       loss += this.model.trainStep(this.buffer.sample(rng, this.config.batchSize)).loss;
     }
-    loss /= Math.max(1, this.config.stepsPerRound);
+    loss /= Math.max(1, stepsTrained);
     const t2 = performance.now();
 
     onPhase?.('eval');
@@ -347,14 +349,14 @@ export class Run {
     this.state.round = round;
     this.state.callsToHTotal += callsToH;
     this.state.questionsTotal += targets.length;
-    this.state.examplesTotal += this.config.stepsPerRound * this.config.batchSize;
+    this.state.examplesTotal += stepsTrained * this.config.batchSize;
     const now = Date.now();
     this.state.elapsed += (now - this.sessionStart) / 1000;
     this.sessionStart = now;
     const record: RoundRecord = {
       round, size, accuracy: evaluation.accuracy, accuracyByClass: evaluation.accuracyByClass,
       targetAccuracy: fraction(targetChecks.filter((c) => c.ok).length, targetChecks.length), targetAccuracyByClass: byClass(targetChecks),
-      agreement: fraction(agreements.reduce((a, b) => a + b, 0), agreements.length), agreementAverage, loss,
+      agreement: fraction(agreements.reduce((a, b) => a + b, 0), agreements.length), agreementAverage, loss, stepsTrained,
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX, questionsTotal: this.state.questionsTotal,
       examplesTotal: this.state.examplesTotal, overridesUsed, faultsInjected,
       seconds: { targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000 },

@@ -8,6 +8,10 @@ async function learner() {
   return import('../learner/index');
 }
 
+async function learnedExpert() {
+  return import('../learner/model-h');
+}
+
 export const tfjsLearnerFactory: LearnerFactory = {
   async create(o) {
     const l = await learner();
@@ -16,6 +20,14 @@ export const tfjsLearnerFactory: LearnerFactory = {
   async load(dir, backend) {
     const l = await learner();
     return l.loadModelX(dir, { backend });
+  },
+  async createExpert(o) {
+    const h = await learnedExpert();
+    return h.createModelH({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed });
+  },
+  async loadExpert(dir, backend) {
+    const h = await learnedExpert();
+    return h.loadModelH(dir, { backend });
   },
   versions() {
     const v: Record<string, string> = {};
