@@ -17,7 +17,7 @@
  * Reserved tokens contain a space, which task symbols never do (see `tupleProblem` in core), so
  * they cannot collide with a task's symbols.
  */
-import { amplify, makeContext, makeQuestion, taskVocabulary, truthAnswerer, type AnyTask, type Answer, type Question } from '../core/index';
+import { amplify, makeContext, makeQuestion, taskVocabulary, truthAnswerer, UNKNOWN, type AnyTask, type Answer, type Question } from '../core/index';
 import type { PartialTranscript } from './types';
 
 export const H_PAD = '<pad> ';
@@ -147,6 +147,18 @@ export class ExpertVocabulary {
   }
 
   /**
+   * A subanswer's ids. Subanswers come from the model X (or a user), not from H: like H, H′ reads one
+   * that does not fit (empty, too long, unknown symbols) as the unknown answer `?` instead of failing
+   * the whole batch. Without `?` in the vocabulary that is an error like any other.
+   */
+  private subanswer(a: Answer, max: number, step: number): number[] {
+    const unknown = this.ids.get(UNKNOWN);
+    const fits = Array.isArray(a) && a.length > 0 && a.length <= max && a.every((s) => this.has(s));
+    if (fits || unknown === undefined) return this.symbols(a, max, `subanswer ${step}`);
+    return [unknown];
+  }
+
+  /**
    * A partial transcript (the question and the steps so far), ready for the next marker; with
    * `answer`, the complete transcript (… ANS answer END).
    */
@@ -168,7 +180,7 @@ export class ExpertVocabulary {
       push([ASK_ID], TokenType.marker, i + 1, true);
       const q = this.symbols(s.question, Lq, `subquestion ${i + 1}`);
       push([...q, SEP_ID], TokenType.subquestion, i + 1, true);
-      const a = this.symbols(s.answer, La, `subanswer ${i + 1}`);
+      const a = this.subanswer(s.answer, La, i + 1);
       push([...a, SEP_ID], TokenType.subanswer, i + 1, false);
     });
     if (answer !== undefined) {
@@ -201,7 +213,9 @@ export class ExpertVocabulary {
 /**
  * H′'s vocabulary for a task: the task's symbols, its k, and the longest question/subquestion and
  * answer/subanswer seen in H's transcripts (ground-truth subanswers) over sampled instances at the
- * task's min, default and max sizes. `lengths` overrides what sampling finds.
+ * task's min, default and max sizes. `lengths` overrides what sampling finds. The instances include
+ * those `tokenizerForTask` samples for the model X (same seed, more of them), so X's answers, which
+ * become H′'s subanswers, fit.
  */
 export function expertVocabularyForTask(task: AnyTask, options: { samples?: number; lengths?: Partial<ExpertLengths> } = {}): ExpertVocabulary {
   const samples = options.samples ?? 64;
@@ -213,7 +227,7 @@ export function expertVocabularyForTask(task: AnyTask, options: { samples?: numb
   const truth = truthAnswerer(task);
   for (const size of new Set([task.sizes.min, task.sizes.default, task.sizes.max])) {
     for (let i = 0; i < samples; i++) {
-      const id = { size, seed: 'expert-vocabulary', index: i };
+      const id = { size, seed: 'tokenizer', index: i };
       const ctx = makeContext(task, id);
       const q = makeQuestion(task, id, ctx);
       const t = amplify(task, ctx, q, truth);

@@ -14,7 +14,11 @@
  *
  * Training predicts H's tokens only (markers, subquestions with their separator, the answer with
  * END); the question and the subanswers are inputs. Adam (β2 0.98) with linear warm-up and
- * gradient-norm clipping; optimiser state is kept as flat vectors like the model X's.
+ * gradient-norm clipping; optimiser state is kept as flat vectors like the model X's. No dropout.
+ *
+ * `next` decodes greedily, all states in lockstep: the prefixes are run once and every generated
+ * token is appended to cached per-layer keys/values (about 6× faster than recomputing every
+ * position at batch 256; `next(…, { recompute: true })` is the reference it is tested against).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -100,7 +104,7 @@ function paramSeed(seed: number, name: string): number {
 }
 
 /** A batch of token sequences, right-padded to `length` (JS arrays; tensors are made in tidy scopes). */
-interface TokenBatch {
+export interface TokenBatch {
   rows: number;
   length: number;
   ids: Int32Array;

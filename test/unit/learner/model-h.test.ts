@@ -127,7 +127,7 @@ test('loss mask: changing a subanswer changes no scored position, only unscored 
   const differing = [...a.targets.keys()].filter((i) => a.targets[i] !== b.targets[i]);
   assert.equal(differing.length, 1);
   assert.equal(a.mask[differing[0]], 0, 'the subanswer token is not scored');
-  // A garbage subanswer ('?') of another length is not scored either.
+  // A garbage subanswer ('?') is not scored either.
   const garbage = model.encodeTraining([{ ...t, steps: t.steps.map((s, i) => (i === 0 ? { ...s, answer: ['?'] } : s)) }]);
   assert.equal([...garbage.mask].reduce((x, y) => x + y, 0), [...a.mask].reduce((x, y) => x + y, 0));
 });
@@ -224,6 +224,10 @@ test('clear errors: over-long or unknown input, too many steps, an empty batch',
   assert.throws(() => model.next([{ question: t.question, steps: [step, step, step, step] }]), /has 4 steps; this model allows at most 3/);
   assert.throws(() => model.trainStep([{ ...t, answer: ['aa', 'ab'] }]), /answer \[aa ab\] has 2 symbols; this model allows at most 1/);
   assert.throws(() => model.trainStep([]), /empty batch/);
+  // A subanswer that does not fit (X's garbage) reads as '?', as H reads one; it fails nothing.
+  const withAnswer = (answer: Answer): PartialTranscript => ({ question: t.question, steps: [{ question: t.steps[0].question, answer }] });
+  const unknown = model.next([withAnswer(['?'])])[0];
+  assert.deepEqual(model.next([withAnswer(['aa', 'ab']), withAnswer(['zz']), withAnswer([])]), [unknown, unknown, unknown]);
   // An explicit vocabulary without a task: generous default lengths, k required.
   await assert.rejects(createModelH({ vocabulary: ['x'], preset: 'tiny', backend: 'wasm' }), /maxSubquestions/);
   const explicit = await createModelH({ vocabulary: ['x', 'y'], maxSubquestions: 2, preset: 'tiny', backend: 'wasm' });
