@@ -62,8 +62,9 @@ export default defineTask<{ digits: string[] }>({
 /** Where in the file H is defined (the `expert` member), else where the task is defined. */
 export function expertRange(doc: vscode.TextDocument): vscode.Range {
   const text = doc.getText();
-  const m = /\*\s*expert\s*\(|expert\s*[:(]/.exec(text) ?? /defineTask\s*[<(]/.exec(text);
-  const start = doc.positionAt(m ? m.index : 0);
+  // The member `expert` (`*expert(`, `expert(`, `expert:`) at the start of a line — not the word in a comment.
+  const m = /^[ \t]*(?:async\s*)?\*?\s*expert\s*[(:]/m.exec(text) ?? /defineTask\s*[<(]/.exec(text);
+  const start = doc.positionAt(m ? m.index + m[0].indexOf('expert') : 0);
   return new vscode.Range(start, doc.lineAt(start.line).range.end);
 }
 
