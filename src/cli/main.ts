@@ -162,7 +162,7 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --max-size N          the curriculum's largest N
   --rounds R            rounds to run (default 100)
   --steps-per-round S   optimiser steps per round (default 40)
-  --batch B             examples per step (default 64)
+  --batch B             examples per step, whole contexts of 8 questions (default 128)
   --contexts C          new contexts per round, 8 questions each (default 32)
   --eval-contexts E     held-out contexts for evaluation (default 32)
   --model P             tiny | small (default) | paper

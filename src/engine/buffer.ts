@@ -42,3 +42,51 @@ export class ReplayBuffer<T = TrainingExample> {
     return b;
   }
 }
+
+/**
+ * X's replay buffer: training examples kept by context, so that a batch holds a few contexts with
+ * all their questions (the paper's "batch of contexts, each with about N questions": the model
+ * encodes each context once, and learns much faster per second than from one question per context).
+ * First in, first out; capacity and size count examples.
+ */
+export class ContextBuffer {
+  private readonly groups: ReplayBuffer<TrainingExample[]>;
+  private count = 0;
+
+  constructor(readonly capacity: number, private readonly perContext: number) {
+    this.groups = new ReplayBuffer<TrainingExample[]>(Math.max(1, Math.ceil(capacity / Math.max(1, perContext))));
+  }
+
+  /** Examples held. */
+  get size(): number {
+    return this.count;
+  }
+
+  add(groups: readonly TrainingExample[][]): void {
+    for (const g of groups) if (g.length > 0) this.groups.add([g]);
+    this.count = this.examples().length;
+  }
+
+  /** About `n` examples: whole contexts drawn uniformly with replacement. */
+  sample(rng: Rng, n: number): TrainingExample[] {
+    if (this.groups.size === 0) return [];
+    const out: TrainingExample[] = [];
+    while (out.length < n) out.push(...this.groups.sample(rng, 1)[0]);
+    return out.slice(0, n);
+  }
+
+  examples(): TrainingExample[] {
+    return this.groups.toJSON().items.flat();
+  }
+
+  toJSON() {
+    return { capacity: this.capacity, perContext: this.perContext, groups: this.groups.toJSON() };
+  }
+
+  static fromJSON(x: { capacity: number; perContext: number; groups: { capacity: number; next: number; items: TrainingExample[][] } }, capacity = x.capacity): ContextBuffer {
+    const b = new ContextBuffer(capacity, x.perContext);
+    const ordered = [...x.groups.items.slice(x.groups.next), ...x.groups.items.slice(0, x.groups.next)];
+    b.add(ordered);
+    return b;
+  }
+}

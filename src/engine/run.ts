@@ -14,7 +14,7 @@ import {
 } from '../core/index';
 import type { BackendPreference, ModelH, ModelPreset, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
 import { amplifyLearnedMany } from './learned-expert';
-import { ReplayBuffer } from './buffer';
+import { ContextBuffer, ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
 import { RunFolder, instanceKey, overrideKeyString } from './run-folder';
 import {
@@ -40,7 +40,7 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   maxSize: 64,
   rounds: 100,
   stepsPerRound: 40,
-  batchSize: 64,
+  batchSize: 128,
   contextsPerRound: 32,
   questionsPerContext: 8,
   bufferSize: 10000,
@@ -88,7 +88,7 @@ export function newRunId(now = new Date()): string {
 }
 
 export class Run {
-  readonly buffer: ReplayBuffer;
+  readonly buffer: ContextBuffer;
   private evalSets = new Map<number, { ctx: AnyContext; instance: InstanceId; question: Question; truth: Answer; cls: string }[]>();
   private contextInstances = new WeakMap<AnyContext, InstanceId>();
   /** Single-symbol answers seen in ground truth: the pool that wrong (fault) answers come from. */
@@ -104,7 +104,7 @@ export class Run {
     readonly model: ModelX,
     readonly folder: RunFolder | undefined,
     readonly state: RunState,
-    buffer: ReplayBuffer,
+    buffer: ContextBuffer,
     readonly expert?: ModelH,
     expertBuffer?: ReplayBuffer<ExpertTranscript>,
   ) {
@@ -131,7 +131,7 @@ export class Run {
       formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false,
     };
     const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
-    return new Run(task, config, model, folder, state, new ReplayBuffer(config.bufferSize), expert);
+    return new Run(task, config, model, folder, state, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
   }
 
   /** Continues a run from its last checkpoint (after a pause, a crash or a kill). */
@@ -146,12 +146,12 @@ export class Run {
       });
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
       const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
-      return new Run(task, config, model, folder, fresh, new ReplayBuffer(config.bufferSize), expert);
+      return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
     }
     const dir = path.join(folder.dir, state.checkpoint);
     const model = await factory.load(dir, config.backend);
     const bufferFile = path.join(dir, 'buffer.json');
-    const buffer = fs.existsSync(bufferFile) ? ReplayBuffer.fromJSON<TrainingExample>(readJson(bufferFile), config.bufferSize) : new ReplayBuffer(config.bufferSize);
+    const buffer = fs.existsSync(bufferFile) ? ContextBuffer.fromJSON(readJson(bufferFile), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
     let expert: ModelH | undefined;
     let expertBuffer: ReplayBuffer<ExpertTranscript> | undefined;
     if (config.mode === 'amplify-learned-h') {
@@ -322,7 +322,15 @@ export class Run {
     const t1 = performance.now();
 
     onPhase?.('train');
-    this.buffer.add(targets.filter((t) => !isUnknown(t.answer)));
+    // Grouped by context (requests of one context are adjacent and share its facts).
+    const groups = new Map<AnyContext, TrainingExample[]>();
+    targets.forEach((t, i) => {
+      if (isUnknown(t.answer)) return;
+      const g = groups.get(requests[i].ctx) ?? [];
+      g.push(t);
+      groups.set(requests[i].ctx, g);
+    });
+    this.buffer.add([...groups.values()]);
     // Nothing to learn from yet (every target so far was '?'): no step is taken this round.
     const stepsTrained = this.buffer.size > 0 ? this.config.stepsPerRound : 0;
     let loss = 0;

@@ -99,7 +99,7 @@ test('systematic faults hit the same questions with the same wrong answer in eve
   const run = await Run.create(pp, config({ mode: 'supervised', contextsPerRound: 16, fault: { rate: 0.3, kind: 'systematic' } }), fakeFactory());
   const r1 = await run.runRound();
   assert.ok(r1.faultsInjected > 5 && r1.faultsInjected < 40, `faults ${r1.faultsInjected}`);
-  const targets = (run.buffer.toJSON().items);
+  const targets = (run.buffer.examples());
   const wrong = targets.filter((t) => {
     const ctx = { facts: t.facts as string[][], data: { sigma: Object.fromEntries(t.facts.map((f) => [f[0], f[1]])) } };
     return !sameTuple(groundTruth(pp, ctx, t.question).answer, t.answer);
@@ -126,7 +126,7 @@ test('overrides are used ahead of H when building targets, and their pairs join 
   run.setOverride({ instance, question: sub }, ['hh']);
   const r = await run.runRound();
   assert.equal(r.overridesUsed, 1, 'the overridden pair is a training target itself');
-  const target = run.buffer.toJSON().items.find((e) => sameTuple(e.question, sub));
+  const target = run.buffer.examples().find((e) => sameTuple(e.question, sub));
   assert.deepEqual(target?.answer, ['hh']);
   // Amplify on a question whose subquestion is overridden uses the override (visible in the pinned answer).
   RunFolder.open(dir).savePinned([{ id: 'p1', instance, question: q }]);
