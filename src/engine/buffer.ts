@@ -75,8 +75,10 @@ export class ContextBuffer {
     return out.slice(0, n);
   }
 
+  /** The examples, oldest first. */
   examples(): TrainingExample[] {
-    return this.groups.toJSON().items.flat();
+    const { items, next } = this.groups.toJSON();
+    return [...items.slice(next), ...items.slice(0, next)].flat();
   }
 
   toJSON() {
