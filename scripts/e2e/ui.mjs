@@ -26,132 +26,146 @@ mkdirSync(shots, { recursive: true });
 copyFileSync('examples/range-max.task.ts', join(ws, 'range-max.task.ts'));
 copyFileSync('test/fixtures/broken-expert.task.ts', join(ws, 'broken.task.ts'));
 
-const server = await startCodeServer({ workspace: ws, extensionDir: '.', state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 } });
-const browser = await chromium.launchPersistentContext(join(state, 'chromium'), {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, viewport: { width: 1500, height: 950 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = browser.pages()[0] ?? (await browser.newPage());
-const explorer = () => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-
-async function workbench() {
-  await page.goto(`${server.url}/?folder=${ws}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-  await page.waitForSelector('.part.statusbar', { timeout: 90_000 });
-}
-
-async function command(title) {
-  for (let i = 0; i < 10; i++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    try {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 3000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch {
-      // The extension may not have registered its commands yet.
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
-  throw new Error(`no command '${title}'`);
-}
-
-async function answerQuickInput(titlePart) {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: titlePart }).waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-}
-
-const headerRound = (n) => explorer().getByText(`round ${n} / ${n}`).first();
-
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`✓ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`✗ ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    await page.screenshot({ path: join(shots, `failed-${passed + failed}.png`) }).catch(() => undefined);
-  }
-}
-
-let rootBefore = '';
-try {
-  await step('the workbench opens with the extension', async () => {
-    await workbench();
-    await page.locator('.activitybar [aria-label="Amplification"]').first().waitFor({ timeout: 60_000 });
+async function attempt() {
+  let rootBefore = '';
+  const server = await startCodeServer({ workspace: ws, extensionDir: '.', state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 } });
+  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, viewport: { width: 1500, height: 950 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  await step('New Run… on permutation powering, N=8: the Explorer shows a tree', async () => {
-    await command('Amplification: New Run');
-    await answerQuickInput('New Run: task');
-    await answerQuickInput('mode');
-    await answerQuickInput('size N');
-    await explorer().locator('g.node').first().waitFor({ timeout: 120_000 });
-    await page.screenshot({ path: join(shots, '1-new-run.png') });
-  });
-  await step('Step twice: round 2 is recorded, curves drawn', async () => {
-    for (const n of [1, 2]) {
-      await explorer().locator('button', { hasText: 'Step' }).first().click();
-      await headerRound(n).waitFor({ timeout: 120_000 });
-    }
-    await explorer().locator('.charts svg, svg.chart').first().waitFor();
-    await page.screenshot({ path: join(shots, '2-two-rounds.png') });
-  });
-  await step('override a subanswer: the root is recomputed', async () => {
-    const root = explorer().locator('g.node[data-key=""]');
-    rootBefore = (await root.textContent()) ?? '';
-    const child = explorer().locator('g.node[data-key="0"]');
-    await child.click();
-    await explorer().getByRole('button', { name: /^Override the answer of/ }).click();
-    const input = explorer().getByRole('textbox', { name: /^New answer for/ });
-    await input.fill('hh');
-    await explorer().getByRole('button', { name: 'Send the override' }).click();
-    await explorer().locator('.inspector', { hasText: 'by override' }).waitFor({ timeout: 30_000 });
-    for (let i = 0; i < 50 && ((await root.textContent()) ?? '') === rootBefore; i++) await page.waitForTimeout(200);
-    assert.notEqual((await root.textContent()) ?? '', rootBefore, 'the root shows a new answer');
-    await page.screenshot({ path: join(shots, '3-override.png') });
-  });
-  await step('add a note to a node', async () => {
-    await explorer().locator('g.node[data-key="0"]').click();
-    await explorer().getByRole('button', { name: /^Add a note to/ }).click();
-    await explorer().getByRole('textbox', { name: /^Note on/ }).fill('e2e: X gets this wrong early');
-    await explorer().getByRole('textbox', { name: 'Tags, separated by commas' }).fill('e2e');
-    await explorer().getByRole('button', { name: 'Save the note' }).click();
-    await explorer().getByText('e2e: X gets this wrong early').first().waitFor({ timeout: 30_000 });
-  });
-  await step('reload the window: the tree, the override and the note are restored', async () => {
-    await page.reload();
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const explorer = () => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+  async function workbench() {
+    await page.goto(`${server.url}/?folder=${ws}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    await explorer().locator('g.node[data-key="0"]').waitFor({ timeout: 120_000 });
-    await explorer().locator('g.node[data-key="0"]').click();
-    await explorer().locator('.inspector', { hasText: 'by override' }).waitFor({ timeout: 30_000 });
-    await explorer().getByText('e2e: X gets this wrong early').first().waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(shots, '4-after-reload.png') });
-  });
-  await step('Check Decomposition on a broken task file: counterexamples in Problems', async () => {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget .quick-input-box input').fill('broken.task.ts');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'broken.task.ts' }).first().waitFor();
+    await page.waitForSelector('.part.statusbar', { timeout: 90_000 });
+  }
+
+  async function command(title) {
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      try {
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 3000 });
+        await page.keyboard.press('Enter');
+        return;
+      } catch {
+        // The extension may not have registered its commands yet.
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
+    }
+    throw new Error(`no command '${title}'`);
+  }
+
+  async function answerQuickInput(titlePart) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: titlePart }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
     await page.keyboard.press('Enter');
-    await page.locator('.editor-instance').first().waitFor();
-    await page.waitForTimeout(1500);
-    await command('Amplification: Check Decomposition');
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'samples fail' }).first().waitFor({ timeout: 60_000 });
-    await command('View: Focus Problems');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'mismatch' }).first();
-    await row.waitFor({ timeout: 30_000 });
-    // Published at H (the `expert` member), not at the top of the file.
-    assert.match((await row.textContent()) ?? '', /Ln (2[6-9]|3\d)/);
-    await page.screenshot({ path: join(shots, '5-check-decomposition.png') });
-  });
-} finally {
-  await browser.close();
-  server.stop();
+  }
+
+  const headerRound = (n) => explorer().getByText(`round ${n} / ${n}`).first();
+
+  async function step(name, fn) {
+    const t = Date.now();
+    try {
+      await fn();
+      passed++;
+      console.log(`✓ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.log(`✗ ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      await page.screenshot({ path: join(shots, `failed-${passed + failed}.png`) }).catch(() => undefined);
+    }
+  }
+
+  
+  try {
+    await step('the workbench opens with the extension', async () => {
+      await workbench();
+      await page.locator('.activitybar [aria-label="Amplification"]').first().waitFor({ timeout: 60_000 });
+    });
+    await step('New Run… on permutation powering, N=8: the Explorer shows a tree', async () => {
+      await command('Amplification: New Run');
+      await answerQuickInput('New Run: task');
+      await answerQuickInput('mode');
+      await answerQuickInput('size N');
+      await explorer().locator('g.node').first().waitFor({ timeout: 120_000 });
+      await page.screenshot({ path: join(shots, '1-new-run.png') });
+    });
+    await step('Step twice: round 2 is recorded, curves drawn', async () => {
+      for (const n of [1, 2]) {
+        await explorer().locator('button', { hasText: 'Step' }).first().click();
+        await headerRound(n).waitFor({ timeout: 120_000 });
+      }
+      await explorer().locator('.charts svg, svg.chart').first().waitFor();
+      await page.screenshot({ path: join(shots, '2-two-rounds.png') });
+    });
+    await step('override a subanswer: the root is recomputed', async () => {
+      const root = explorer().locator('g.node[data-key=""]');
+      rootBefore = (await root.textContent()) ?? '';
+      const child = explorer().locator('g.node[data-key="0"]');
+      await child.click();
+      await explorer().getByRole('button', { name: /^Override the answer of/ }).click();
+      const input = explorer().getByRole('textbox', { name: /^New answer for/ });
+      await input.fill('hh');
+      await explorer().getByRole('button', { name: 'Send the override' }).click();
+      await explorer().locator('.inspector', { hasText: 'by override' }).waitFor({ timeout: 30_000 });
+      for (let i = 0; i < 50 && ((await root.textContent()) ?? '') === rootBefore; i++) await page.waitForTimeout(200);
+      assert.notEqual((await root.textContent()) ?? '', rootBefore, 'the root shows a new answer');
+      await page.screenshot({ path: join(shots, '3-override.png') });
+    });
+    await step('add a note to a node', async () => {
+      await explorer().locator('g.node[data-key="0"]').click();
+      await explorer().getByRole('button', { name: /^Add a note to/ }).click();
+      await explorer().getByRole('textbox', { name: /^Note on/ }).fill('e2e: X gets this wrong early');
+      await explorer().getByRole('textbox', { name: 'Tags, separated by commas' }).fill('e2e');
+      await explorer().getByRole('button', { name: 'Save the note' }).click();
+      await explorer().getByText('e2e: X gets this wrong early').first().waitFor({ timeout: 30_000 });
+    });
+    await step('reload the window: the tree, the override and the note are restored', async () => {
+      await page.reload();
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await explorer().locator('g.node[data-key="0"]').waitFor({ timeout: 120_000 });
+      await explorer().locator('g.node[data-key="0"]').click();
+      await explorer().locator('.inspector', { hasText: 'by override' }).waitFor({ timeout: 30_000 });
+      await explorer().getByText('e2e: X gets this wrong early').first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shots, '4-after-reload.png') });
+    });
+    await step('Check Decomposition on a broken task file: counterexamples in Problems', async () => {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget .quick-input-box input').fill('broken.task.ts');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'broken.task.ts' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.editor-instance').first().waitFor();
+      await page.waitForTimeout(1500);
+      await command('Amplification: Check Decomposition');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'samples fail' }).first().waitFor({ timeout: 60_000 });
+      await command('View: Focus Problems');
+      const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'mismatch' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      // Published at H (the `expert` member), not at the top of the file.
+      assert.match((await row.textContent()) ?? '', /Ln (2[6-9]|3\d)/);
+      await page.screenshot({ path: join(shots, '5-check-decomposition.png') });
+    });
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+// One retry of the whole flow (fresh profile and workspace state) absorbs a rare slow start of the
+// workbench; a second failure is a failure.
+await attempt();
+if (failed > 0) {
+  console.log(`${failed} failed: retrying the whole flow once`);
+  passed = 0;
+  failed = 0;
+  rmSync(join(ws, '.amplification'), { recursive: true, force: true });
+  await attempt();
 }
 console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${shots})`);
 console.log(`${passed} passed, ${failed} failed`);
