@@ -52,7 +52,8 @@ interface ModelJSON extends CheckpointMeta {
   tensors: TensorEntry[];
 }
 
-async function writeFileAtomic(dir: string, name: string, data: readonly (Uint8Array | string)[]): Promise<void> {
+/** Writes `dir/name` atomically: a temp file in the same folder, fsynced, then renamed. */
+export async function writeFileAtomic(dir: string, name: string, data: readonly (Uint8Array | string)[]): Promise<void> {
   const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w');
   try {
@@ -69,7 +70,7 @@ async function writeFileAtomic(dir: string, name: string, data: readonly (Uint8A
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   // Makes the renames durable; not supported everywhere (e.g. Windows), where it is best effort.
   try {
     const h = await fs.open(dir, 'r');

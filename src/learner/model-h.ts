@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { AnyTask, Answer } from '../core/index';
 import { initBackend, type BackendHandle, type TF } from './backend';
+import { syncDir, writeFileAtomic } from './checkpoint';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths } from './expert-tokens';
 import type { BackendName, BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
@@ -619,7 +620,7 @@ export class TransformerModelH implements ModelH {
       offset += 4 * t.data.length;
     }
     const weightsFile = `weights-${this.steps}-${randomBytes(4).toString('hex')}.bin`;
-    await writeAtomic(dir, weightsFile, bytes);
+    await writeFileAtomic(dir, weightsFile, [bytes]);
     const json: ModelHJSON = {
       format: MODEL_H_FORMAT,
       version: MODEL_H_VERSION,
@@ -634,7 +635,7 @@ export class TransformerModelH implements ModelH {
       weightsFile,
       tensors: entries,
     };
-    await writeAtomic(dir, MODEL_H_JSON, JSON.stringify(json, null, 1) + '\n');
+    await writeFileAtomic(dir, MODEL_H_JSON, [`${JSON.stringify(json, null, 1)}\n`]);
     await syncDir(dir);
     for (const name of await fs.readdir(dir)) {
       if (/^weights-.*\.bin$/.test(name) && name !== weightsFile) await fs.rm(join(dir, name), { force: true });
@@ -737,37 +738,6 @@ interface ModelHJSON {
   vocabulary: ReturnType<ExpertVocabulary['toJSON']>;
   weightsFile: string;
   tensors: { name: string; shape: number[]; offset: number; length: number }[];
-}
-
-async function writeAtomic(dir: string, name: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, join(dir, name));
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Makes renames durable where directories can be fsynced (best effort elsewhere). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const h = await fs.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 function dims(t: Tensor): number[] {
