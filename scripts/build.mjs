@@ -1,27 +1,38 @@
 // Builds the bundles with esbuild: the CLI, the core library (what user task files import), the
 // extension host and the webview; then the core's type declarations with tsc.
-// Usage: node scripts/build.mjs [--no-types] [--watch]
+// Usage: node scripts/build.mjs [--no-types] [--watch] [--production (minified, no source maps: the VSIX)]
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
+const production = args.has('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
 
-// esbuild compiles user task files at run time; TensorFlow.js loads its .wasm files from its own
-// package folder: both stay external (installed next to the bundles).
+// esbuild compiles user task files at run time: it stays external (the VSIX ships it).
+// The CLI loads TensorFlow.js from node_modules (so that @tensorflow/tfjs-node, when installed,
+// registers with the same instance). The training worker and the data-parallel replica bundle it
+// (the VSIX has no node_modules for it) and find the .wasm binaries in dist/wasm/.
 const external = ['esbuild', '@tensorflow/*'];
+const bundledTf = ['esbuild', '@tensorflow/tfjs-node'];
 const builds = [
   { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external },
-  { ...common, entryPoints: ['src/engine/worker-main.ts'], outfile: 'dist/worker.js', external },
+  { ...common, entryPoints: ['src/engine/worker-main.ts'], outfile: 'dist/worker.js', external: bundledTf },
+  { ...common, entryPoints: ['src/learner/replica-main.ts'], outfile: 'dist/learner-replica.js', external: bundledTf },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
 ];
 if (existsSync('webview/main.ts')) {
-  builds.push({ bundle: true, sourcemap: true, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' });
+  builds.push({ bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' });
 }
+
+mkdirSync('dist/wasm', { recursive: true });
+const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+// Node runs the wasm backend single-threaded: the threaded binary is never loaded.
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) copyFileSync(join(wasmDist, f), join('dist/wasm', f));
 
 if (args.has('--watch')) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -50,10 +50,13 @@ export function ensureCodeServer() {
 }
 
 /**
- * Starts code-server on a workspace with a fresh profile in which `extensionDir` (an unpacked
- * extension, e.g. this repository) is installed. Returns its URL and a stop function.
+ * Starts code-server on a workspace with a fresh profile (in `state`) in which the extension is
+ * installed: from `vsix` (a packaged extension, installed with `--install-extension`), or
+ * `extensionDir` (an unpacked extension folder, e.g. this repository, linked in). `args` are
+ * extra code-server flags (e.g. `--vscode-option enable-smoke-test-driver`). Returns its URL and
+ * a stop function.
  */
-export async function startCodeServer({ workspace, extensionDir, state, port = 8765, settings = {} }) {
+export async function startCodeServer({ workspace, extensionDir, vsix, state, port = 8765, settings = {}, args = [] }) {
   rmSync(state, { recursive: true, force: true });
   mkdirSync(join(state, 'user-data/User'), { recursive: true });
   mkdirSync(join(state, 'extensions'), { recursive: true });
@@ -62,15 +65,20 @@ export async function startCodeServer({ workspace, extensionDir, state, port = 8
     'chat.disableAIFeatures': true, 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
     'git.openRepositoryInParentFolders': 'never', ...settings,
   }, null, 2));
-  const pkg = JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require('${resolve(extensionDir)}/package.json'))`], { encoding: 'utf8' }));
-  symlinkSync(resolve(extensionDir), join(state, 'extensions', `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   const env = {
     ...node24Env(),
     XDG_CONFIG_HOME: join(state, 'xdg/config'), XDG_DATA_HOME: join(state, 'xdg/data'), XDG_CACHE_HOME: join(state, 'xdg/cache'),
   };
+  const profile = ['--user-data-dir', join(state, 'user-data'), '--extensions-dir', join(state, 'extensions')];
+  if (vsix) {
+    run(codeServerBin, [...profile, '--install-extension', resolve(vsix)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  } else {
+    const pkg = JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require('${resolve(extensionDir)}/package.json'))`], { encoding: 'utf8' }));
+    symlinkSync(resolve(extensionDir), join(state, 'extensions', `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+  }
   const child = spawn(codeServerBin, [
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--user-data-dir', join(state, 'user-data'), '--extensions-dir', join(state, 'extensions'), workspace,
+    '--disable-getting-started-override', ...profile, ...args, workspace,
   ], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   child.stdout.on('data', (d) => (log += d));

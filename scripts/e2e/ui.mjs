@@ -2,7 +2,8 @@
 // New Run… (permutation powering, N=8, tiny model), step two rounds, open a node, override an
 // answer and see the root change, add a note, reload the window and find both restored, and run
 // Check Decomposition on a broken task file. Screenshots: test-results/e2e/.
-// Usage: node scripts/e2e/ui.mjs   (builds first; installs code-server on first use)
+// The extension is the packaged VSIX (npm run package), installed into a fresh profile.
+// Usage: node scripts/e2e/ui.mjs   (packages first; installs code-server on first use)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -17,7 +18,8 @@ const started = Date.now();
 let passed = 0;
 let failed = 0;
 
-const build = spawnSync(process.execPath, ['scripts/build.mjs', '--no-types'], { stdio: 'inherit' });
+const vsix = resolve('out/e2e/amplification-explorer.vsix');
+const build = spawnSync(process.execPath, ['scripts/package.mjs', '--out', vsix], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 ensureCodeServer();
 rmSync(ws, { recursive: true, force: true });
@@ -27,7 +29,7 @@ copyFileSync('examples/range-max.task.ts', join(ws, 'range-max.task.ts'));
 copyFileSync('test/fixtures/broken-expert.task.ts', join(ws, 'broken.task.ts'));
 
 async function attempt() {
-  const server = await startCodeServer({ workspace: ws, extensionDir: '.', state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 } });
+  const server = await startCodeServer({ workspace: ws, vsix, state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 } });
   const browser = await chromium.launchPersistentContext(join(state, 'chromium'), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, viewport: { width: 1500, height: 950 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -161,13 +161,14 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --curriculum          start at --size and raise N when X agrees with its targets (gate 0.85)
   --max-size N          the curriculum's largest N
   --rounds R            rounds to run (default 100)
-  --steps-per-round S   optimiser steps per round (default 40)
-  --batch B             examples per step, whole contexts of 8 questions (default 128)
-  --contexts C          new contexts per round, 8 questions each (default 32)
+  --steps-per-round S   optimiser steps per round (default 16)
+  --batch B             examples per step, whole contexts of 8 questions (default 256)
+  --contexts C          new contexts per round, 8 questions each (default 256)
   --eval-contexts E     held-out contexts for evaluation (default 32)
   --model P             tiny | small (default) | paper
   --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
   --lr X                peak learning rate (default: the preset's)
+  --threads T           threads that train X, data-parallel (default 0: one per core, at most 2)
   --seed S              seed (default 1)
   --out DIR             the run folder (default .amplification/runs/<id>)
   --resume DIR          continue a run from its last checkpoint
@@ -189,7 +190,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
   const { values, positionals } = parse(args, {
     task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
     rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' },
-    'eval-contexts': { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+    'eval-contexts': { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
     'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
   });
@@ -205,7 +206,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
       maxSize: intOption(str('max-size'), 'max-size', 1), rounds: intOption(str('rounds'), 'rounds', 1),
       stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
       contextsPerRound: intOption(str('contexts'), 'contexts', 1), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
-      model: str('model'), backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), seed: intOption(str('seed'), 'seed', 0),
+      model: str('model'), backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
       out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
       minutes: numberOption(str('minutes'), 'minutes', 0), faultRate: numberOption(str('fault-rate'), 'fault-rate', 0, 1),
       faultKind: str('fault-kind'), showTree: Boolean(values.tree),

@@ -27,6 +27,7 @@ export interface TrainOptions {
   model?: string;
   backend?: string;
   learningRate?: number;
+  threads?: number;
   seed?: number;
   out?: string;
   resume?: string;
@@ -117,6 +118,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       backend: choice(o.backend, BACKENDS, 'backend') ?? DEFAULT_CONFIG.backend,
       seed: o.seed ?? DEFAULT_CONFIG.seed,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(fault ? { fault } : {}),
     };
     const dir = o.out ?? path.join('.amplification', 'runs', `${newRunId()}-${task.name}-${config.mode}`);

@@ -52,6 +52,8 @@ export interface RunConfig {
   model: ModelPreset;
   backend: BackendPreference;
   learningRate?: number;
+  /** Threads that train X (data-parallel replicas); 0 or absent = one per core, at most 2. */
+  threads?: number;
   seed: number;
   /** The curriculum gate: raise N when the moving average of X's agreement with its targets exceeds threshold. */
   gate: { threshold: number; horizon: number };
@@ -80,6 +82,8 @@ export interface RunMeta {
   config: RunConfig;
   /** The backend actually used. */
   backend: BackendName | 'fake';
+  /** Threads that trained X when the run was created (absent in runs made before threads existed). */
+  threads?: number;
   versions: Record<string, string>;
 }
 

@@ -23,8 +23,8 @@ import {
 
 /** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
 export interface LearnerFactory {
-  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; learningRate?: number }): Promise<ModelX>;
-  load(dir: string, backend: BackendPreference): Promise<ModelX>;
+  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
+  load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
   versions(): Record<string, string>;
   /** H′, the learned expert (mode amplify-learned-h). */
   createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number }): Promise<ModelH>;
@@ -39,9 +39,13 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   curriculum: false,
   maxSize: 64,
   rounds: 100,
-  stepsPerRound: 40,
-  batchSize: 128,
-  contextsPerRound: 32,
+  // Each round: 256 new contexts × 8 questions; 16 steps of 32 contexts × 8 questions, so each
+  // example is trained on about twice (stepsPerRound × batchSize / new examples) before it leaves
+  // a buffer of ~5 rounds. Reusing examples ~20 times (40 steps of 128 on 256 new questions) left
+  // X at 28.5% after 15 minutes of supervised training where fresh data reached 90%.
+  stepsPerRound: 16,
+  batchSize: 256,
+  contextsPerRound: 256,
   questionsPerContext: 8,
   bufferSize: 10000,
   evalContexts: 32,
@@ -117,13 +121,13 @@ export class Run {
   static async create(task: AnyTask, config: RunConfig, factory: LearnerFactory, dir?: string, taskFile?: string): Promise<Run> {
     validateConfig(task, config);
     const model = await factory.create({
-      task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
+      task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
     });
     let folder: RunFolder | undefined;
     if (dir) {
       const meta: RunMeta = {
         formatVersion: RUN_FORMAT_VERSION, id: path.basename(path.resolve(dir)), createdAt: new Date().toISOString(), taskName: task.name,
-        ...(taskFile ? { taskFile: path.resolve(taskFile) } : {}), config, backend: model.backend, versions: { ...factory.versions(), node: process.version },
+        ...(taskFile ? { taskFile: path.resolve(taskFile) } : {}), config, backend: model.backend, threads: model.threads ?? 1, versions: { ...factory.versions(), node: process.version },
       };
       folder = RunFolder.create(dir, meta);
     }
@@ -142,14 +146,14 @@ export class Run {
     if (!state || !state.hasModel || !state.checkpoint) {
       // Nothing was checkpointed: start over in the same folder.
       const model = await factory.create({
-        task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
+        task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
       });
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
       const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
       return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
     }
     const dir = path.join(folder.dir, state.checkpoint);
-    const model = await factory.load(dir, config.backend);
+    const model = await factory.load(dir, config.backend, config.threads);
     const bufferFile = path.join(dir, 'buffer.json');
     const buffer = fs.existsSync(bufferFile) ? ContextBuffer.fromJSON(readJson(bufferFile), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
     let expert: ModelH | undefined;

@@ -2,24 +2,43 @@
  * The real learner factory: X on TensorFlow.js. The learner module (and so TensorFlow.js) is loaded
  * on first use only, so that importing the engine stays cheap (the extension host never loads it).
  */
+import type { TransformerModelX } from '../learner/model-x';
 import type { LearnerFactory } from './run';
 
+let loaded: typeof import('../learner/index') | undefined;
+
 async function learner() {
-  return import('../learner/index');
+  loaded ??= await import('../learner/index');
+  return loaded;
 }
 
 async function learnedExpert() {
   return import('../learner/model-h');
 }
 
+/**
+ * Starts data-parallel replicas (threads 0/undefined = one per core, at most 2). Training on one
+ * thread is a correct fallback: a failure to start replicas is reported on stderr, not thrown.
+ */
+async function withThreads(l: Awaited<ReturnType<typeof learner>>, model: TransformerModelX, threads: number | undefined): Promise<TransformerModelX> {
+  const n = threads && threads > 0 ? threads : l.autoThreads();
+  if (n <= 1) return model;
+  try {
+    await l.DataParallelGroup.start(model, n);
+  } catch (e) {
+    process.stderr.write(`amplification: training on one thread (replicas failed to start: ${e instanceof Error ? e.message : String(e)})\n`);
+  }
+  return model;
+}
+
 export const tfjsLearnerFactory: LearnerFactory = {
   async create(o) {
     const l = await learner();
-    return l.createModelX({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed, learningRate: o.learningRate });
+    return withThreads(l, await l.createModelX({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed, learningRate: o.learningRate }), o.threads);
   },
-  async load(dir, backend) {
+  async load(dir, backend, threads) {
     const l = await learner();
-    return l.loadModelX(dir, { backend });
+    return withThreads(l, await l.loadModelX(dir, { backend }), threads);
   },
   async createExpert(o) {
     const h = await learnedExpert();
@@ -30,15 +49,6 @@ export const tfjsLearnerFactory: LearnerFactory = {
     return h.loadModelH(dir, { backend });
   },
   versions() {
-    const v: Record<string, string> = {};
-    for (const pkg of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node']) {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        v[pkg] = (require(`${pkg}/package.json`) as { version: string }).version;
-      } catch {
-        // not installed
-      }
-    }
-    return v;
+    return loaded?.backendVersions() ?? {};
   },
 };

@@ -3,13 +3,17 @@
  *
  * - `tfjs-node` (native TensorFlow) is an optional accelerator: loaded with a guarded require, never
  *   a dependency (it cannot install everywhere).
- * - `wasm` is the default: the `.wasm` files are located next to the installed package at run time
- *   (our bundles keep `@tensorflow/*` external), and two kernel fixes are registered first.
+ * - `wasm` is the default, with two kernel fixes registered first. Its `.wasm` files are found in a
+ *   `wasm/` folder beside the running bundle (the extension's bundles include TensorFlow.js and ship
+ *   the binaries there), else in the installed `@tensorflow/tfjs-backend-wasm` package (the CLI
+ *   and the tests load TensorFlow.js from node_modules).
+
  * - `cpu` (pure JS) always works, slowly.
  *
  * TensorFlow.js prints a banner when loaded in Node; everything it writes through `console` while we
  * load and initialise it goes to stderr, so a CLI's `--json` stdout stays parseable.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { registerKernelFixes } from './kernels';
@@ -37,6 +41,8 @@ export class BackendUnavailableError extends Error {
 
 let tfModule: TF | undefined;
 let wasmLoaded: Promise<void> | undefined;
+let wasmVersion: string | undefined;
+let nodeVersion: string | undefined;
 let current: BackendHandle | undefined;
 /** Serialises initialisations (setBackend is async). */
 let queue: Promise<unknown> = Promise.resolve();
@@ -72,7 +78,12 @@ function runtimeRequire(name: string): unknown {
 /** The TensorFlow.js module (loaded once, quietly). */
 export function loadTf(): TF {
   if (!tfModule) {
-    tfModule = withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs') as TF);
+    tfModule = withConsoleOnStderr(() => {
+      // The Node build of @tensorflow/tfjs: the core with its gradients and chained ops, and the cpu
+      // backend (and @tensorflow/tfjs-node, when installed, registers with this same core).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only (activation must not load TensorFlow.js)
+      return require('@tensorflow/tfjs') as TF;
+    });
     // Only silences tfjs's own warnings (e.g. the "install tfjs-node" banner at the first cpu tensor).
     tfModule.enableProdMode();
   }
@@ -81,18 +92,31 @@ export function loadTf(): TF {
 
 function loadWasm(tf: TF): Promise<void> {
   wasmLoaded ??= (async () => {
-    const wasm = withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm'));
-    const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-    wasm.setWasmPaths(dir);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only
+    const wasm = withConsoleOnStderr(() => require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(wasmDirectory() + '/');
+    wasmVersion = wasm.version_wasm;
     registerKernelFixes(tf, ['wasm']);
   })();
   return wasmLoaded;
 }
 
+/** Where the `.wasm` binaries are: `wasm/` beside this bundle, else the installed package's `dist/`. */
+export function wasmDirectory(): string {
+  const beside = join(__dirname, 'wasm');
+  if (existsSync(join(beside, 'tfjs-backend-wasm-simd.wasm'))) return beside;
+  try {
+    return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  } catch {
+    throw new Error(`the wasm binaries are neither in ${beside} nor in an installed @tensorflow/tfjs-backend-wasm`);
+  }
+}
+
 async function activate(tf: TF, name: BackendName): Promise<void> {
   if (name === 'tfjs-node') {
     try {
-      withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs-node'));
+      const node = withConsoleOnStderr(() => runtimeRequire('@tensorflow/tfjs-node') as { version?: { 'tfjs-node'?: string } });
+      nodeVersion = node.version?.['tfjs-node'];
     } catch (e) {
       throw new BackendUnavailableError(name, `require('@tensorflow/tfjs-node') failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); install it with \`npm install @tensorflow/tfjs-node\` or use --backend wasm`);
     }
@@ -146,6 +170,15 @@ async function doInit(pref: BackendPreference): Promise<BackendHandle> {
     }
   }
   throw new Error(`no TensorFlow.js backend could be initialised:\n${failures.join('\n')}`);
+}
+
+/** Versions of the TensorFlow.js packages loaded so far (for run metadata). */
+export function backendVersions(): Record<string, string> {
+  const v: Record<string, string> = {};
+  if (tfModule) v['@tensorflow/tfjs-core'] = tfModule.version_core;
+  if (wasmVersion) v['@tensorflow/tfjs-backend-wasm'] = wasmVersion;
+  if (nodeVersion) v['@tensorflow/tfjs-node'] = nodeVersion;
+  return v;
 }
 
 /** The backend currently active, if `initBackend` ran. */

@@ -9,7 +9,7 @@ import { Tokenizer, tokenizerForTask } from './tokenizer';
 import type { BackendPreference } from './types';
 
 export * from './types';
-export { initBackend, currentBackend, BackendUnavailableError, withConsoleOnStderr, type BackendHandle, type TF } from './backend';
+export { initBackend, currentBackend, backendVersions, wasmDirectory, BackendUnavailableError, withConsoleOnStderr, type BackendHandle, type TF } from './backend';
 export { registerKernelFixes } from './kernels';
 export { Tokenizer, tokenizerForTask, UnknownSymbolError, PAD, END, START, type TokenizerJSON, type TokenizerLengths } from './tokenizer';
 export { TransformerModelX, PRESETS, type ModelXConfig, type ModelXOptions, type OptimiserConfig, type PresetDefinition } from './model-x';
@@ -37,3 +37,4 @@ export async function loadModelX(dir: string, options: { backend?: BackendPrefer
   const handle = await initBackend(options.backend ?? 'auto');
   return TransformerModelX.load(dir, handle);
 }
+export { DataParallelGroup, autoThreads, splitByContext } from './parallel';

@@ -20,7 +20,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle, TF } from './backend';
 import { layerNorm } from './layers';
 import { readCheckpoint, writeCheckpoint, type CheckpointMeta, type CheckpointTensor } from './checkpoint';
-import { Tokenizer } from './tokenizer';
+import type { DataParallelGroup } from './parallel';
+import { Tokenizer, type TokenizerJSON } from './tokenizer';
 import type { BackendName, ModelPreset, ModelX, Prediction, QueryItem, ScoredAnswer, TrainingExample, TrainStepResult } from './types';
 
 type Tensor = tfjs.Tensor;
@@ -153,7 +154,8 @@ export class TransformerModelX implements ModelX {
   readonly config: Readonly<ModelXConfig>;
   readonly optimiser: Readonly<OptimiserConfig>;
   readonly seed: number;
-  private readonly tf: TF;
+  /** The TensorFlow.js instance the model lives in. */
+  readonly tf: TF;
   private readonly predictChunk: number;
   private readonly names: string[] = [];
   private readonly shapes: number[][] = [];
@@ -165,6 +167,10 @@ export class TransformerModelX implements ModelX {
   private adamV!: Variable;
   private totalSize = 0;
   private steps = 0;
+  /** 0 for the model itself; data-parallel replicas draw other dropout masks. */
+  replica = 0;
+  /** Replicas that compute part of each batch's gradient (see `attachPeers`). */
+  private peers: DataParallelGroup | undefined;
   private disposed = false;
 
   constructor(handle: BackendHandle, options: ModelXOptions) {
@@ -367,7 +373,7 @@ export class TransformerModelX implements ModelX {
   private drop(x: Tensor, ctx: ForwardContext): Tensor {
     const rate = this.config.dropout;
     if (!ctx.training || rate <= 0) return x;
-    return this.tf.dropout(x, rate, undefined, hashSeed(this.seed, `dropout/${this.steps}/${ctx.dropoutCalls++}`));
+    return this.tf.dropout(x, rate, undefined, hashSeed(this.seed, `dropout/${this.replica}/${this.steps}/${ctx.dropoutCalls++}`));
   }
 
   /** [B, L, d] → [B, H, L, d/H]. */
@@ -498,6 +504,24 @@ export class TransformerModelX implements ModelX {
   trainStep(batch: readonly TrainingExample[]): TrainStepResult {
     this.assertLive();
     if (batch.length === 0) throw new Error('trainStep: empty batch');
+    if (this.peers) return this.peers.trainStep(this, batch);
+    const tf = this.tf;
+    const stats = tf.tidy(() => {
+      const g = this.gradients(batch);
+      const gradNorm = this.applyGradient(g.grad);
+      return tf.stack([g.loss, g.correct.div(batch.length), gradNorm]);
+    });
+    const [loss, accuracy, gradNorm] = stats.dataSync();
+    stats.dispose();
+    return { loss, accuracy, gradNorm };
+  }
+
+  /**
+   * The gradient of the mean token loss on a batch (flat), with the loss, the number of
+   * exactly-right examples and the number of target tokens: what is needed to average the
+   * gradients of several shards of one batch (data-parallel training). Call inside `tf.tidy`.
+   */
+  gradients(batch: readonly TrainingExample[]): { grad: Tensor; loss: Tensor; correct: Tensor; tokens: number } {
     const tf = this.tf;
     const tok = this.tokenizer;
     const T = tok.answerSteps;
@@ -506,6 +530,7 @@ export class TransformerModelX implements ModelX {
     const prev = new Int32Array(B * T);
     const target = new Int32Array(B * T);
     const mask = new Float32Array(B * T);
+    let tokens = 0;
     batch.forEach((ex, i) => {
       const ids = tok.encodeAnswer(ex.answer);
       prev[i * T] = tok.startId;
@@ -513,49 +538,86 @@ export class TransformerModelX implements ModelX {
         target[i * T + t] = ids[t];
         if (t + 1 < T) prev[i * T + t + 1] = ids[t] === tok.padId ? tok.padId : ids[t];
         mask[i * T + t] = t <= ex.answer.length ? 1 : 0;
+        tokens += mask[i * T + t];
       }
     });
+    const targetT = tf.tensor2d(target, [B, T], 'int32');
+    const maskT = tf.tensor2d(mask, [B, T]);
+    let correct: Tensor | undefined;
+    const ctx: ForwardContext = { training: true, dropoutCalls: 0 };
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const P = this.params(false);
+      const contextOf = tf.tensor1d(encoded.contextOf, 'int32');
+      const enc = this.encodeFacts(P, encoded, ctx);
+      const question = this.encodeQuestions(P, encoded, enc, contextOf, ctx);
+      const symbolBias = tf.tensor2d(encoded.symbolBias, [encoded.contexts, encoded.maxFacts * tok.lengths.maxFactLength]);
+      const probs = this.decode(P, enc, symbolBias, question, contextOf, tf.tensor2d(prev, [B, T], 'int32'), ctx);
+      const picked = probs.mul(tf.oneHot(targetT, tok.size)).sum(-1); // [B, T]
+      const wrong = tf.notEqual(probs.argMax(-1), targetT).cast('float32').mul(maskT).sum(-1);
+      correct = tf.keep(tf.equal(wrong, 0).cast('float32').sum());
+      return tf.log(picked.add(1e-9)).mul(maskT).sum().div(maskT.sum()).neg() as tfjs.Scalar;
+    }, this.varList);
+    return { grad: tf.concat(this.varList.map((v) => grads[v.name].reshape([-1]))), loss, correct: correct!, tokens };
+  }
+
+  /** One optimiser step with a (mean) flat gradient: clip, Adam, EMA teacher. Returns the gradient norm. Call inside `tf.tidy`. */
+  applyGradient(flatGrad: Tensor): Tensor {
+    const tf = this.tf;
     const step = this.steps + 1;
     const o = this.optimiser;
     const lr = this.learningRateAt(step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
     const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
-    const stats = tf.tidy(() => {
-      const targetT = tf.tensor2d(target, [B, T], 'int32');
-      const maskT = tf.tensor2d(mask, [B, T]);
-      let correct: Tensor | undefined;
-      const ctx: ForwardContext = { training: true, dropoutCalls: 0 };
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const P = this.params(false);
-        const contextOf = tf.tensor1d(encoded.contextOf, 'int32');
-        const enc = this.encodeFacts(P, encoded, ctx);
-        const question = this.encodeQuestions(P, encoded, enc, contextOf, ctx);
-        const symbolBias = tf.tensor2d(encoded.symbolBias, [encoded.contexts, encoded.maxFacts * tok.lengths.maxFactLength]);
-        const probs = this.decode(P, enc, symbolBias, question, contextOf, tf.tensor2d(prev, [B, T], 'int32'), ctx);
-        const picked = probs.mul(tf.oneHot(targetT, tok.size)).sum(-1); // [B, T]
-        const wrong = tf.notEqual(probs.argMax(-1), targetT).cast('float32').mul(maskT).sum(-1);
-        correct = tf.keep(tf.equal(wrong, 0).cast('float32').mean());
-        return tf.log(picked.add(1e-9)).mul(maskT).sum().div(maskT.sum()).neg() as tfjs.Scalar;
-      }, this.varList);
-      const flatGrad = tf.concat(this.varList.map((v) => grads[v.name].reshape([-1])));
-      const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
-      const scale = tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6)));
-      const g = flatGrad.mul(scale);
-      this.adamM.assign(this.adamM.mul(o.beta1).add(g.mul(1 - o.beta1)));
-      this.adamV.assign(this.adamV.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
-      const update = this.adamM.div(this.adamV.sqrt().add(o.epsilon)).mul(lr);
-      const next = this.flatParams().sub(update);
-      this.teacherFlat.assign(this.teacherFlat.mul(decay).add(next.mul(1 - decay)));
-      const parts = tf.split(next, this.varList.map((v) => v.size));
-      this.varList.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
-      const acc = correct!;
-      const result = tf.stack([loss, acc, gradNorm]);
-      acc.dispose(); // kept out of variableGrads' scope by tf.keep
-      return result;
-    });
-    const [loss, accuracy, gradNorm] = stats.dataSync();
-    stats.dispose();
+    const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
+    const scale = tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6)));
+    const g = flatGrad.mul(scale);
+    this.adamM.assign(this.adamM.mul(o.beta1).add(g.mul(1 - o.beta1)));
+    this.adamV.assign(this.adamV.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
+    const update = this.adamM.div(this.adamV.sqrt().add(o.epsilon)).mul(lr);
+    const next = this.flatParams().sub(update);
+    this.teacherFlat.assign(this.teacherFlat.mul(decay).add(next.mul(1 - decay)));
+    this.assignFlat(next);
     this.steps = step;
-    return { loss, accuracy, gradNorm };
+    return gradNorm;
+  }
+
+  private assignFlat(flat: Tensor): void {
+    const parts = this.tf.split(flat, this.varList.map((v) => v.size));
+    this.varList.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
+  }
+
+  /** The student's weights as one flat array (to keep data-parallel replicas in step). */
+  readParams(): Float32Array {
+    this.assertLive();
+    const flat = this.flatParams();
+    const data = flat.dataSync() as Float32Array;
+    flat.dispose();
+    return data;
+  }
+
+  /** Replaces the student's weights (and the step count) with those of a model of the same shape. */
+  writeParams(data: Float32Array, step = this.steps): void {
+    this.assertLive();
+    if (data.length !== this.totalSize) throw new Error(`writeParams: ${data.length} values, the model has ${this.totalSize}`);
+    this.tf.tidy(() => this.assignFlat(this.tf.tensor1d(data)));
+    this.steps = step;
+  }
+
+  /** Trains with these replicas from now on (undefined: alone). Used by `DataParallelGroup`. */
+  setPeers(group: DataParallelGroup | undefined): void {
+    this.peers = group;
+  }
+
+  get threads(): number {
+    return this.peers?.threads ?? 1;
+  }
+
+  get peerGroup(): DataParallelGroup | undefined {
+    return this.peers;
+  }
+
+  /** The settings that rebuild this model's architecture elsewhere (a data-parallel replica). */
+  describe(): { preset: ModelPreset; tokenizer: TokenizerJSON; seed: number; config: ModelXConfig; optimiser: OptimiserConfig } {
+    return { preset: this.preset, tokenizer: this.tokenizer.toJSON(), seed: this.seed, config: { ...this.config }, optimiser: { ...this.optimiser } };
   }
 
   // ---------------------------------------------------------------- prediction
@@ -739,6 +801,7 @@ export class TransformerModelX implements ModelX {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    void this.peers?.close();
     this.tf.dispose([...this.varList, this.teacherFlat, this.adamM, this.adamV]);
   }
 }

@@ -52,6 +52,8 @@ export interface ModelX {
   save(dir: string): Promise<void>;
   /** Optimiser steps taken so far. */
   readonly step: number;
+  /** Threads that compute each training step (data-parallel replicas + the model); 1 when absent. */
+  readonly threads?: number;
   /** Live tensors (for leak checks). */
   numTensors(): number;
   dispose(): void;
