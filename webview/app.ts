@@ -614,6 +614,19 @@ export class App {
         ),
       );
     }
+    if (run && this.compare) {
+      const c = this.tree?.compare;
+      const text = !c
+        ? `Comparing with ${this.compare.id}`
+        : c.found
+          ? `Compared with ${c.label}: ${c.differing === 0 ? 'no node differs' : `${c.differing} node${c.differing === 1 ? '' : 's'} differ (marked ≠)`}`
+          : `Compared with ${c.label}: ${c.reason ?? 'no tree to compare'}`;
+      rows.push(h('div', { cls: 'compare-bar', attrs: { role: 'status' } },
+        h('span', { cls: 'badge b-differs', text: '≠', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { cls: 'compare-text', text }),
+        button('Stop comparing', 'Stop comparing runs', () => this.post({ type: 'command', command: 'stopComparing' }), 'small'),
+      ));
+    }
     setChildren(this.headerEl, ...rows);
     if (run) this.renderRoundInfo(this.currentRound());
   }
@@ -727,6 +740,7 @@ export class App {
       hideTruth: this.host.state.hideTruth,
       history,
       round: this.tree?.round ?? null,
+      compareLabel: this.tree?.compare?.label,
       isOpen: n ? this.tree3.isOpen(n) : false,
     });
   }

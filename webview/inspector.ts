@@ -35,6 +35,8 @@ export interface InspectorData {
   history: { source: 'host' | 'viewed'; rounds: { round: number; correct: boolean | null }[] };
   /** The round the tree shows (marked in the history strip). */
   round: number | null;
+  /** Compare mode: what the tree is compared with (e.g. "run-b · round 12"). */
+  compareLabel?: string;
   isOpen: boolean;
 }
 
@@ -100,6 +102,11 @@ export class Inspector {
     if (node.h) rows.push(answerRow('Amplify (H)', node.h.label, stateOf(node.h), 'H combining the subanswers', 'h'));
     if (d.hideTruth) rows.push(h('div', { cls: 'row' }, h('span', { cls: 'k', text: 'Truth' }), h('button', { cls: 'link', text: 'hidden — show', attrs: { type: 'button', 'aria-label': 'Show the ground truth' }, on: { click: () => this.cb.showTruth() } })));
     else rows.push(answerRow('Truth', node.truth.label, null, 'ground truth (amplification never sees it)', 'truth'));
+    if (node.compared) {
+      const c = node.compared;
+      const note = `${d.compareLabel ?? 'compared tree'}${c.x ? ` · X ${c.x.label}` : ''}${c.differs ? ' · differs' : ' · same'}`;
+      rows.push(answerRow('Compared', c.answer.label, stateOf(c.answer), note, c.differs ? 'compared differs' : 'compared'));
+    }
     if (node.error) rows.push(h('div', { cls: 'row error-text', attrs: { role: 'status' } }, h('span', { text: '⚠ ' }), node.error));
     sections.push(h('section', { cls: 'answers', attrs: { 'aria-label': 'Answers' } }, ...rows));
 

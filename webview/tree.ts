@@ -644,6 +644,7 @@ export class TreeCanvas {
     if (n.primitive) classes.push('primitive');
     if (n.source === 'override') classes.push('overridden');
     if (n.changed) classes.push('changed');
+    if (n.compared?.differs) classes.push('differs');
     if (n.annotations > 0) classes.push('annotated');
     if (n.error) classes.push('has-error');
     if (collapsed) classes.push('collapsed');
@@ -678,6 +679,7 @@ export class TreeCanvas {
     if (n.expandable && inode.children.length === 0) badges.push({ text: '⊕', cls: 'b-expand more', label: 'expand into its own decomposition (→ or double-click)' });
     if (n.opened && inode.children.length > 0) badges.push({ text: '⊖', cls: 'b-opened more', label: 'opened on request: click or ← closes it' });
     if (n.changed) badges.push({ text: 'Δ', cls: 'b-changed', label: 'changed since the previous round' });
+    if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
     let bx = NODE_W - 8;
@@ -880,6 +882,7 @@ function describe(n: INode, chips: Chip[]): string {
   for (const c of chips) parts.push(c.state === 'truth' ? `truth ${c.value}` : `${c.tag === '✎' ? 'override' : c.tag} ${c.value} ${stateWord(c.state)}${c.used ? ' (used)' : ''}`);
   if (n.node.primitive) parts.push('primitive lookup');
   if (n.node.changed) parts.push('changed since the previous round');
+  if (n.node.compared?.differs) parts.push(`differs in the compared tree (answer ${n.node.compared.answer.label})`);
   if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
   if (n.children.length) parts.push(`${n.children.length} subquestions`);
   if (n.node.expandable) parts.push('expandable');

@@ -51,6 +51,13 @@ function checkNode(x: unknown, where: string, depth: number, count: { n: number 
   if (n.h !== undefined) checkAnswer(n.h, `${where}.h`);
   if (n.replaced !== undefined) checkAnswer(n.replaced, `${where}.replaced`);
   need(typeof n.changed === 'boolean', `${where}.changed is not a boolean`);
+  if (n.compared !== undefined) {
+    need(isObj(n.compared), `${where}.compared is not an object`);
+    const c = n.compared as Obj;
+    checkAnswer(c.answer, `${where}.compared.answer`);
+    if (c.x !== undefined) checkAnswer(c.x, `${where}.compared.x`);
+    need(typeof c.differs === 'boolean', `${where}.compared.differs is not a boolean`);
+  }
   need(typeof n.expandable === 'boolean', `${where}.expandable is not a boolean`);
   need(isNum(n.annotations), `${where}.annotations is not a number`);
   need(typeof n.opened === 'boolean', `${where}.opened is not a boolean`);
@@ -70,6 +77,11 @@ function checkTree(x: unknown): void {
   need(isNum(t.round), 'tree.round is not a number');
   need(isNum(t.size), 'tree.size is not a number');
   need(Array.isArray(t.facts) && t.facts.every((f) => isObj(f) && isStr(f.label) && isStrArr(f.symbols) && typeof f.mentioned === 'boolean'), 'tree.facts is malformed');
+  if (t.compare !== undefined) {
+    need(isObj(t.compare), 'tree.compare is not an object');
+    const c = t.compare as Obj;
+    need(isStr(c.label) && typeof c.found === 'boolean' && isNum(c.differing) && (c.reason === undefined || isStr(c.reason)), 'tree.compare is malformed');
+  }
   checkNode(t.root, 'tree.root', 0, { n: 0 }, (t.facts as unknown[]).length);
 }
 

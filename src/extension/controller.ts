@@ -68,12 +68,31 @@ export class ExplorerController {
     this.expanded = new Map(Object.entries(state.expanded ?? {}).map(([k, v]) => [k, new Set(v)]));
   }
 
-  private compare: RunSession | null = null;
+  private compare: { session: RunSession; round: number | null } | null = null;
 
-  /** Overlays another run's curves (and marks differing answers) — "Compare Runs". */
-  async setCompare(other: RunSession | null): Promise<void> {
-    this.compare = other;
+  /**
+   * "Compare Runs": overlays another run's curves and marks, in the tree, the nodes whose answers
+   * differ from the same question's record in the other run (at the round shown, or at `round`
+   * when given — e.g. two rounds of one run). null stops comparing.
+   */
+  async setCompare(other: RunSession | null, round: number | null = null): Promise<void> {
+    this.compare = other ? { session: other, round } : null;
     await this.sendInit();
+  }
+
+  /** The record of the pinned question in the compared run/round, or why there is none. */
+  private comparedRecord(s: RunSession, pin: PinnedQuestion, round: number): { label: string; tree?: HCHTree; answers?: Record<string, NodeAnswers>; reason?: string } | undefined {
+    const c = this.compare;
+    if (!c) return undefined;
+    const other = c.session;
+    const r = Math.min(c.round ?? round, other.latestRound());
+    const label = other.folder.dir === s.folder.dir ? `round ${r}` : `${other.meta.id} · round ${r}`;
+    const same = other.pins().find((p) => JSON.stringify(p.instance) === JSON.stringify(pin.instance) && sameTuple(p.question, pin.question));
+    if (!same) return { label, reason: `this question is not pinned in ${other.meta.id}` };
+    if (r < 1) return { label, reason: `${other.meta.id} has no recorded round yet` };
+    const rec = other.pinnedRound(r)?.answers.find((a) => a.pin === same.id);
+    if (!rec) return { label, reason: `round ${r} of ${other.meta.id} has no record of this question` };
+    return { label, tree: rec.tree, answers: rec.answers ?? {} };
   }
 
   /** Shows the node an annotation is about. */
@@ -132,7 +151,7 @@ export class ExplorerController {
       selectedRound: s ? this.round() : null,
       status: this.statusView(),
       tasks: taskSummaries(),
-      compare: this.compare ? runView(this.compare.meta, this.compare.folder.dir, this.compare.rounds().records, 0) : null,
+      compare: this.compare ? runView(this.compare.session.meta, this.compare.session.folder.dir, this.compare.session.rounds().records, 0) : null,
     });
     if (read && read.skipped.length > 0) {
       this.host.post({ type: 'error', message: `${read.skipped.length} line(s) of rounds.jsonl could not be read and were skipped`, detail: read.skipped.map((k) => `line ${k.line}: ${k.reason}`).join('\n') });
@@ -199,7 +218,11 @@ export class ExplorerController {
       }
       return out;
     };
-    this.host.post({ type: 'tree', tree: treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history }) });
+    const cmp = this.comparedRecord(s, pin, round);
+    const compared = cmp?.tree ? { tree: cmp.tree, answers: cmp.answers ?? {}, label: cmp.label } : undefined;
+    const view = treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history, compared });
+    if (cmp && !cmp.tree) view.compare = { label: cmp.label, found: false, differing: 0, reason: cmp.reason };
+    this.host.post({ type: 'tree', tree: view });
   }
 
   private async onWorkerEvent(e: WorkerEvent): Promise<void> {
@@ -340,7 +363,8 @@ export class ExplorerController {
         return;
       }
       case 'command':
-        this.host.command(m.command);
+        if (m.command === 'stopComparing') await this.setCompare(null);
+        else this.host.command(m.command);
         return;
       case 'openFile':
         this.host.openFile(m.file, m.line);

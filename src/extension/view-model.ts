@@ -83,6 +83,8 @@ export interface NodeViewInputs {
   answers: Record<string, NodeAnswers>;
   /** The previous round's tree, to mark changed answers. */
   previous?: HCHTree;
+  /** Compare mode: the tree to compare with (another run's or round's record of the same question) and its X answers. */
+  compared?: { tree: HCHTree; answers: Record<string, NodeAnswers>; label: string };
   /** Annotation counts by node path ("" for the root). */
   annotations: Map<string, number>;
   /** Paths ("0.2") the user opened (collapsible again). */
@@ -101,7 +103,7 @@ export function mentions(ctx: AnyContext, question: Question): number[] {
   return out;
 }
 
-export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previous: HCHNode | undefined): NodeView {
+export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previous: HCHNode | undefined, compared?: HCHNode): NodeView {
   const truth = n.truth ?? groundTruth(inp.task, inp.ctx, n.question).answer;
   const key = questionKey(n.question);
   const xa = inp.answers[key];
@@ -130,10 +132,18 @@ export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previo
       top: xa.x.top.map((t) => ({ label: inp.task.format.answer(t.answer), probability: t.probability })),
     };
   }
+  if (compared && sameTuple(compared.question, n.question)) {
+    const cx = primitive ? undefined : inp.compared?.answers[key]?.x.answer;
+    view.compared = {
+      answer: answerView(inp.task, compared.answer, truth),
+      ...(cx ? { x: answerView(inp.task, cx, truth) } : {}),
+      differs: !sameTuple(compared.answer, n.answer) || (cx !== undefined && xa !== undefined && !sameTuple(cx, xa.x.answer)),
+    };
+  }
   if (n.children) {
     // H's own combination (before any override of this node).
     view.h = answerView(inp.task, n.replaced ?? n.answer, truth);
-    view.children = n.children.map((c, i) => nodeView(c, [...path, i], inp, previous?.children?.[i]));
+    view.children = n.children.map((c, i) => nodeView(c, [...path, i], inp, previous?.children?.[i], compared?.children?.[i]));
   }
   if (n.replaced) view.replaced = answerView(inp.task, n.replaced, truth);
   if (n.error) view.error = n.error;
@@ -146,13 +156,19 @@ export function factViews(task: AnyTask, ctx: AnyContext, question: Question): F
 }
 
 export function treeView(pin: string, round: number, size: number, tree: HCHTree, inp: NodeViewInputs): TreeView {
-  return {
+  const view: TreeView = {
     pin, round, size,
-    root: nodeView(tree.root, [], inp, inp.previous?.root),
+    root: nodeView(tree.root, [], inp, inp.previous?.root, inp.compared?.tree.root),
     facts: factViews(inp.task, inp.ctx, tree.root.question),
     nodes: tree.nodes,
     truncated: tree.truncated,
   };
+  if (inp.compared) view.compare = { label: inp.compared.label, found: true, differing: countDiffering(view.root) };
+  return view;
+}
+
+function countDiffering(n: NodeView): number {
+  return (n.compared?.differs ? 1 : 0) + (n.children ?? []).reduce((s, c) => s + countDiffering(c), 0);
 }
 
 /** The node at a path of a view tree. */

@@ -37,6 +37,11 @@ export interface NodeView {
   replaced?: AnswerView;
   /** The answer differs from the previous round's answer at the same node. */
   changed: boolean;
+  /**
+   * Compare mode: the same node (same path, same question) in the compared tree — another run's,
+   * or another round's — with its answer and X's; `differs` when either differs from this node's.
+   */
+  compared?: { answer: AnswerView; x?: AnswerView; differs: boolean };
   /** A non-primitive leaf that can be expanded into its own decomposition. */
   expandable: boolean;
   annotations: number;
@@ -67,6 +72,8 @@ export interface TreeView {
   /** Nodes built; true when the node budget cut the expansion. */
   nodes: number;
   truncated: boolean;
+  /** Compare mode: what this tree is compared with, and how many nodes differ (`reason` when there is no tree to compare). */
+  compare?: { label: string; found: boolean; differing: number; reason?: string };
 }
 
 export interface PinView {
@@ -164,7 +171,7 @@ export type WebviewMessage =
   | { type: 'pause' }
   | { type: 'sampleQuestion' }
   | { type: 'pinQuestion'; text: string }
-  | { type: 'command'; command: 'newRun' | 'openRun' | 'compareRuns' | 'exportAnnotations' }
+  | { type: 'command'; command: 'newRun' | 'openRun' | 'compareRuns' | 'exportAnnotations' | 'stopComparing' }
   /** Open a file (e.g. a user task that failed to compile) at a line. */
   | { type: 'openFile'; file: string; line?: number };
 
@@ -216,7 +223,7 @@ export function parseWebviewMessage(x: unknown): Result<WebviewMessage> {
       if (m.line !== undefined && !isCount(m.line, 1e7)) return fail('openFile: line must be a non-negative integer');
       return { ok: true, value: { type: 'openFile', file: m.file, ...(m.line !== undefined ? { line: m.line as number } : {}) } };
     case 'command':
-      return ['newRun', 'openRun', 'compareRuns', 'exportAnnotations'].includes(m.command as string)
+      return ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing'].includes(m.command as string)
         ? { ok: true, value: { type: 'command', command: m.command as 'newRun' } }
         : fail('unknown command');
     default:

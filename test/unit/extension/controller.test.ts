@@ -14,12 +14,13 @@ import { permutationOracleFactory } from '../engine/fake-learner';
 
 const pp = builtinTask('permutation-powering')!;
 
-async function recordedRun(rounds = 3) {
+async function recordedRun(rounds = 3, before?: (folder: RunFolder, instance: { size: number; seed: string; index: number }, x: string) => void) {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amp-ctl-')), 'run');
   const run = await Run.create(pp, { ...DEFAULT_CONFIG, task: pp.name, mode: 'supervised', stepsPerRound: 2, batchSize: 8, contextsPerRound: 2, questionsPerContext: 4, evalContexts: 2 }, permutationOracleFactory(), dir);
   const instance = { size: 8, seed: 'pin', index: 0 };
   const x = makeContext(pp, instance).facts[0][0];
   RunFolder.open(dir).savePinned([{ id: 'p1', instance, question: pp.format.parseQuestion!(`σ^5(${x})`)! }]);
+  before?.(RunFolder.open(dir), instance, x);
   for (let i = 0; i < rounds; i++) await run.runRound();
   return { dir, instance, x };
 }
@@ -170,4 +171,46 @@ test('view: a changed answer between rounds is marked', async () => {
   await ctl.handle({ type: 'ready' });
   const walk = (n: NodeView): NodeView[] => [n, ...(n.children ?? []).flatMap(walk)];
   assert.ok(walk(last('tree')!.tree.root).every((n) => n.changed === false), 'an oracle never changes its answers');
+});
+
+test('compare: the same pinned question in another run is diffed node by node; another round of one run; a run without the question says why', async () => {
+  const a = await recordedRun();
+  // Run B: the same question, with σ^2(x) overridden to a wrong name: the node and the root differ.
+  let wrong = '';
+  const b = await recordedRun(3, (folder, instance, x) => {
+    const ctx = makeContext(pp, instance);
+    const q2 = pp.format.parseQuestion!(`σ^2(${x})`)!;
+    wrong = ctx.facts.map((f) => f[0]).find((n) => n !== x && n !== ctx.facts.find((f) => f[0] === ctx.facts.find((g) => g[0] === x)![1])![1])!;
+    folder.setOverride({ instance, question: q2 }, [wrong]);
+  });
+  const { ctl, last } = harness();
+  await ctl.setSession(await RunSession.open(a.dir));
+  await ctl.setCompare(await RunSession.open(b.dir));
+  let tree = last('tree')!.tree;
+  assert.equal(last('init')!.compare!.id, 'run');
+  assert.equal(tree.compare?.found, true);
+  assert.match(tree.compare!.label, /round 3$/);
+  const sq = tree.root.children![0];
+  assert.equal(sq.label.startsWith('σ^2('), true);
+  assert.equal(sq.compared?.differs, true, 'the overridden subquestion differs');
+  assert.deepEqual(sq.compared?.answer.symbols, [wrong]);
+  assert.equal(tree.root.compared?.differs, true, 'and so does the root (H combined the wrong subanswer)');
+  assert.equal(tree.root.children![1].compared, undefined, 'H asked B about another name next: different questions are not compared');
+  assert.ok(tree.compare!.differing >= 2);
+  // Two rounds of one run: an oracle X answers alike in rounds 1 and 3.
+  await ctl.setCompare(await RunSession.open(a.dir), 1);
+  tree = last('tree')!.tree;
+  assert.deepEqual(tree.compare, { label: 'round 1', found: true, differing: 0 });
+  // A run that has not pinned this question.
+  const c = await recordedRun(1);
+  RunFolder.open(c.dir).savePinned([{ id: 'p1', instance: { size: 8, seed: 'other', index: 0 }, question: pp.format.parseQuestion!(`σ^5(${c.x})`)! }]);
+  await ctl.setCompare(await RunSession.open(c.dir));
+  tree = last('tree')!.tree;
+  assert.equal(tree.compare?.found, false);
+  assert.match(tree.compare!.reason!, /not pinned in run/);
+  assert.equal(tree.root.compared, undefined);
+  // Stop comparing (from the webview).
+  await ctl.handle({ type: 'command', command: 'stopComparing' });
+  assert.equal(last('init')!.compare, null);
+  assert.equal(last('tree')!.tree.compare, undefined);
 });
