@@ -437,8 +437,8 @@ export class TreeCanvas {
       // Too big to fit readably: the root at the left, at a readable scale.
       const k = 0.8;
       const root = this.pointByKey.get('')!;
-      // The root at mid-height, unless that would hide the top of the tree; the root always shows.
-      const y = Math.min(Math.max(h / 2 - (root.y + NODE_H / 2) * k, 8 - b.y0 * k), h - 8 - (root.y + NODE_H) * k);
+      // The root at mid-height (the tree grows up and down from it: its first subquestions show too).
+      const y = h / 2 - (root.y + NODE_H / 2) * k;
       this.setTransform({ k, x: 24 - root.x * k, y }, false, true);
     }
   }

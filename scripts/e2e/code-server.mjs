@@ -54,7 +54,7 @@ export function ensureCodeServer() {
  * installed: from `vsix` (a packaged extension, installed with `--install-extension`), or
  * `extensionDir` (an unpacked extension folder, e.g. this repository, linked in). `args` are
  * extra code-server flags (e.g. `--vscode-option enable-smoke-test-driver`). Returns its URL and
- * a stop function.
+ * a stop function (returns a promise of code-server's exit).
  */
 export async function startCodeServer({ workspace, extensionDir, vsix, state, port = 8765, settings = {}, args = [] }) {
   rmSync(state, { recursive: true, force: true });
@@ -97,12 +97,27 @@ export async function startCodeServer({ workspace, extensionDir, vsix, state, po
   return {
     url,
     log: () => log,
+    /** Ends code-server's process group; resolves once it exited (killed after 10 s). */
     stop: () => {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // gone already
-      }
+      const signal = (sig) => {
+        try {
+          process.kill(-child.pid, sig);
+        } catch {
+          // gone already
+        }
+      };
+      signal('SIGTERM');
+      return new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        const timer = setTimeout(() => {
+          signal('SIGKILL');
+          done();
+        }, 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+      });
     },
   };
 }

@@ -68,6 +68,17 @@ export function modelAnswerer(model: ModelX, teacher: boolean): Answerer {
   };
 }
 
+/** Up to n items, in their original order, chosen uniformly without replacement. */
+function sampleWithoutReplacement<T>(items: readonly T[], n: number, rng: { int(n: number): number }): T[] {
+  if (items.length <= n) return [...items];
+  const idx = items.map((_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(idx.length - i);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i]);
+}
+
 function isUnknown(a: Answer): boolean {
   return a.length === 1 && a[0] === UNKNOWN;
 }
@@ -321,8 +332,11 @@ export class Run {
 
     // The gate: X's agreement with its targets, before training on them. Agreeing on "?" (H could
     // not answer) does not count, and such targets are not trained on: they say nothing of the task.
-    const before = predictInBatches(this.model, targets, false, this.config.batchSize * 4);
-    const agreements: number[] = targets.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
+    // The gate's moving average spans `gate.horizon` questions: a sample of that many per round (at
+    // least 256) measures it; predicting all of a round's targets would cost a third of the round.
+    const sampled = sampleWithoutReplacement(targets, Math.max(256, this.config.gate.horizon), rng);
+    const before = predictInBatches(this.model, sampled, false, this.config.batchSize * 4);
+    const agreements: number[] = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
     const t1 = performance.now();
 
     onPhase?.('train');

@@ -153,6 +153,10 @@ async function handle(msg: unknown): Promise<void> {
   }
 }
 
+// One command at a time, in order: a command sent right after 'open' waits until the run is open
+// (only 'open' awaits anything; 'run' and 'step' start the pump and return, so 'pause' and 'stop'
+// are never held up behind rounds).
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (msg: unknown) => {
-  handle(msg).catch((e) => post(errorEvent(e)));
+  queue = queue.then(() => handle(msg)).catch((e) => post(errorEvent(e)));
 });

@@ -50,7 +50,40 @@ function runRoots(): string[] {
   return [path.isAbsolute(f) ? f : path.join(root, f)];
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What `activate` returns (`vscode.extensions.getExtension('amplification-explorer.amplification-explorer').exports`):
+ * a narrow seam for the host integration tests (test/host). Acting goes through the commands
+ * (`amplification.newRun` takes `NewRunOptions` when called programmatically, `runRounds` a
+ * number); this lets the tests observe runs and speak to the Explorer as its webview does.
+ */
+export interface AmplificationApi {
+  /** The open runs, by absolute run folder. */
+  readonly sessions: ReadonlyMap<string, RunSession>;
+  /** Hands a message to the Explorer's controller as its webview would (validated the same way). */
+  explorerMessage(message: unknown): Promise<void>;
+  /**
+   * Only in `ExtensionMode.Test` (never in a user's VS Code): ends the worker thread of the run in
+   * `folder` abruptly, as a crash does, so that the crash path can be tested for real.
+   */
+  crashWorker?(folder: string): Promise<void>;
+}
+
+/** `amplification.newRun`'s argument: what is given is not asked for (the CodeLens passes `taskFile`). */
+export interface NewRunOptions {
+  taskFile?: string;
+  task?: string;
+  mode?: Mode;
+  size?: number;
+  model?: ModelPreset;
+  rounds?: number;
+  /** Default: the `amplification.stepsPerRound` setting. */
+  stepsPerRound?: number;
+  /** Threads that train X (default: one per core, at most 2). */
+  threads?: number;
+  seed?: number;
+}
+
+export function activate(context: vscode.ExtensionContext): AmplificationApi {
   const output = vscode.window.createOutputChannel('Amplification');
   const log = (s: string) => output.appendLine(`[${new Date().toISOString()}] ${s}`);
   const sessions = new Map<string, RunSession>();
@@ -163,7 +196,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const workspaceTaskFiles = async (): Promise<vscode.Uri[]> => (vscode.workspace.isTrusted ? vscode.workspace.findFiles(settings().taskFiles, '**/node_modules/**', 50) : []);
 
-  const newRun = async (preset?: { taskFile?: string; task?: string; mode?: Mode; size?: number; model?: ModelPreset; rounds?: number }) => {
+  /** Creates a run and opens it in the Explorer; resolves with its folder (undefined when cancelled). */
+  const newRun = async (preset?: NewRunOptions): Promise<string | undefined> => {
     const root = workspaceRoot();
     if (!root) throw new Error('open a folder first: runs live in the workspace (.amplification/runs)');
     const cfg = settings();
@@ -205,7 +239,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     const config: RunConfig = {
       ...DEFAULT_CONFIG, task: task.name, mode, size, maxSize: task.sizes.max, rounds: preset?.rounds ?? cfg.rounds,
-      stepsPerRound: cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend, seed: Math.floor(Math.random() * 1e6),
+      stepsPerRound: preset?.stepsPerRound ?? cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend,
+      seed: preset?.seed ?? Math.floor(Math.random() * 1e6), ...(preset?.threads !== undefined ? { threads: preset.threads } : {}),
       overridesFeedTraining: cfg.overridesFeedTraining, ...(cfg.faultRate > 0 ? { fault: { rate: cfg.faultRate, kind: cfg.faultKind } } : {}),
     };
     const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
@@ -216,12 +251,14 @@ export function activate(context: vscode.ExtensionContext): void {
       const s = await openSession(folder);
       s.attachWorker(w);
       // Pin a first question with a deep decomposition, so the Explorer has a tree worth showing.
-      const instance = { size: config.size, seed: `${config.seed}/pinned`, index: 0 };
+      // The same question for every run of a task at a size, so that Compare Runs can diff their trees.
+      const instance = { size: config.size, seed: 'explorer/pinned', index: 0 };
       s.savePins([{ id: 'p1', instance, question: deepQuestion(task, instance) }]);
       return s;
     });
     runs.refresh();
     await showExplorer(session);
+    return session.folder.dir;
   };
 
   const runRounds = async (n?: number) => {
@@ -358,12 +395,27 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     guard('amplification.compareRuns', async () => {
       const items = discoverRuns(runRoots(), extraRuns());
-      if (items.length < 2) throw new Error('comparing needs two runs');
-      const picks = await vscode.window.showQuickPick(items.map((r) => ({ label: r.meta.id, description: `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}`, r })), { canPickMany: true, title: 'Compare two runs' });
-      if (!picks || picks.length !== 2) return;
-      const [a, b] = [await openSession(picks[0].r.folder), await openSession(picks[1].r.folder)];
+      if (items.length === 0) throw new Error('there is no run to compare: start one with "Amplification: New Run…"');
+      const picks = await vscode.window.showQuickPick(items.map((r) => ({ label: r.meta.id, description: `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}`, r })), {
+        canPickMany: true, title: 'Compare two runs — or pick one run to compare two of its rounds',
+      });
+      if (!picks || picks.length === 0) return;
+      if (picks.length > 2) throw new Error('pick two runs (or one run, to compare two of its rounds)');
+      const a = await openSession(picks[0].r.folder);
+      if (picks.length === 2) {
+        const p = await showExplorer(a);
+        await p.controller.setCompare(await openSession(picks[1].r.folder));
+        return;
+      }
+      const latest = a.latestRound();
+      if (latest < 2) throw new Error(`${a.meta.id} has ${latest} recorded round(s): comparing two rounds needs two`);
+      const text = await vscode.window.showInputBox({
+        title: `Compare ${a.meta.id} with which of its rounds?`, prompt: `The tree shows the round selected in the Explorer; the compared round stays fixed (1–${latest}).`,
+        value: '1', validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= latest ? undefined : `a round from 1 to ${latest}`),
+      });
+      if (!text) return;
       const p = await showExplorer(a);
-      await p.controller.setCompare(b);
+      await p.controller.setCompare(a, Number(text));
     }),
     guard('amplification.revealAnnotation', async (folder: string, a: AnnotationEvent) => {
       const s = await openSession(folder);
@@ -372,6 +424,24 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   updateStatus();
+
+  return {
+    sessions,
+    explorerMessage: async (message) => {
+      const panel = ExplorerPanel.current;
+      if (!panel) throw new Error('the Explorer is not open');
+      await panel.controller.handle(message);
+    },
+    ...(context.extensionMode === vscode.ExtensionMode.Test
+      ? {
+          crashWorker: async (folder: string) => {
+            const s = sessions.get(path.resolve(folder));
+            if (!s) throw new Error(`no open run in ${folder}`);
+            await s.crashWorkerForTest();
+          },
+        }
+      : {}),
+  };
 }
 
 /** Among a few sampled questions, the one whose HCH tree (ground truth at the leaves) is largest. */

@@ -2,6 +2,7 @@
  * An open run, host side: its folder, its task, its recorded rounds, and (while training or live
  * inspection is wanted) its worker thread. No vscode here, so it is unit-tested directly.
  */
+import { Worker } from 'node:worker_threads';
 import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core/index';
 import { RunFolder, instanceKey } from '../engine/run-folder';
 import type { PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
@@ -104,6 +105,18 @@ export class RunSession {
   onWorkerEvent(listener: (e: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Test seam, reached only through the extension's API in `ExtensionMode.Test`: ends the worker
+   * thread at once, the way a crash (out of memory, a native abort) ends it. It goes behind
+   * RunWorker's back (its thread is private): `RunWorker.terminate()` is a deliberate stop and
+   * reports nothing, whereas here RunWorker sees an unexpected exit and reports a fatal error.
+   */
+  async crashWorkerForTest(): Promise<void> {
+    const thread: unknown = (this.worker as unknown as { worker?: unknown } | undefined)?.worker;
+    if (!(thread instanceof Worker) || !this.worker?.alive) throw new Error('this run has no live worker thread to crash');
+    await thread.terminate();
   }
 
   async dispose(): Promise<void> {

@@ -19,7 +19,7 @@ export const MODEL_JSON = 'model.json';
 /** What a checkpoint records besides the tensors. */
 export interface CheckpointMeta {
   preset: string;
-  config: Record<string, number>;
+  config: Record<string, number | boolean>;
   optimiser: Record<string, number>;
   seed: number;
   step: number;

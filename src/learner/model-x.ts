@@ -44,6 +44,15 @@ export interface ModelXConfig {
   symbolDim: number;
   /** Dropout rate in training. */
   dropout: number;
+  /**
+   * Symbol-match attention (our addition; not in the paper's model): attention from a fact or a
+   * question to a fact gets, per head, a learned bonus for each pair of slots whose symbols are
+   * equal (e.g. "the question's x = this fact's first symbol", "this fact's second symbol = that
+   * fact's first"). The bonuses start at zero (the paper's model) and are learned. A lookup then
+   * does not first have to discover symbol identity through random projections, which is what
+   * kept the paper's model at chance for thousands of steps on a CPU budget.
+   */
+  symbolMatch?: boolean;
 }
 
 /** The optimiser and the teacher. */
@@ -136,9 +145,15 @@ interface EncodedBatch {
   /** [examples, questionLength]. */
   questionIds: Int32Array;
   examples: number;
+  /** Symbol match (config.symbolMatch): [contexts, maxFacts, maxFacts, F·F], 1 where slot s of fact i = slot t of fact j. */
+  factMatch?: Float32Array;
+  /** Symbol match: [examples, maxFacts, Q·F], 1 where question slot s = slot t of fact j. */
+  questionMatch?: Float32Array;
 }
 
 const NEG = -1e9;
+/** Symbol-match weights are multiplied by this in the forward pass (a per-weight learning-rate boost). */
+const MATCH_SCALE = 20;
 let instances = 0;
 
 function hashSeed(seed: number, name: string): number {
@@ -266,13 +281,16 @@ export class TransformerModelX implements ModelX {
     this.addNorm('factnorm');
     this.addDense('question', lengths.maxQuestionLength * e, d);
     this.addNorm('questionnorm');
+    const pairs = (n: number) => n * lengths.maxFactLength;
     for (let l = 0; l < encoderLayers; l++) {
+      if (this.config.symbolMatch) this.addParam(`enc${l}/match`, [pairs(lengths.maxFactLength), this.config.heads], 'zeros');
       this.addDense(`enc${l}/qkv`, d, 3 * d);
       this.addDense(`enc${l}/out`, d, d);
       this.addNorm(`enc${l}/attnorm`);
       this.addFeedForward(`enc${l}`);
     }
     for (let l = 0; l < questionLayers; l++) {
+      if (this.config.symbolMatch) this.addParam(`q${l}/match`, [pairs(lengths.maxQuestionLength), this.config.heads], 'zeros');
       this.addDense(`q${l}/q`, d, d);
       this.addDense(`q${l}/kv`, d, 2 * d);
       this.addDense(`q${l}/out`, d, d);
@@ -351,7 +369,54 @@ export class TransformerModelX implements ModelX {
         for (let s = 0; s < f.length; s++) symbolBias[at + s] = 0;
       });
     });
-    return { contexts: U, maxFacts, factIds, factBias, symbolBias, contextOf, questionIds, examples: items.length };
+    const batch: EncodedBatch = { contexts: U, maxFacts, factIds, factBias, symbolBias, contextOf, questionIds, examples: items.length };
+    if (this.config.symbolMatch) this.symbolMatches(batch);
+    return batch;
+  }
+
+  /** Fills the symbol-match indicators of a batch (padding never matches). */
+  private symbolMatches(b: EncodedBatch): void {
+    const F = this.tokenizer.lengths.maxFactLength;
+    const Q = this.tokenizer.lengths.maxQuestionLength;
+    const pad = this.tokenizer.padId;
+    const N = b.maxFacts;
+    const real = (c: number, j: number, t: number) => b.symbolBias[(c * N + j) * F + t] === 0;
+    const factMatch = new Float32Array(b.contexts * N * N * F * F);
+    for (let c = 0; c < b.contexts; c++) {
+      for (let i = 0; i < N; i++) {
+        for (let s = 0; s < F; s++) {
+          if (!real(c, i, s)) continue;
+          const id = b.factIds[(c * N + i) * F + s];
+          for (let j = 0; j < N; j++) {
+            for (let t = 0; t < F; t++) {
+              if (real(c, j, t) && b.factIds[(c * N + j) * F + t] === id) factMatch[(((c * N + i) * N + j) * F + s) * F + t] = 1;
+            }
+          }
+        }
+      }
+    }
+    const questionMatch = new Float32Array(b.examples * N * Q * F);
+    for (let e = 0; e < b.examples; e++) {
+      const c = b.contextOf[e];
+      for (let s = 0; s < Q; s++) {
+        const id = b.questionIds[e * Q + s];
+        if (id === pad) continue;
+        for (let j = 0; j < N; j++) {
+          for (let t = 0; t < F; t++) {
+            if (real(c, j, t) && b.factIds[(c * N + j) * F + t] === id) questionMatch[((e * N + j) * Q + s) * F + t] = 1;
+          }
+        }
+      }
+    }
+    b.factMatch = factMatch;
+    b.questionMatch = questionMatch;
+  }
+
+  /** The symbol-match bonus [rows, H, 1 or N, N] from indicators [rows·(1 or N)·N, pairs] and a layer's weights [pairs, H]. */
+  private matchBias(P: Map<string, Tensor>, name: string, match: Tensor, rows: number, queries: number, keys: number): Tensor {
+    const H = this.config.heads;
+    // Scaled so that Adam (whose steps are ~lr per weight) can reach decisive logits (~5) in a few hundred steps.
+    return this.tf.matMul(match, P.get(`${name}/match`)!).mul(MATCH_SCALE).reshape([rows, queries, keys, H]).transpose([0, 3, 1, 2]);
   }
 
   // ---------------------------------------------------------------- layers
@@ -422,10 +487,12 @@ export class TransformerModelX implements ModelX {
     const factIds = tf.tensor3d(b.factIds, [U, N, F], 'int32');
     const bias = tf.tensor4d(b.factBias, [U, 1, 1, N]);
     let x = this.embedTuples(P, factIds, 'fact', 'factnorm', ctx);
+    const match = b.factMatch ? tf.tensor2d(b.factMatch, [U * N * N, F * F]) : undefined;
     for (let l = 0; l < this.config.encoderLayers; l++) {
+      const layerBias = match ? bias.add(this.matchBias(P, `enc${l}`, match, U, N, N)) : bias;
       x = this.residual(P, `enc${l}/attnorm`, x, (h) => {
         const [q, k, v] = tf.split(this.dense(P, `enc${l}/qkv`, h), [d, d, d], 2).map((t) => this.splitHeads(t));
-        return this.dense(P, `enc${l}/out`, this.attend(q, k, v, bias));
+        return this.dense(P, `enc${l}/out`, this.attend(q, k, v, layerBias));
       }, ctx);
       x = this.feedForward(P, `enc${l}`, x, ctx);
     }
@@ -433,14 +500,15 @@ export class TransformerModelX implements ModelX {
   }
 
   /** Attention of x [B, L, d] to the facts of each example's context. */
-  private attendFacts(P: Map<string, Tensor>, name: string, x: Tensor, enc: EncodedFacts, contextOf: Tensor): Tensor {
+  private attendFacts(P: Map<string, Tensor>, name: string, x: Tensor, enc: EncodedFacts, contextOf: Tensor, extraBias?: Tensor): Tensor {
     const tf = this.tf;
     const d = this.config.dModel;
     const kv = this.dense(P, `${name}/kv`, enc.facts); // [U, N, 2d]
     const kvB = tf.gather(kv, contextOf); // [B, N, 2d]
     const [k, v] = tf.split(kvB, [d, d], 2).map((t) => this.splitHeads(t));
     const q = this.splitHeads(this.dense(P, `${name}/q`, x));
-    return this.dense(P, `${name}/out`, this.attend(q, k, v, tf.gather(enc.bias, contextOf)));
+    const bias = tf.gather(enc.bias, contextOf);
+    return this.dense(P, `${name}/out`, this.attend(q, k, v, extraBias ? bias.add(extraBias) : bias));
   }
 
   /** The question vectors [B, d] after the question layers. */
@@ -449,8 +517,12 @@ export class TransformerModelX implements ModelX {
     const Q = this.tokenizer.lengths.maxQuestionLength;
     const ids = tf.tensor3d(b.questionIds, [b.examples, 1, Q], 'int32');
     let x = this.embedTuples(P, ids, 'question', 'questionnorm', ctx); // [B, 1, d]
+    const N = b.maxFacts;
+    const F = this.tokenizer.lengths.maxFactLength;
+    const match = b.questionMatch ? tf.tensor2d(b.questionMatch, [b.examples * N, Q * F]) : undefined;
     for (let l = 0; l < this.config.questionLayers; l++) {
-      x = this.residual(P, `q${l}/attnorm`, x, (h) => this.attendFacts(P, `q${l}`, h, enc, contextOf), ctx);
+      const extra = match ? this.matchBias(P, `q${l}`, match, b.examples, 1, N) : undefined;
+      x = this.residual(P, `q${l}/attnorm`, x, (h) => this.attendFacts(P, `q${l}`, h, enc, contextOf, extra), ctx);
       x = this.feedForward(P, `q${l}`, x, ctx);
     }
     return x.reshape([b.examples, this.config.dModel]);
@@ -760,7 +832,8 @@ export class TransformerModelX implements ModelX {
       preset: meta.preset as ModelPreset,
       tokenizer: Tokenizer.fromJSON(meta.tokenizer),
       seed: meta.seed,
-      config: meta.config as Partial<ModelXConfig>,
+      // Checkpoints from before symbol match had none (a preset that now has it must not add it).
+      config: { symbolMatch: false, ...meta.config } as Partial<ModelXConfig>,
       optimiser: meta.optimiser as Partial<OptimiserConfig>,
     });
     try {
