@@ -62,7 +62,7 @@ export async function startCodeServer({ workspace, extensionDir, vsix, state, po
   mkdirSync(join(state, 'extensions'), { recursive: true });
   writeFileSync(join(state, 'user-data/User/settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoUpdate': false,
-    'chat.disableAIFeatures': true, 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': false,
     'git.openRepositoryInParentFolders': 'never', ...settings,
   }, null, 2));
   const env = {

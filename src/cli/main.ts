@@ -11,6 +11,7 @@ import { TaskLoadError, resolveTasks } from '../engine/task-loader';
 import { tfjsLearnerFactory } from '../engine/tfjs-learner';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
+import { experimentFigure2 } from './experiment';
 import { TrainUsageError, train } from './train';
 
 export class UsageError extends Error {}
@@ -34,6 +35,8 @@ Commands:
       [--model tiny|small|paper] [--backend auto|tfjs-node|wasm|cpu] [--seed S] [--out DIR]
       [--resume DIR] [--until ACC] [--minutes M] [--fault-rate P --fault-kind random|systematic]
       [--tree] [--json]
+  experiment figure2            supervised vs amplification (H and H′) on every task, the paper's Figure 2
+      [--tasks a,b] [--modes m,n] [--budget-minutes M] [--until ACC] [--size N] [--model P] [--out DIR] [--keep]
 
 Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
 Run 'amplify <command> --help' for a command's details.`;
@@ -217,6 +220,44 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
   }
 }
 
+const EXPERIMENT_HELP = `amplify experiment figure2 [options]
+  Trains each task in each mode from the same seed and size, one run after the other, each for a
+  time budget or until X reaches --until; writes run folders, curves/*.csv|json, summary.json|csv
+  and figure2.svg into the experiment folder.
+  --tasks a,b           tasks (default: all five)
+  --modes m,n           supervised, amplify, amplify-learned-h (default: all three)
+  --budget-minutes M    per run (default 10)
+  --until ACC           stop a run once X's held-out accuracy reaches ACC (default 0.9)
+  --size N              size N (default: each task's default)
+  --model P             tiny | small (default) | paper
+  --seed S              seed (default 1)
+  --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
+  --keep                keep runs already in DIR (resume an interrupted experiment)`;
+
+async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
+  const { values, positionals } = parse(args, {
+    tasks: { type: 'string' }, modes: { type: 'string' }, 'budget-minutes': { type: 'string' }, until: { type: 'string' }, size: { type: 'string' },
+    model: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(EXPERIMENT_HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'figure2' || positionals.length !== 1) throw new UsageError(`experiment takes one name: figure2 (got '${positionals.join(' ')}')`);
+  const str = (k: string) => values[k] as string | undefined;
+  const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    return await experimentFigure2({
+      tasks: list('tasks'), modes: list('modes'), budgetMinutes: numberOption(str('budget-minutes'), 'budget-minutes', 0.01),
+      until: numberOption(str('until'), 'until', 0, 1), size: intOption(str('size'), 'size', 1), seed: intOption(str('seed'), 'seed', 0),
+      model: str('model'), out: str('out'), keep: Boolean(values.keep),
+    }, io, factory);
+  } catch (e) {
+    if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 export async function main(argv: string[], io: Io, factory: LearnerFactory = tfjsLearnerFactory): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -229,6 +270,8 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
         return await cmdTree(rest, io);
       case 'train':
         return await cmdTrain(rest, io, factory);
+      case 'experiment':
+        return await cmdExperiment(rest, io, factory);
       case undefined:
       case 'help':
       case '--help':

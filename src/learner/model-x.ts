@@ -85,7 +85,7 @@ const BASE_OPTIMISER: OptimiserConfig = { learningRate: 1e-3, warmupSteps: 100, 
 export const PRESETS: Readonly<Record<ModelPreset, PresetDefinition>> = {
   /** For unit tests: trains a lookup in seconds. */
   tiny: {
-    model: { dModel: 32, heads: 2, encoderLayers: 1, questionLayers: 1, decoderLayers: 1, dFF: 64, symbolDim: 16, dropout: 0 },
+    model: { dModel: 32, heads: 2, encoderLayers: 1, questionLayers: 1, decoderLayers: 1, dFF: 64, symbolDim: 16, dropout: 0, symbolMatch: true },
     optimiser: { ...BASE_OPTIMISER, learningRate: 3e-3, warmupSteps: 20 },
   },
   /**
@@ -100,7 +100,7 @@ export const PRESETS: Readonly<Record<ModelPreset, PresetDefinition>> = {
    * minute; 8 contexts × 8 questions per step was clearly slower per minute than 16 × 8.
    */
   small: {
-    model: { dModel: 64, heads: 4, encoderLayers: 3, questionLayers: 3, decoderLayers: 1, dFF: 256, symbolDim: 32, dropout: 0 },
+    model: { dModel: 64, heads: 4, encoderLayers: 3, questionLayers: 3, decoderLayers: 1, dFF: 256, symbolDim: 32, dropout: 0, symbolMatch: true },
     optimiser: { ...BASE_OPTIMISER, learningRate: 1e-3, warmupSteps: 200 },
   },
   /** The paper's size (Appendix C): d_model 512, 8 heads, 6 encoder layers, dropout 0.1. */

@@ -1,0 +1,180 @@
+/**
+ * `amplify experiment figure2`: the paper's Figure 2 at laptop scale. For each task, trains
+ * supervised (ground-truth targets), amplification with H, and amplification with H′ from the same
+ * seed and size, each for a time budget (or until X reaches `--until`), one after the other; then
+ * writes, in the experiment folder:
+ *
+ *   <task>-<mode>/          a run folder per curve (open it in the extension: "Open Run…")
+ *   curves/<task>-<mode>.csv  per round: questions seen, seconds, X's accuracy, the targets', calls to H, N
+ *   summary.json, summary.csv per (task, mode): final accuracy, questions / calls to H / minutes to 90%, N reached
+ *   figure2.svg             one panel per task: X's held-out accuracy against training questions (log scale)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LearnerFactory } from '../engine/run';
+import { RunFolder } from '../engine/run-folder';
+import { MODES, type Mode, type RoundRecord } from '../engine/run-types';
+import { BUILTIN_TASKS } from '../core/index';
+import { train, TrainUsageError, type TrainIo } from './train';
+
+export interface ExperimentOptions {
+  tasks?: string[];
+  modes?: string[];
+  budgetMinutes?: number;
+  until?: number;
+  size?: number;
+  seed?: number;
+  model?: string;
+  out?: string;
+  /** Skip (task, mode) pairs whose run folder already has rounds (resume an interrupted experiment). */
+  keep?: boolean;
+}
+
+export interface CurveSummary {
+  task: string;
+  mode: Mode;
+  folder: string;
+  rounds: number;
+  accuracy: number;
+  targetAccuracy: number;
+  /** Training questions (targets made) until X first reached 90% held-out accuracy; null if it did not. */
+  questionsTo90: number | null;
+  minutesTo90: number | null;
+  callsToHTo90: number | null;
+  questions: number;
+  callsToH: number;
+  size: number;
+  minutes: number;
+}
+
+const DEFAULT_MODES: Mode[] = ['supervised', 'amplify', 'amplify-learned-h'];
+const COLOURS: Record<string, string> = { supervised: '#1f77b4', amplify: '#d62728', 'amplify-learned-h': '#2ca02c' };
+
+export function summarise(task: string, mode: Mode, folder: string, records: readonly RoundRecord[], threshold = 0.9): CurveSummary {
+  const last = records[records.length - 1];
+  const hit = records.find((r) => r.accuracy >= threshold);
+  return {
+    task, mode, folder, rounds: last?.round ?? 0, accuracy: last?.accuracy ?? 0, targetAccuracy: last?.targetAccuracy ?? 0,
+    questionsTo90: hit ? hit.questionsTotal : null, minutesTo90: hit ? hit.elapsed / 60 : null, callsToHTo90: hit ? hit.callsToHTotal : null,
+    questions: last?.questionsTotal ?? 0, callsToH: last?.callsToHTotal ?? 0, size: last?.size ?? 0, minutes: (last?.elapsed ?? 0) / 60,
+  };
+}
+
+export function curveCsv(records: readonly RoundRecord[]): string {
+  const rows = records.map((r) => [r.round, r.questionsTotal, r.elapsed.toFixed(1), r.accuracy.toFixed(4), r.targetAccuracy.toFixed(4), r.callsToHTotal, r.size].join(','));
+  return ['round,questions,seconds,accuracy,target_accuracy,calls_to_h,size', ...rows].join('\n') + '\n';
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** One panel per task: accuracy (0–100%) against training questions on a log axis, a line per mode. */
+export function figureSvg(curves: readonly { task: string; mode: Mode; records: readonly RoundRecord[] }[]): string {
+  const tasks = [...new Set(curves.map((c) => c.task))];
+  const W = 300;
+  const H = 220;
+  const m = { l: 44, r: 10, t: 26, b: 36 };
+  const cols = Math.min(3, Math.max(1, tasks.length));
+  const rows = Math.ceil(tasks.length / cols);
+  const all = curves.flatMap((c) => c.records.map((r) => r.questionsTotal)).filter((q) => q > 0);
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(...all, 1e3)))));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 10 * lo))));
+  const x = (q: number) => m.l + ((Math.log10(Math.max(q, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (W - m.l - m.r);
+  const y = (a: number) => m.t + (1 - a) * (H - m.t - m.b);
+  const parts: string[] = [];
+  tasks.forEach((task, i) => {
+    const ox = (i % cols) * W;
+    const oy = Math.floor(i / cols) * H;
+    const g: string[] = [`<g transform="translate(${ox},${oy})">`, `<text x="${(W + m.l - m.r) / 2}" y="16" text-anchor="middle" font-weight="600">${esc(task)}</text>`];
+    for (const a of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
+      g.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(a)}" y2="${y(a)}" stroke="${a === 0.9 ? '#999' : '#e5e5e5'}"${a === 0.9 ? ' stroke-dasharray="3 3"' : ''}/>`);
+      g.push(`<text x="${m.l - 4}" y="${y(a) + 4}" text-anchor="end" font-size="10">${Math.round(a * 100)}%</text>`);
+    }
+    for (let p = Math.log10(lo); p <= Math.log10(hi); p++) {
+      const q = Math.pow(10, p);
+      g.push(`<line x1="${x(q)}" x2="${x(q)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${x(q)}" y="${H - m.b + 14}" text-anchor="middle" font-size="10">10${superscript(p)}</text>`);
+    }
+    g.push(`<text x="${(W + m.l - m.r) / 2}" y="${H - 6}" text-anchor="middle" font-size="10">training questions</text>`);
+    for (const c of curves.filter((c) => c.task === task)) {
+      const pts = c.records.filter((r) => r.questionsTotal > 0).map((r) => `${x(r.questionsTotal).toFixed(1)},${y(r.accuracy).toFixed(1)}`);
+      if (pts.length) g.push(`<polyline fill="none" stroke="${COLOURS[c.mode] ?? '#555'}" stroke-width="1.6"${c.mode === 'amplify-learned-h' ? ' stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"><title>${esc(`${task} · ${c.mode}`)}</title></polyline>`);
+    }
+    g.push('</g>');
+    parts.push(g.join(''));
+  });
+  const legendY = rows * H + 8;
+  const legend = [...new Set(curves.map((c) => c.mode))].map((mode, i) =>
+    `<g transform="translate(${m.l + i * 190},${legendY})"><line x1="0" x2="24" y1="6" y2="6" stroke="${COLOURS[mode] ?? '#555'}" stroke-width="2"${mode === 'amplify-learned-h' ? ' stroke-dasharray="5 3"' : ''}/><text x="30" y="10" font-size="11">${esc(mode === 'amplify' ? 'amplification (H)' : mode === 'amplify-learned-h' ? 'amplification (H′)' : 'supervised')}</text></g>`,
+  );
+  const width = cols * W;
+  const height = legendY + 22;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}${legend.join('')}</svg>\n`;
+}
+
+function superscript(n: number): string {
+  const map: Record<string, string> = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+  return String(n).split('').map((c) => map[c] ?? c).join('');
+}
+
+export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, factory: LearnerFactory): Promise<number> {
+  const tasks = o.tasks?.length ? o.tasks : BUILTIN_TASKS.map((t) => t.name);
+  const modes = (o.modes?.length ? o.modes : DEFAULT_MODES) as Mode[];
+  for (const m of modes) if (!MODES.includes(m)) throw new TrainUsageError(`--modes: unknown mode '${m}' (${MODES.join(', ')})`);
+  const budget = o.budgetMinutes ?? 10;
+  const out = path.resolve(o.out ?? path.join('.amplification', 'experiments', `figure2-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`));
+  fs.mkdirSync(path.join(out, 'curves'), { recursive: true });
+  io.out(`Figure 2 at laptop scale: ${tasks.length} task(s) × ${modes.join(', ')}, ${budget} min each (or until ${Math.round(100 * (o.until ?? 0.9))}%), in ${out}`);
+  const summaries: CurveSummary[] = [];
+  const curves: { task: string; mode: Mode; records: RoundRecord[] }[] = [];
+  for (const task of tasks) {
+    for (const mode of modes) {
+      const dir = path.join(out, `${task}-${mode}`);
+      const existing = fs.existsSync(path.join(dir, 'rounds.jsonl')) ? RunFolder.open(dir).rounds().records : [];
+      if (!(o.keep && existing.length > 0)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        io.out(`\n== ${task} · ${mode}`);
+        const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
+        await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
+      } else io.out(`\n== ${task} · ${mode}: kept (${existing.length} rounds)`);
+      const records = RunFolder.open(dir).rounds().records;
+      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.csv`), curveCsv(records));
+      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.json`), JSON.stringify(records.map((r) => ({ round: r.round, questions: r.questionsTotal, seconds: r.elapsed, accuracy: r.accuracy, targetAccuracy: r.targetAccuracy, callsToH: r.callsToHTotal, size: r.size, accuracyByClass: r.accuracyByClass }))) + '\n');
+      summaries.push(summarise(task, mode, dir, records));
+      curves.push({ task, mode, records });
+      // Written after every curve: an interrupted experiment keeps what it measured.
+      writeSummary(out, summaries, curves);
+    }
+  }
+  io.out(`\n${summaryTableText(summaries)}\n\nwrote ${path.join(out, 'summary.json')}, summary.csv, curves/, figure2.svg`);
+  return 0;
+}
+
+function writeSummary(out: string, summaries: readonly CurveSummary[], curves: readonly { task: string; mode: Mode; records: RoundRecord[] }[]): void {
+  fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify({ schemaVersion: 1, curves: summaries, ratios: ratios(summaries) }, null, 2) + '\n');
+  const head = 'task,mode,accuracy,target_accuracy,questions_to_90,minutes_to_90,calls_to_h_to_90,questions,calls_to_h,size,minutes,rounds';
+  const rows = summaries.map((s) => [s.task, s.mode, s.accuracy.toFixed(4), s.targetAccuracy.toFixed(4), s.questionsTo90 ?? '', s.minutesTo90?.toFixed(2) ?? '', s.callsToHTo90 ?? '', s.questions, s.callsToH, s.size, s.minutes.toFixed(2), s.rounds].join(','));
+  fs.writeFileSync(path.join(out, 'summary.csv'), [head, ...rows].join('\n') + '\n');
+  fs.writeFileSync(path.join(out, 'figure2.svg'), figureSvg(curves));
+}
+
+/** Per task: questions to 90% under amplification (H and H′) divided by supervised's (null when either did not reach 90%). */
+export function ratios(summaries: readonly CurveSummary[]): Record<string, { amplify: number | null; amplifyLearnedH: number | null }> {
+  const out: Record<string, { amplify: number | null; amplifyLearnedH: number | null }> = {};
+  for (const task of new Set(summaries.map((s) => s.task))) {
+    const q = (mode: Mode) => summaries.find((s) => s.task === task && s.mode === mode)?.questionsTo90 ?? null;
+    const sup = q('supervised');
+    const r = (v: number | null) => (v !== null && sup ? v / sup : null);
+    out[task] = { amplify: r(q('amplify')), amplifyLearnedH: r(q('amplify-learned-h')) };
+  }
+  return out;
+}
+
+export function summaryTableText(summaries: readonly CurveSummary[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const lines = ['task                    mode                 X acc   targets  questions→90%  minutes→90%  calls to H   N'];
+  for (const s of summaries) {
+    lines.push(`${s.task.padEnd(24)}${s.mode.padEnd(21)}${pct(s.accuracy).padStart(6)}  ${pct(s.targetAccuracy).padStart(7)}  ${(s.questionsTo90 === null ? '—' : String(s.questionsTo90)).padStart(13)}  ${(s.minutesTo90 === null ? '—' : s.minutesTo90.toFixed(1)).padStart(11)}  ${String(s.callsToH).padStart(10)}  ${String(s.size).padStart(2)}`);
+  }
+  return lines.join('\n');
+}
