@@ -1,13 +1,19 @@
 // `npm run bench`: training throughput of model X per available TensorFlow.js backend (same model,
-// same data), and live tensors / RSS over 2,000 training steps. Results: bench-results/latest.json.
-// Options: --preset small|tiny|paper (default small), --size N (default 8), --memory-steps N (default 2000).
+// same data), the same model trained with PyTorch on CPU as a reference (scripts/bench/torch_x.py,
+// 1 and 2 threads; tfjs-wasm ÷ torch time per step), and live tensors / RSS over 2,000 training
+// steps. Results: bench-results/latest.json.
+// Options: --preset small|tiny|paper (default small), --size N (default 8), --memory-steps N (default 2000),
+// --torch-steps N (default 30), --no-torch. PyTorch runs under Debian's python3 (or $BENCH_PYTHON);
+// when torch is missing and we are root with apt-get, `python3-torch libopenblas0-openmp` are installed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
-const { values } = parseArgs({ options: { preset: { type: 'string' }, size: { type: 'string' }, 'memory-steps': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { preset: { type: 'string' }, size: { type: 'string' }, 'memory-steps': { type: 'string' }, 'torch-steps': { type: 'string' }, 'no-torch': { type: 'boolean' } },
+});
 const preset = values.preset ?? 'small';
 const size = values.size ?? '8';
 const out = 'out/bench/learner-bench.js';
@@ -32,17 +38,104 @@ function child(args) {
   return JSON.parse(line);
 }
 
-const results = { date: new Date().toISOString(), node: process.version, preset, size: Number(size), throughput: [], memory: undefined };
+const results = { date: new Date().toISOString(), node: process.version, preset, size: Number(size), throughput: [], torch: [], memory: undefined };
+let spec;
 for (const b of backends) {
   // The cpu backend is 10–20× slower: fewer steps.
   const r = child(['--backend', b, '--preset', preset, '--size', size, '--steps', b === 'cpu' ? '3' : '20']);
   if (r) {
+    spec ??= r.model;
+    delete r.model;
     results.throughput.push(r);
     console.log(`${b.padEnd(10)} ${preset}, N=${size}, batch ${r.batch}: ${r.msPerStep.toFixed(1)} ms/step, ${r.questionsPerSecond.toFixed(0)} questions/s, predict ${r.predictMs.toFixed(0)} ms`);
   }
 }
 const wasm = results.throughput.find((r) => r.backend === 'wasm');
 for (const r of results.throughput) if (wasm && r !== wasm) console.log(`  ${r.backend} / wasm: ${(r.msPerStep / wasm.msPerStep).toFixed(2)}× the time per step`);
+
+// ---------------------------------------------------------------- PyTorch on CPU, the reference
+// Fair settings (shared/notes/ml-backends.md): OpenBLAS (OpenMP build) instead of Debian's default
+// netlib BLAS, glibc malloc that keeps freed tensor memory, torch.set_num_threads.
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '67108864' };
+
+function python() {
+  return process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+}
+
+function hasTorch() {
+  const r = spawnSync(python(), ['-c', 'import torch'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+/** The folder of Debian's OpenMP OpenBLAS (libblas.so.3 inside), if installed. */
+function openblasDir() {
+  let arches;
+  try {
+    arches = readdirSync('/usr/lib');
+  } catch {
+    return undefined;
+  }
+  return arches.map((a) => `/usr/lib/${a}/openblas-openmp`).find((d) => existsSync(`${d}/libblas.so.3`));
+}
+
+/** Installs the missing Debian packages; a reason string when it cannot. */
+function aptInstall(packages) {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no apt-get';
+  console.log(`installing ${packages.join(' ')} (apt-get)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...packages]]) {
+    const r = spawnSync('apt-get', args, { env, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 20 * 60_000 });
+    if (r.error || r.status !== 0) return `apt-get ${args[0]} failed: ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-3).join(' / ')}`;
+  }
+  return undefined;
+}
+
+function torchBench() {
+  if (values['no-torch']) return 'skipped: --no-torch';
+  if (!spec) return 'skipped: no TensorFlow.js result to mirror';
+  const missing = [...(hasTorch() ? [] : ['python3-torch']), ...(openblasDir() ? [] : ['libopenblas0-openmp'])];
+  if (missing.length > 0) {
+    const why = aptInstall(missing);
+    if (why && missing.includes('python3-torch')) return `skipped: PyTorch is not installed for ${python()} and could not be installed (${why}); on Debian/Ubuntu: apt-get install python3-torch libopenblas0-openmp`;
+    if (why) console.log(`(libopenblas0-openmp could not be installed: ${why}; PyTorch uses the system BLAS, which may be far slower)`);
+    if (!hasTorch()) return `skipped: ${python()} still cannot import torch after installing ${missing.join(' ')}`;
+  }
+  const blas = openblasDir();
+  const env = { ...process.env, ...MALLOC_ENV, ...(blas && { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }) };
+  for (const threads of [1, 2]) {
+    const args = ['scripts/bench/torch_x.py', '--spec', JSON.stringify(spec), '--threads', String(threads), '--steps', values['torch-steps'] ?? '30'];
+    const r = spawnSync(python(), args, { env: { ...env, OMP_NUM_THREADS: String(threads) }, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 10 * 60_000 });
+    const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    if (r.error || !line) {
+      console.error(`torch (${threads} thread${threads > 1 ? 's' : ''}) failed:\n${(r.stderr ?? String(r.error)).slice(-2000)}`);
+      continue;
+    }
+    const t = JSON.parse(line);
+    results.torch.push(t);
+    console.log(`${`torch ${threads}thr`.padEnd(10)} ${preset}, N=${size}, batch ${t.batch}: ${t.msPerStep.toFixed(1)} ms/step, ${t.questionsPerSecond.toFixed(0)} questions/s (torch ${t.torch}, ${t.blas})`);
+    if (!t.parametersMatch) console.error(`  PARAMETER COUNT MISMATCH: torch ${t.parameterCount}, tfjs ${t.tfjsParameterCount}: torch_x.py is not the same model`);
+  }
+  if (results.torch.length === 0) return 'failed: no PyTorch measurement';
+  const t0 = results.torch[0];
+  console.log(`  parameters: tfjs ${spec.parameterCount}, torch ${t0.parameterCount}${t0.parametersMatch ? ' (same)' : ' (DIFFERENT)'}`);
+  results.ratio = {};
+  for (const t of results.torch) {
+    if (!wasm || wasm.batch !== t.batch) continue;
+    const ratio = wasm.msPerStep / t.msPerStep;
+    results.ratio[`wasmOverTorch${t.threads}Threads`] = ratio;
+    console.log(`  wasm / torch ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${ratio.toFixed(2)}× the time per step`);
+  }
+  return undefined;
+}
+
+const torchStatus = torchBench();
+if (torchStatus) {
+  results.torchSkipped = torchStatus;
+  console.log(`torch      ${torchStatus}`);
+}
+results.model = spec && { parameterCount: spec.parameterCount, config: spec.config, contexts: spec.contexts, questionsPerContext: spec.questionsPerContext, factsPerContext: spec.factsPerContext };
+
 const steps = values['memory-steps'] ?? '2000';
 const m = child(['--backend', 'wasm', '--preset', preset, '--size', size, '--memory', steps]);
 if (m) {

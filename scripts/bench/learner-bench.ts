@@ -1,7 +1,8 @@
 /**
  * One backend's measurements, as one JSON line on stdout: training throughput of model X on
  * permutation powering (ms per step, questions per second), prediction time, and — with
- * `--memory N` — live tensors and RSS over N training steps.
+ * `--memory N` — live tensors and RSS over N training steps. The throughput line also describes
+ * the model and the batch shape under `model` (what scripts/bench/torch_x.py rebuilds in PyTorch).
  * Usage: node out/bench/learner-bench.js --backend wasm|cpu|tfjs-node [--preset small] [--steps 20] [--size 8] [--memory 2000]
  */
 import { parseArgs } from 'node:util';
@@ -15,13 +16,14 @@ const { values } = parseArgs({
 const task = builtinTask('permutation-powering')!;
 const size = Number(values.size ?? 8);
 const batchSize = Number(values.batch ?? 64);
+const questionsPerContext = 8;
 
 function batch(seed: number): TrainingExample[] {
   const out: TrainingExample[] = [];
   for (let i = 0; out.length < batchSize; i++) {
     const id = { size, seed: `bench/${seed}`, index: i };
     const ctx = makeContext(task, id);
-    for (let j = 0; j < 8 && out.length < batchSize; j++) {
+    for (let j = 0; j < questionsPerContext && out.length < batchSize; j++) {
       const question = makeQuestion(task, id, ctx, j);
       out.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
     }
@@ -58,7 +60,17 @@ async function main() {
     model.predict(batches[0], { teacher: false });
     const predictMs = performance.now() - p;
     const ms = median(times);
-    console.log(JSON.stringify({ kind: 'throughput', backend: model.backend, preset: model.preset, size, batch: batchSize, msPerStep: ms, questionsPerSecond: (1000 * batchSize) / ms, predictMs }));
+    const tok = model.tokenizer;
+    const spec = {
+      parameterCount: model.parameterCount,
+      config: model.config,
+      optimiser: model.optimiser,
+      tokenizer: { tokens: tok.tokens, lengths: tok.lengths, answerSteps: tok.answerSteps },
+      contexts: Math.ceil(batchSize / questionsPerContext),
+      questionsPerContext,
+      factsPerContext: batches[0][0].facts.length,
+    };
+    console.log(JSON.stringify({ kind: 'throughput', backend: model.backend, preset: model.preset, size, batch: batchSize, msPerStep: ms, questionsPerSecond: (1000 * batchSize) / ms, predictMs, parameterCount: model.parameterCount, model: spec }));
   }
   model.dispose();
 }

@@ -125,7 +125,7 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
   const out = path.resolve(o.out ?? path.join('.amplification', 'experiments', `figure2-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`));
   fs.mkdirSync(path.join(out, 'curves'), { recursive: true });
   io.out(`Figure 2 at laptop scale: ${tasks.length} task(s) × ${modes.join(', ')}, ${budget} min each (or until ${Math.round(100 * (o.until ?? 0.9))}%), in ${out}`);
-  const summaries: CurveSummary[] = [];
+  let summaries: CurveSummary[] = [];
   const curves: { task: string; mode: Mode; records: RoundRecord[] }[] = [];
   for (const task of tasks) {
     for (const mode of modes) {
@@ -137,17 +137,37 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
         const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
         await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
       } else io.out(`\n== ${task} · ${mode}: kept (${existing.length} rounds)`);
-      const records = RunFolder.open(dir).rounds().records;
-      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.csv`), curveCsv(records));
-      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.json`), JSON.stringify(records.map((r) => ({ round: r.round, questions: r.questionsTotal, seconds: r.elapsed, accuracy: r.accuracy, targetAccuracy: r.targetAccuracy, callsToH: r.callsToHTotal, size: r.size, accuracyByClass: r.accuracyByClass }))) + '\n');
-      summaries.push(summarise(task, mode, dir, records));
-      curves.push({ task, mode, records });
       // Written after every curve: an interrupted experiment keeps what it measured.
-      writeSummary(out, summaries, curves);
+      summaries = collect(out, tasks, curves);
     }
   }
   io.out(`\n${summaryTableText(summaries)}\n\nwrote ${path.join(out, 'summary.json')}, summary.csv, curves/, figure2.svg`);
   return 0;
+}
+
+/**
+ * Every curve of the experiment folder — this invocation's and earlier ones' (e.g. H′ added later
+ * with --modes amplify-learned-h --keep) — into curves/, summary.json|csv and figure2.svg.
+ */
+function collect(out: string, tasks: readonly string[], curves: { task: string; mode: Mode; records: RoundRecord[] }[]): CurveSummary[] {
+  curves.length = 0;
+  const summaries: CurveSummary[] = [];
+  const names = [...new Set([...BUILTIN_TASKS.map((t) => t.name), ...tasks])];
+  const order = [...DEFAULT_MODES, ...MODES.filter((m) => !DEFAULT_MODES.includes(m))];
+  for (const task of names) {
+    for (const mode of order) {
+      const dir = path.join(out, `${task}-${mode}`);
+      if (!fs.existsSync(path.join(dir, 'rounds.jsonl'))) continue;
+      const records = RunFolder.open(dir).rounds().records;
+      if (records.length === 0) continue;
+      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.csv`), curveCsv(records));
+      fs.writeFileSync(path.join(out, 'curves', `${task}-${mode}.json`), JSON.stringify(records.map((r) => ({ round: r.round, questions: r.questionsTotal, seconds: r.elapsed, accuracy: r.accuracy, targetAccuracy: r.targetAccuracy, callsToH: r.callsToHTotal, size: r.size, accuracyByClass: r.accuracyByClass }))) + '\n');
+      summaries.push(summarise(task, mode, dir, records));
+      curves.push({ task, mode, records });
+    }
+  }
+  writeSummary(out, summaries, curves);
+  return summaries;
 }
 
 function writeSummary(out: string, summaries: readonly CurveSummary[], curves: readonly { task: string; mode: Mode; records: RoundRecord[] }[]): void {

@@ -5,10 +5,12 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { figureSvg, ratios, summarise } from '../../../src/cli/experiment';
 import { main } from '../../../src/cli/main';
+import type { LearnerFactory } from '../../../src/engine/run';
 import type { RoundRecord } from '../../../src/engine/run-types';
-import { fakeFactory, permutationOracleFactory } from '../engine/fake-learner';
+import { builtinTask } from '../../../src/core/index';
+import { fakeFactory, fakeFactoryWithExpert, permutationOracleFactory } from '../engine/fake-learner';
 
-async function run(argv: string[], factory = fakeFactory()) {
+async function run(argv: string[], factory: LearnerFactory = fakeFactory()) {
   let out = '';
   let err = '';
   const code = await main(argv, { out: (s) => (out += `${s}\n`), err: (s) => (err += s), isTTY: false }, factory);
@@ -41,6 +43,12 @@ test('amplify experiment figure2: a run folder, a curve and a summary per (task,
   // --keep: nothing is retrained.
   const again = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'supervised', '--out', dir, '--keep'], permutationOracleFactory());
   assert.match(again.out, /kept \(1 rounds\)/);
+  // A later invocation for one mode keeps the other curves in the summary and the figure.
+  const more = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'amplify-learned-h', '--budget-minutes', '0.5', '--out', dir], fakeFactoryWithExpert(builtinTask('permutation-powering')!));
+  assert.equal(more.code, 0, more.err);
+  const all = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.deepEqual(all.curves.map((c: { mode: string }) => c.mode), ['supervised', 'amplify', 'amplify-learned-h']);
+  assert.equal(fs.readFileSync(path.join(dir, 'figure2.svg'), 'utf8').match(/<polyline/g)?.length, 3);
 });
 
 test('amplify experiment: usage errors exit 2', async () => {

@@ -2,7 +2,7 @@
 // and checkpoints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, NAMES, type SeededRng } from '../../../src/core/index';
@@ -143,4 +143,47 @@ test('the same seed gives the same model and the same training; another seed doe
   model.dispose();
   assert.ok(model.numTensors() < before);
   assert.throws(() => model.predict(heldOut.slice(0, 1)), /disposed/);
+});
+
+test('symbol match: the indicators mark equal symbols (never padding); a checkpoint without symbol match loads as it was saved', async () => {
+  const m = await createModelX({ preset: 'tiny', tokenizer, seed: 21, backend: 'wasm' });
+  const plain = await createModelX({ preset: 'tiny', tokenizer, seed: 21, backend: 'wasm', config: { symbolMatch: false } });
+  const dir = mkdtempSync(join(tmpdir(), 'modelx-'));
+  try {
+    assert.equal(m.config.symbolMatch, true, 'the tiny and small presets use symbol match');
+    assert.equal(m.parameterCount - plain.parameterCount, (2 * 2 + 2 * 2) * 2, 'one [pairs × heads] weight per encoder and question layer');
+    // Facts (aa bb), (bb cc), (cc aa) and a question about bb.
+    const facts = [['aa', 'bb'], ['bb', 'cc'], ['cc', 'aa']];
+    const enc = (m as unknown as { encodeBatch(i: unknown[]): { factMatch: Float32Array; questionMatch: Float32Array; maxFacts: number } }).encodeBatch([{ facts, question: ['get', 'bb'] }, { facts: facts.slice(0, 2), question: ['get', 'bb'] }]);
+    const N = enc.maxFacts;
+    const fm = (c: number, i: number, j: number, s: number, t: number) => enc.factMatch[(((c * N + i) * N + j) * 2 + s) * 2 + t];
+    assert.equal(fm(0, 0, 1, 1, 0), 1, "fact 0's second symbol (bb) is fact 1's first");
+    assert.equal(fm(0, 0, 1, 0, 0), 0);
+    assert.equal(fm(0, 2, 0, 1, 0), 1, 'cc → aa closes the cycle');
+    assert.equal(fm(1, 0, 2, 0, 0), 0, 'the padding fact of the smaller context matches nothing');
+    const qm = (e: number, j: number, s: number, t: number) => enc.questionMatch[((e * N + j) * 2 + s) * 2 + t];
+    assert.equal(qm(0, 1, 1, 0), 1, "the question's bb is fact 1's first symbol");
+    assert.equal(qm(0, 0, 1, 1), 1, "and fact 0's second");
+    assert.equal(qm(0, 2, 1, 0) + qm(0, 2, 1, 1) + qm(0, 0, 0, 0), 0);
+    // A model saved without symbol match (as before it existed) loads without it, predicting the same.
+    plain.trainStep(lookups(createRng(['plain']), 16));
+    await plain.save(dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const cfg = json.config ?? json.meta?.config;
+    assert.equal(cfg.symbolMatch, false);
+    delete cfg.symbolMatch;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    const loaded = await loadModelX(dir, { backend: 'wasm' });
+    try {
+      assert.equal(loaded.config.symbolMatch, false);
+      assert.equal(loaded.parameterCount, plain.parameterCount);
+      assert.deepEqual(loaded.predict(heldOut.slice(0, 10)), plain.predict(heldOut.slice(0, 10)));
+    } finally {
+      loaded.dispose();
+    }
+  } finally {
+    m.dispose();
+    plain.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
