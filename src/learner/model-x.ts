@@ -629,7 +629,10 @@ export class TransformerModelX implements ModelX {
       correct = tf.keep(tf.equal(wrong, 0).cast('float32').sum());
       return tf.log(picked.add(1e-9)).mul(maskT).sum().div(maskT.sum()).neg() as tfjs.Scalar;
     }, this.varList);
-    return { grad: tf.concat(this.varList.map((v) => grads[v.name].reshape([-1]))), loss, correct: correct!, tokens };
+    // `correct` was kept out of variableGrads' scope: hand the caller's scope a copy, free the kept one.
+    const right = tf.clone(correct!);
+    correct!.dispose();
+    return { grad: tf.concat(this.varList.map((v) => grads[v.name].reshape([-1]))), loss, correct: right, tokens };
   }
 
   /** One optimiser step with a (mean) flat gradient: clip, Adam, EMA teacher. Returns the gradient norm. Call inside `tf.tidy`. */

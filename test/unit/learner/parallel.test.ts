@@ -58,10 +58,13 @@ test('a step on two threads is the step on one thread (same loss and gradient no
   const group = await DataParallelGroup.start(pair, 2);
   try {
     assert.equal(pair.threads, 2);
+    let tensors = -1;
     for (let s = 0; s < 3; s++) {
       const b = batch(`step${s}`, 6);
       const r1 = alone.trainStep(b);
       const r2 = pair.trainStep(b);
+      if (tensors < 0) tensors = pair.numTensors();
+      else assert.equal(pair.numTensors(), tensors, `tensors leaked by step ${s + 1}`);
       assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `loss ${r1.loss} vs ${r2.loss}`);
       assert.ok(Math.abs(r1.accuracy - r2.accuracy) < 1e-9);
       assert.ok(Math.abs(r1.gradNorm - r2.gradNorm) < 1e-3 * Math.max(1, r1.gradNorm), `grad norm ${r1.gradNorm} vs ${r2.gradNorm}`);
