@@ -437,8 +437,10 @@ export class TreeCanvas {
       // Too big to fit readably: the root at the left, at a readable scale.
       const k = 0.8;
       const root = this.pointByKey.get('')!;
-      // The root at mid-height (the tree grows up and down from it: its first subquestions show too).
-      const y = h / 2 - (root.y + NODE_H / 2) * k;
+      // The top of the tree in view if that keeps the root in the upper three quarters; else the
+      // root at three quarters of the height (never at the bottom edge, half hidden).
+      const rootMid = (root.y + NODE_H / 2) * k;
+      const y = Math.min(Math.max(h / 2 - rootMid, 8 - b.y0 * k), 0.75 * h - rootMid);
       this.setTransform({ k, x: 24 - root.x * k, y }, false, true);
     }
   }

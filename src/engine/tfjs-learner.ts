@@ -21,7 +21,8 @@ async function learnedExpert() {
  * thread is a correct fallback: a failure to start replicas is reported on stderr, not thrown.
  */
 async function withThreads(l: Awaited<ReturnType<typeof learner>>, model: TransformerModelX, threads: number | undefined): Promise<TransformerModelX> {
-  const n = threads && threads > 0 ? threads : l.autoThreads();
+  // tfjs-node runs its kernels on several threads itself: replicas only when asked for.
+  const n = threads && threads > 0 ? threads : model.backend === 'tfjs-node' ? 1 : l.autoThreads();
   if (n <= 1) return model;
   try {
     await l.DataParallelGroup.start(model, n);

@@ -31,6 +31,7 @@ function settings() {
     modelPreset: c.get<ModelPreset>('modelPreset', 'small'),
     rounds: c.get<number>('rounds', 20),
     stepsPerRound: c.get<number>('stepsPerRound', DEFAULT_CONFIG.stepsPerRound),
+    trainingThreads: c.get<number>('trainingThreads', 0),
     overridesFeedTraining: c.get<boolean>('overridesFeedTraining', true),
     faultRate: c.get<number>('faultRate', 0),
     faultKind: c.get<'random' | 'systematic'>('faultKind', 'random'),
@@ -240,7 +241,7 @@ export function activate(context: vscode.ExtensionContext): AmplificationApi {
     const config: RunConfig = {
       ...DEFAULT_CONFIG, task: task.name, mode, size, maxSize: task.sizes.max, rounds: preset?.rounds ?? cfg.rounds,
       stepsPerRound: preset?.stepsPerRound ?? cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend,
-      seed: preset?.seed ?? Math.floor(Math.random() * 1e6), ...(preset?.threads !== undefined ? { threads: preset.threads } : {}),
+      seed: preset?.seed ?? Math.floor(Math.random() * 1e6), threads: preset?.threads ?? cfg.trainingThreads,
       overridesFeedTraining: cfg.overridesFeedTraining, ...(cfg.faultRate > 0 ? { fault: { rate: cfg.faultRate, kind: cfg.faultKind } } : {}),
     };
     const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);

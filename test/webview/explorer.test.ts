@@ -32,7 +32,19 @@ async function loaded(ctx: TestContext, theme: Theme = 'light', tree: TreeView =
   return ex;
 }
 
+/** Clicks a node, first panning it into view (by dragging the tree, as a user would) when it is outside. */
 async function clickNode(ex: Explorer, key: string): Promise<void> {
+  const pane = (await ex.page.locator('.tree-pane').boundingBox())!;
+  const box = await ex.node(key).boundingBox();
+  if (box && (box.y < pane.y || box.y + box.height > pane.y + pane.height || box.x < pane.x || box.x + box.width > pane.x + pane.width)) {
+    const cx = pane.x + pane.width / 2;
+    const cy = pane.y + pane.height / 2;
+    await ex.page.mouse.move(cx, cy);
+    await ex.page.mouse.down();
+    await ex.page.mouse.move(cx - (box.x + box.width / 2 - cx), cy - (box.y + box.height / 2 - cy), { steps: 8 });
+    await ex.page.mouse.up();
+    await ex.frames();
+  }
   await ex.node(key).click({ position: { x: 60, y: 4 } });
   await ex.frames();
 }
