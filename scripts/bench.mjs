@@ -113,7 +113,7 @@ function torchBench() {
     }
     const t = JSON.parse(line);
     results.torch.push(t);
-    console.log(`${`torch ${threads}thr`.padEnd(10)} ${preset}, N=${size}, batch ${t.batch}: ${t.msPerStep.toFixed(1)} ms/step, ${t.questionsPerSecond.toFixed(0)} questions/s (torch ${t.torch}, ${t.blas})`);
+    console.log(`${`torch ${threads}thr`.padEnd(10)} ${preset}, N=${size}, batch ${t.batch}: ${t.msPerStep.toFixed(1)} ms/step, ${t.questionsPerSecond.toFixed(0)} questions/s (torch ${t.package ?? t.torch}, ${t.blas})`);
     if (!t.parametersMatch) console.error(`  PARAMETER COUNT MISMATCH: torch ${t.parameterCount}, tfjs ${t.tfjsParameterCount}: torch_x.py is not the same model`);
   }
   if (results.torch.length === 0) return 'failed: no PyTorch measurement';

@@ -21,6 +21,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 
@@ -358,6 +359,17 @@ def blas_library():
     return m.group(1) if m else 'unknown'
 
 
+def debian_package():
+    """The Debian package version of torch (Debian's build reports itself as 1.13.0a0), if it is one."""
+    if not torch.__file__.startswith('/usr/lib/python3/'):
+        return None
+    try:
+        r = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', 'python3-torch'], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f'python3-torch {r.stdout.strip()}' if r.returncode == 0 and r.stdout.strip() else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--spec', required=True, help='JSON (or @file) describing the tfjs model and batch')
@@ -401,6 +413,7 @@ def main():
         'tfjsParameterCount': expected,
         'parametersMatch': expected == model.parameter_count,
         'torch': torch.__version__,
+        'package': debian_package(),
         'python': sys.version.split()[0],
         'blas': blas_library(),
         'mallocTuned': 'MALLOC_MMAP_THRESHOLD_' in os.environ,
