@@ -89,15 +89,15 @@ export const PRESETS: Readonly<Record<ModelPreset, PresetDefinition>> = {
     optimiser: { ...BASE_OPTIMISER, learningRate: 3e-3, warmupSteps: 20 },
   },
   /**
-   * The default for real runs on a CPU (407k parameters with the permutation-powering vocabulary).
-   * Measured on a 2-vCPU VM, wasm, machine otherwise idle: 42 ms per step for 8 contexts × 8
-   * questions at N = 8, ~70 ms for 16 × 8, 92 ms for 64 × 1 (N = 32: 83 and 356 ms). Supervised on
-   * permutation powering N = 8 (fresh contexts, 16 contexts × 8 questions per step) it reached ≥ 90%
-   * held-out (teacher) accuracy after 9,000–11,500 steps (two runs: 91.8% at 9,000; 90.6% at
-   * 11,500): ~10–13 minutes idle, 15–17 minutes with the machine shared (80–100 ms per step).
-   * Learning goes through plateaus (a two-hop lookup alone sat at chance for ~1200 steps, then
-   * jumped); lr 2e-3 and 3e-3 learned slower or collapsed; deeper or wider models were slower per
-   * minute; 8 contexts × 8 questions per step was clearly slower per minute than 16 × 8.
+   * The default for real runs on a CPU (407,576 parameters with the permutation-powering
+   * vocabulary). Measured on a 2-vCPU VM, wasm, machine otherwise idle: 45–65 ms per step for 8
+   * contexts × 8 questions at N = 8 on one thread; 107–114 ms for 32 × 8 on two (data-parallel).
+   * Without symbol match (the paper's model), supervised on permutation powering N = 8 (fresh
+   * contexts, 16 × 8 per step) reached ≥ 90% held-out (teacher) accuracy after 9,000–11,500 steps
+   * (~10–13 minutes on one thread); a two-hop lookup sat at chance for ~1,200–2,000 steps, then
+   * jumped; lr 2e-3 and 3e-3 learned slower or collapsed; deeper or wider models were slower per
+   * minute. With symbol match, the engine's defaults reach 90% in 6.3 minutes supervised and 9.5
+   * minutes by amplification (docs/results.md).
    */
   small: {
     model: { dModel: 64, heads: 4, encoderLayers: 3, questionLayers: 3, decoderLayers: 1, dFF: 256, symbolDim: 32, dropout: 0, symbolMatch: true },
