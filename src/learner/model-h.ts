@@ -27,6 +27,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { AnyTask, Answer } from '../core/index';
 import { initBackend, type BackendHandle, type TF } from './backend';
 import { syncDir, writeFileAtomic } from './checkpoint';
+import { adamStep, ParameterSet } from './params';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths } from './expert-tokens';
 import type { BackendName, BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
@@ -123,14 +124,10 @@ export class TransformerModelH implements ModelH {
   readonly seed: number;
   private readonly tf: TF;
   private readonly predictChunk: number;
-  private readonly names: string[] = [];
-  private readonly shapes: number[][] = [];
-  private readonly P = new Map<string, Tensor>();
-  private readonly varList: Variable[] = [];
+  private readonly weights: ParameterSet;
   private readonly prefix: string;
   private adamM!: Variable;
   private adamV!: Variable;
-  private totalSize = 0;
   private steps = 0;
   private disposed = false;
 
@@ -154,6 +151,7 @@ export class TransformerModelH implements ModelH {
     const { dModel, heads } = this.config;
     if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
     this.prefix = `modelH${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+    this.weights = new ParameterSet(this.tf, this.prefix, (name) => paramSeed(this.seed, name));
     this.build();
   }
 
@@ -167,86 +165,50 @@ export class TransformerModelH implements ModelH {
 
   /** Number of trainable parameters. */
   get parameterCount(): number {
-    return this.totalSize;
+    return this.weights.size;
   }
 
   // ---------------------------------------------------------------- parameters
-
-  private addParam(name: string, shape: number[], init: 'glorot' | 'zeros' | 'ones' | 'embedding'): void {
-    const tf = this.tf;
-    const seed = paramSeed(this.seed, name);
-    const value = tf.tidy(() => {
-      switch (init) {
-        case 'zeros':
-          return tf.zeros(shape);
-        case 'ones':
-          return tf.ones(shape);
-        case 'embedding':
-          return tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[shape.length - 1]), 'float32', seed);
-        case 'glorot': {
-          const limit = Math.sqrt(6 / (shape[0] + shape[shape.length - 1]));
-          return tf.randomUniform(shape, -limit, limit, 'float32', seed);
-        }
-      }
-    });
-    const v = tf.variable(value, true, `${this.prefix}/${name}`);
-    value.dispose();
-    this.names.push(name);
-    this.shapes.push(shape);
-    this.P.set(name, v);
-    this.varList.push(v);
-    this.totalSize += v.size;
-  }
-
-  private addDense(name: string, inDim: number, outDim: number): void {
-    this.addParam(`${name}/w`, [inDim, outDim], 'glorot');
-    this.addParam(`${name}/b`, [outDim], 'zeros');
-  }
-
-  private addNorm(name: string): void {
-    this.addParam(`${name}/g`, [this.config.dModel], 'ones');
-    this.addParam(`${name}/b`, [this.config.dModel], 'zeros');
-  }
 
   /** Every variable is created here, before any gradient is taken. */
   private build(): void {
     const { dModel: d, layers, dFF } = this.config;
     const voc = this.vocabulary;
-    this.addParam('embed/token', [voc.size, d], 'embedding');
-    this.addParam('embed/type', [TOKEN_TYPES, d], 'embedding');
-    this.addParam('embed/position', [voc.maxLength, d], 'embedding');
-    this.addParam('embed/offset', [voc.maxOffset + 1, d], 'embedding');
-    this.addParam('embed/segment', [voc.segments, d], 'embedding');
+    this.weights.add('embed/token', [voc.size, d], 'embedding');
+    this.weights.add('embed/type', [TOKEN_TYPES, d], 'embedding');
+    this.weights.add('embed/position', [voc.maxLength, d], 'embedding');
+    this.weights.add('embed/offset', [voc.maxOffset + 1, d], 'embedding');
+    this.weights.add('embed/segment', [voc.segments, d], 'embedding');
     for (let l = 0; l < layers; l++) {
-      this.addNorm(`l${l}/attnorm`);
-      this.addDense(`l${l}/qkv`, d, 3 * d);
-      this.addDense(`l${l}/out`, d, d);
-      this.addNorm(`l${l}/ffnorm`);
-      this.addDense(`l${l}/ff1`, d, dFF);
-      this.addDense(`l${l}/ff2`, dFF, d);
+      this.weights.norm(`l${l}/attnorm`, d);
+      this.weights.dense(`l${l}/qkv`, d, 3 * d);
+      this.weights.dense(`l${l}/out`, d, d);
+      this.weights.norm(`l${l}/ffnorm`, d);
+      this.weights.dense(`l${l}/ff1`, d, dFF);
+      this.weights.dense(`l${l}/ff2`, dFF, d);
     }
-    this.addNorm('final');
-    this.addDense('vocab', d, voc.size);
-    this.addDense('copy/query', d, d);
-    this.addDense('copy/key', d, d);
-    this.addDense('gate', d, 1);
-    this.adamM = this.tf.variable(this.tf.zeros([this.totalSize]), false, `${this.prefix}/adam/m`);
-    this.adamV = this.tf.variable(this.tf.zeros([this.totalSize]), false, `${this.prefix}/adam/v`);
+    this.weights.norm('final', d);
+    this.weights.dense('vocab', d, voc.size);
+    this.weights.dense('copy/query', d, d);
+    this.weights.dense('copy/key', d, d);
+    this.weights.dense('gate', d, 1);
+    this.adamM = this.tf.variable(this.tf.zeros([this.weights.size]), false, `${this.prefix}/adam/m`);
+    this.adamV = this.tf.variable(this.tf.zeros([this.weights.size]), false, `${this.prefix}/adam/v`);
   }
 
   // ---------------------------------------------------------------- layers
 
   private dense(name: string, x: Tensor, activation: 'linear' | 'relu' = 'linear'): Tensor {
-    const w = this.P.get(`${name}/w`)!;
+    const w = this.weights.byName.get(`${name}/w`)!;
     const shape = dims(x);
-    const y = this.tf.fused.matMul({ a: x.reshape([-1, shape[shape.length - 1]]), b: w, bias: this.P.get(`${name}/b`)!, activation });
+    const y = this.tf.fused.matMul({ a: x.reshape([-1, shape[shape.length - 1]]), b: w, bias: this.weights.byName.get(`${name}/b`)!, activation });
     return y.reshape([...shape.slice(0, -1), dims(w)[1]]);
   }
 
   private norm(name: string, x: Tensor): Tensor {
     const tf = this.tf;
     const { mean, variance } = tf.moments(x, -1, true);
-    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(this.P.get(`${name}/g`)!).add(this.P.get(`${name}/b`)!);
+    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(this.weights.byName.get(`${name}/g`)!).add(this.weights.byName.get(`${name}/b`)!);
   }
 
   /** The input vectors [A, n, d]: symbol + type + offset + segment + position embeddings. */
@@ -254,11 +216,11 @@ export class TransformerModelH implements ModelH {
     const tf = this.tf;
     const d = this.config.dModel;
     const { rows: A, length: n } = b;
-    const emb = (table: string, ids: Int32Array): Tensor => tf.gather(this.P.get(`embed/${table}`)!, tf.tensor1d(ids, 'int32'));
+    const emb = (table: string, ids: Int32Array): Tensor => tf.gather(this.weights.byName.get(`embed/${table}`)!, tf.tensor1d(ids, 'int32'));
     const x = emb('token', b.ids).add(emb('type', b.types)).add(emb('offset', b.offsets)).add(emb('segment', b.segments));
     // Positions 0..n−1 for every row, unless given per token (decoding after a cached prefix).
     if (positions) return x.add(emb('position', positions)).reshape([A, n, d]);
-    return x.reshape([A, n, d]).add(this.P.get('embed/position')!.slice([0, 0], [n, d]));
+    return x.reshape([A, n, d]).add(this.weights.byName.get('embed/position')!.slice([0, 0], [n, d]));
   }
 
   /**
@@ -366,11 +328,6 @@ export class TransformerModelH implements ModelH {
 
   // ---------------------------------------------------------------- training
 
-  private learningRateAt(step: number): number {
-    const { learningRate, warmupSteps } = this.optimiser;
-    return warmupSteps > 0 ? learningRate * Math.min(1, step / warmupSteps) : learningRate;
-  }
-
   trainStep(batch: readonly ExpertTranscript[]): ExpertStepResult {
     this.assertLive();
     if (batch.length === 0) throw new Error('H′ trainStep: empty batch');
@@ -381,7 +338,6 @@ export class TransformerModelH implements ModelH {
     const V = this.vocabulary.size;
     const step = this.steps + 1;
     const o = this.optimiser;
-    const lr = this.learningRateAt(step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
     const stats = tf.tidy(() => {
       const targetT = tf.tensor2d(targets, [B, L], 'int32');
       const maskT = tf.tensor2d(mask, [B, L]);
@@ -400,16 +356,9 @@ export class TransformerModelH implements ModelH {
         const probs = this.mixture(out, tf.tensor2d(inputs.ids, [B, L], 'int32'));
         correct = tf.keep(tf.equal(probs.argMax(-1), targetT).toFloat().mul(maskT).sum().div(scored));
         return tf.log(picked.add(1e-9)).mul(maskT).sum().div(scored).neg() as tfjs.Scalar;
-      }, this.varList);
-      const flatGrad = tf.concat(this.varList.map((v) => grads[v.name].reshape([-1])));
-      const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
-      const g = flatGrad.mul(tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6))));
-      this.adamM.assign(this.adamM.mul(o.beta1).add(g.mul(1 - o.beta1)));
-      this.adamV.assign(this.adamV.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
-      const update = this.adamM.div(this.adamV.sqrt().add(o.epsilon)).mul(lr);
-      const next = tf.concat(this.varList.map((v) => v.reshape([-1]))).sub(update);
-      const parts = tf.split(next, this.varList.map((v) => v.size));
-      this.varList.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
+      }, this.weights.list);
+      const { update } = adamStep(tf, this.adamM, this.adamV, this.weights.flatGradient(grads), step, o);
+      this.weights.assignFlat(this.weights.flat().sub(update));
       const acc = correct!;
       const result = tf.stack([loss, acc]);
       acc.dispose(); // kept out of variableGrads' scope by tf.keep
@@ -606,9 +555,9 @@ export class TransformerModelH implements ModelH {
   /** Writes model.json and a weights file into `dir`, atomically (temp file, fsync, rename). */
   async save(dir: string): Promise<void> {
     this.assertLive();
-    const tensors: { name: string; shape: number[]; data: Float32Array }[] = this.varList.map((v, i) => ({ name: `param/${this.names[i]}`, shape: this.shapes[i], data: v.dataSync() as Float32Array }));
-    tensors.push({ name: 'adam/m', shape: [this.totalSize], data: this.adamM.dataSync() as Float32Array });
-    tensors.push({ name: 'adam/v', shape: [this.totalSize], data: this.adamV.dataSync() as Float32Array });
+    const tensors: { name: string; shape: number[]; data: Float32Array }[] = this.weights.list.map((v, i) => ({ name: `param/${this.weights.names[i]}`, shape: this.weights.shapes[i], data: v.dataSync() as Float32Array }));
+    tensors.push({ name: 'adam/m', shape: [this.weights.size], data: this.adamM.dataSync() as Float32Array });
+    tensors.push({ name: 'adam/v', shape: [this.weights.size], data: this.adamV.dataSync() as Float32Array });
     await fs.mkdir(dir, { recursive: true });
     const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
     const bytes = new Uint8Array(4 * tensors.reduce((n, t) => n + t.data.length, 0));
@@ -684,11 +633,11 @@ export class TransformerModelH implements ModelH {
       if (e.offset + 4 * e.length > bytes.byteLength) throw new Error(`H′ checkpoint: tensor ${name} lies beyond the end of ${json.weightsFile}`);
       return Float32Array.from({ length: e.length }, (_, i) => view.getFloat32(e.offset + 4 * i, true));
     };
-    const values = this.varList.map((_, i) => take(`param/${this.names[i]}`, this.shapes[i]));
-    const m = take('adam/m', [this.totalSize]);
-    const v = take('adam/v', [this.totalSize]);
+    const values = this.weights.list.map((_, i) => take(`param/${this.weights.names[i]}`, this.weights.shapes[i]));
+    const m = take('adam/m', [this.weights.size]);
+    const v = take('adam/v', [this.weights.size]);
     tf.tidy(() => {
-      this.varList.forEach((p, i) => p.assign(tf.tensor(values[i], this.shapes[i])));
+      this.weights.list.forEach((p, i) => p.assign(tf.tensor(values[i], this.weights.shapes[i])));
       this.adamM.assign(tf.tensor1d(m));
       this.adamV.assign(tf.tensor1d(v));
     });
@@ -704,7 +653,7 @@ export class TransformerModelH implements ModelH {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.tf.dispose([...this.varList, this.adamM, this.adamV]);
+    this.tf.dispose([...this.weights.list, this.adamM, this.adamV]);
   }
 }
 

@@ -19,6 +19,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle, TF } from './backend';
 import { layerNorm } from './layers';
+import { adamStep, ParameterSet } from './params';
 import { readCheckpoint, writeCheckpoint, type CheckpointMeta, type CheckpointTensor } from './checkpoint';
 import type { DataParallelGroup } from './parallel';
 import { Tokenizer, type TokenizerJSON } from './tokenizer';
@@ -172,15 +173,11 @@ export class TransformerModelX implements ModelX {
   /** The TensorFlow.js instance the model lives in. */
   readonly tf: TF;
   private readonly predictChunk: number;
-  private readonly names: string[] = [];
-  private readonly shapes: number[][] = [];
-  private readonly vars = new Map<string, Variable>();
-  private readonly varList: Variable[] = [];
+  private readonly weights: ParameterSet;
   private readonly prefix: string;
   private teacherFlat!: Variable;
   private adamM!: Variable;
   private adamV!: Variable;
-  private totalSize = 0;
   private steps = 0;
   /** 0 for the model itself; data-parallel replicas draw other dropout masks. */
   replica = 0;
@@ -210,6 +207,7 @@ export class TransformerModelX implements ModelX {
     if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
     // tf.variable names are global to the engine: make ours unique even across module copies.
     this.prefix = `modelX${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+    this.weights = new ParameterSet(this.tf, this.prefix, (name) => hashSeed(this.seed, name));
     this.build();
   }
 
@@ -223,115 +221,74 @@ export class TransformerModelX implements ModelX {
 
   /** Number of trainable parameters. */
   get parameterCount(): number {
-    return this.totalSize;
+    return this.weights.size;
   }
 
   // ---------------------------------------------------------------- parameters
 
-  private addParam(name: string, shape: number[], init: 'glorot' | 'zeros' | 'ones' | 'embedding'): void {
-    const tf = this.tf;
-    const seed = hashSeed(this.seed, name);
-    const value = tf.tidy(() => {
-      switch (init) {
-        case 'zeros':
-          return tf.zeros(shape);
-        case 'ones':
-          return tf.ones(shape);
-        case 'embedding':
-          return tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[shape.length - 1]), 'float32', seed);
-        case 'glorot': {
-          const fanIn = shape[0];
-          const fanOut = shape[shape.length - 1];
-          const limit = Math.sqrt(6 / (fanIn + fanOut));
-          return tf.randomUniform(shape, -limit, limit, 'float32', seed);
-        }
-      }
-    });
-    const v = tf.variable(value, true, `${this.prefix}/${name}`);
-    value.dispose();
-    this.names.push(name);
-    this.shapes.push(shape);
-    this.vars.set(name, v);
-    this.varList.push(v);
-    this.totalSize += v.size;
-  }
-
-  private addDense(name: string, inDim: number, outDim: number): void {
-    this.addParam(`${name}/w`, [inDim, outDim], 'glorot');
-    this.addParam(`${name}/b`, [outDim], 'zeros');
-  }
-
-  private addNorm(name: string): void {
-    this.addParam(`${name}/g`, [this.config.dModel], 'ones');
-    this.addParam(`${name}/b`, [this.config.dModel], 'zeros');
-  }
-
   private addFeedForward(name: string): void {
-    this.addDense(`${name}/ff1`, this.config.dModel, this.config.dFF);
-    this.addDense(`${name}/ff2`, this.config.dFF, this.config.dModel);
-    this.addNorm(`${name}/ffnorm`);
+    this.weights.dense(`${name}/ff1`, this.config.dModel, this.config.dFF);
+    this.weights.dense(`${name}/ff2`, this.config.dFF, this.config.dModel);
+    this.weights.norm(`${name}/ffnorm`, this.config.dModel);
   }
 
   /** Every variable is created here, before any gradient is taken. */
   private build(): void {
     const { dModel: d, symbolDim: e, encoderLayers, questionLayers, decoderLayers } = this.config;
     const { size: V, lengths, answerSteps } = this.tokenizer;
-    this.addParam('embed', [V, e], 'embedding');
-    this.addDense('fact', lengths.maxFactLength * e, d);
-    this.addNorm('factnorm');
-    this.addDense('question', lengths.maxQuestionLength * e, d);
-    this.addNorm('questionnorm');
+    this.weights.add('embed', [V, e], 'embedding');
+    this.weights.dense('fact', lengths.maxFactLength * e, d);
+    this.weights.norm('factnorm', d);
+    this.weights.dense('question', lengths.maxQuestionLength * e, d);
+    this.weights.norm('questionnorm', d);
     const pairs = (n: number) => n * lengths.maxFactLength;
     for (let l = 0; l < encoderLayers; l++) {
-      if (this.config.symbolMatch) this.addParam(`enc${l}/match`, [pairs(lengths.maxFactLength), this.config.heads], 'zeros');
-      this.addDense(`enc${l}/qkv`, d, 3 * d);
-      this.addDense(`enc${l}/out`, d, d);
-      this.addNorm(`enc${l}/attnorm`);
+      if (this.config.symbolMatch) this.weights.add(`enc${l}/match`, [pairs(lengths.maxFactLength), this.config.heads], 'zeros');
+      this.weights.dense(`enc${l}/qkv`, d, 3 * d);
+      this.weights.dense(`enc${l}/out`, d, d);
+      this.weights.norm(`enc${l}/attnorm`, d);
       this.addFeedForward(`enc${l}`);
     }
     for (let l = 0; l < questionLayers; l++) {
-      if (this.config.symbolMatch) this.addParam(`q${l}/match`, [pairs(lengths.maxQuestionLength), this.config.heads], 'zeros');
-      this.addDense(`q${l}/q`, d, d);
-      this.addDense(`q${l}/kv`, d, 2 * d);
-      this.addDense(`q${l}/out`, d, d);
-      this.addNorm(`q${l}/attnorm`);
+      if (this.config.symbolMatch) this.weights.add(`q${l}/match`, [pairs(lengths.maxQuestionLength), this.config.heads], 'zeros');
+      this.weights.dense(`q${l}/q`, d, d);
+      this.weights.dense(`q${l}/kv`, d, 2 * d);
+      this.weights.dense(`q${l}/out`, d, d);
+      this.weights.norm(`q${l}/attnorm`, d);
       this.addFeedForward(`q${l}`);
     }
-    this.addDense('answer', e, d);
-    this.addParam('answerpos', [answerSteps, d], 'embedding');
-    this.addNorm('answernorm');
+    this.weights.dense('answer', e, d);
+    this.weights.add('answerpos', [answerSteps, d], 'embedding');
+    this.weights.norm('answernorm', d);
     for (let l = 0; l < decoderLayers; l++) {
-      this.addDense(`dec${l}/self/qkv`, d, 3 * d);
-      this.addDense(`dec${l}/self/out`, d, d);
-      this.addNorm(`dec${l}/selfnorm`);
-      this.addDense(`dec${l}/cross/q`, d, d);
-      this.addDense(`dec${l}/cross/kv`, d, 2 * d);
-      this.addDense(`dec${l}/cross/out`, d, d);
-      this.addNorm(`dec${l}/crossnorm`);
+      this.weights.dense(`dec${l}/self/qkv`, d, 3 * d);
+      this.weights.dense(`dec${l}/self/out`, d, d);
+      this.weights.norm(`dec${l}/selfnorm`, d);
+      this.weights.dense(`dec${l}/cross/q`, d, d);
+      this.weights.dense(`dec${l}/cross/kv`, d, 2 * d);
+      this.weights.dense(`dec${l}/cross/out`, d, d);
+      this.weights.norm(`dec${l}/crossnorm`, d);
       this.addFeedForward(`dec${l}`);
     }
-    this.addDense('vocab', d, V);
-    this.addDense('copy/query', d, d);
-    this.addDense('copy/fact', d, d);
-    this.addParam('copy/symbol', [e, d], 'glorot');
-    this.addParam('copy/slot', [lengths.maxFactLength, d], 'embedding');
-    this.addDense('gate', d, 1);
+    this.weights.dense('vocab', d, V);
+    this.weights.dense('copy/query', d, d);
+    this.weights.dense('copy/fact', d, d);
+    this.weights.add('copy/symbol', [e, d], 'glorot');
+    this.weights.add('copy/slot', [lengths.maxFactLength, d], 'embedding');
+    this.weights.dense('gate', d, 1);
     const tf = this.tf;
-    this.teacherFlat = tf.variable(this.flatParams(), false, `${this.prefix}/teacher`);
-    this.adamM = tf.variable(tf.zeros([this.totalSize]), false, `${this.prefix}/adam/m`);
-    this.adamV = tf.variable(tf.zeros([this.totalSize]), false, `${this.prefix}/adam/v`);
+    this.teacherFlat = tf.variable(this.weights.flat(), false, `${this.prefix}/teacher`);
+    this.adamM = tf.variable(tf.zeros([this.weights.size]), false, `${this.prefix}/adam/m`);
+    this.adamV = tf.variable(tf.zeros([this.weights.size]), false, `${this.prefix}/adam/v`);
   }
 
-  /** The student's parameters as one flat vector (a new tensor). */
-  private flatParams(): Tensor {
-    return this.tf.tidy(() => this.tf.concat(this.varList.map((v) => v.reshape([-1]))));
-  }
+
 
   /** Parameters by name: the student's variables, or the teacher's (split from its flat vector). */
   private params(teacher: boolean): Map<string, Tensor> {
-    if (!teacher) return this.vars as Map<string, Tensor>;
-    const parts = this.tf.split(this.teacherFlat, this.varList.map((v) => v.size));
-    return new Map(this.names.map((n, i) => [n, parts[i].reshape(this.shapes[i])]));
+    if (!teacher) return this.weights.byName as Map<string, Tensor>;
+    const parts = this.tf.split(this.teacherFlat, this.weights.list.map((v) => v.size));
+    return new Map(this.weights.names.map((n, i) => [n, parts[i].reshape(this.weights.shapes[i])]));
   }
 
   // ---------------------------------------------------------------- encoding inputs
@@ -568,11 +525,6 @@ export class TransformerModelX implements ModelX {
 
   // ---------------------------------------------------------------- training
 
-  private learningRateAt(step: number): number {
-    const { learningRate, warmupSteps } = this.optimiser;
-    return warmupSteps > 0 ? learningRate * Math.min(1, step / warmupSteps) : learningRate;
-  }
-
   trainStep(batch: readonly TrainingExample[]): TrainStepResult {
     this.assertLive();
     if (batch.length === 0) throw new Error('trainStep: empty batch');
@@ -628,11 +580,11 @@ export class TransformerModelX implements ModelX {
       const wrong = tf.notEqual(probs.argMax(-1), targetT).cast('float32').mul(maskT).sum(-1);
       correct = tf.keep(tf.equal(wrong, 0).cast('float32').sum());
       return tf.log(picked.add(1e-9)).mul(maskT).sum().div(maskT.sum()).neg() as tfjs.Scalar;
-    }, this.varList);
+    }, this.weights.list);
     // `correct` was kept out of variableGrads' scope: hand the caller's scope a copy, free the kept one.
     const right = tf.clone(correct!);
     correct!.dispose();
-    return { grad: tf.concat(this.varList.map((v) => grads[v.name].reshape([-1]))), loss, correct: right, tokens };
+    return { grad: this.weights.flatGradient(grads), loss, correct: right, tokens };
   }
 
   /** One optimiser step with a (mean) flat gradient: clip, Adam, EMA teacher. Returns the gradient norm. Call inside `tf.tidy`. */
@@ -640,30 +592,19 @@ export class TransformerModelX implements ModelX {
     const tf = this.tf;
     const step = this.steps + 1;
     const o = this.optimiser;
-    const lr = this.learningRateAt(step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
     const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
-    const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
-    const scale = tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6)));
-    const g = flatGrad.mul(scale);
-    this.adamM.assign(this.adamM.mul(o.beta1).add(g.mul(1 - o.beta1)));
-    this.adamV.assign(this.adamV.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
-    const update = this.adamM.div(this.adamV.sqrt().add(o.epsilon)).mul(lr);
-    const next = this.flatParams().sub(update);
+    const { update, gradNorm } = adamStep(tf, this.adamM, this.adamV, flatGrad, step, o);
+    const next = this.weights.flat().sub(update);
     this.teacherFlat.assign(this.teacherFlat.mul(decay).add(next.mul(1 - decay)));
-    this.assignFlat(next);
+    this.weights.assignFlat(next);
     this.steps = step;
     return gradNorm;
-  }
-
-  private assignFlat(flat: Tensor): void {
-    const parts = this.tf.split(flat, this.varList.map((v) => v.size));
-    this.varList.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
   }
 
   /** The student's weights as one flat array (to keep data-parallel replicas in step). */
   readParams(): Float32Array {
     this.assertLive();
-    const flat = this.flatParams();
+    const flat = this.weights.flat();
     const data = flat.dataSync() as Float32Array;
     flat.dispose();
     return data;
@@ -672,8 +613,8 @@ export class TransformerModelX implements ModelX {
   /** Replaces the student's weights (and the step count) with those of a model of the same shape. */
   writeParams(data: Float32Array, step = this.steps): void {
     this.assertLive();
-    if (data.length !== this.totalSize) throw new Error(`writeParams: ${data.length} values, the model has ${this.totalSize}`);
-    this.tf.tidy(() => this.assignFlat(this.tf.tensor1d(data)));
+    if (data.length !== this.weights.size) throw new Error(`writeParams: ${data.length} values, the model has ${this.weights.size}`);
+    this.tf.tidy(() => this.weights.assignFlat(this.tf.tensor1d(data)));
     this.steps = step;
   }
 
@@ -722,7 +663,7 @@ export class TransformerModelX implements ModelX {
       return { ...enc, question, symbolBias, P2 };
     });
     try {
-      const P = teacher ? new Map(this.names.map((n, i) => [n, state.P2[i]])) : this.params(false);
+      const P = teacher ? new Map(this.weights.names.map((n, i) => [n, state.P2[i]])) : this.params(false);
       const enc: EncodedFacts = { facts: state.facts, bias: state.bias, factIds: state.factIds };
       const run = (rows: readonly number[], prevRows: readonly number[][], t: number): Float32Array => {
         const probs = tf.tidy(() => {
@@ -812,10 +753,10 @@ export class TransformerModelX implements ModelX {
   async save(dir: string): Promise<void> {
     this.assertLive();
     const tensors: CheckpointTensor[] = [];
-    this.varList.forEach((v, i) => tensors.push({ name: `student/${this.names[i]}`, shape: this.shapes[i], data: v.dataSync() as Float32Array }));
-    tensors.push({ name: 'teacher', shape: [this.totalSize], data: this.teacherFlat.dataSync() as Float32Array });
-    tensors.push({ name: 'adam/m', shape: [this.totalSize], data: this.adamM.dataSync() as Float32Array });
-    tensors.push({ name: 'adam/v', shape: [this.totalSize], data: this.adamV.dataSync() as Float32Array });
+    this.weights.list.forEach((v, i) => tensors.push({ name: `student/${this.weights.names[i]}`, shape: this.weights.shapes[i], data: v.dataSync() as Float32Array }));
+    tensors.push({ name: 'teacher', shape: [this.weights.size], data: this.teacherFlat.dataSync() as Float32Array });
+    tensors.push({ name: 'adam/m', shape: [this.weights.size], data: this.adamM.dataSync() as Float32Array });
+    tensors.push({ name: 'adam/v', shape: [this.weights.size], data: this.adamV.dataSync() as Float32Array });
     const meta: CheckpointMeta = {
       preset: this.preset,
       config: { ...this.config },
@@ -860,10 +801,10 @@ export class TransformerModelX implements ModelX {
       return t.data;
     };
     tf.tidy(() => {
-      this.varList.forEach((v, i) => v.assign(tf.tensor(take(`student/${this.names[i]}`, this.shapes[i]), this.shapes[i])));
-      this.teacherFlat.assign(tf.tensor1d(take('teacher', [this.totalSize])));
-      this.adamM.assign(tf.tensor1d(take('adam/m', [this.totalSize])));
-      this.adamV.assign(tf.tensor1d(take('adam/v', [this.totalSize])));
+      this.weights.list.forEach((v, i) => v.assign(tf.tensor(take(`student/${this.weights.names[i]}`, this.weights.shapes[i]), this.weights.shapes[i])));
+      this.teacherFlat.assign(tf.tensor1d(take('teacher', [this.weights.size])));
+      this.adamM.assign(tf.tensor1d(take('adam/m', [this.weights.size])));
+      this.adamV.assign(tf.tensor1d(take('adam/v', [this.weights.size])));
     });
     this.steps = step;
   }
@@ -878,7 +819,7 @@ export class TransformerModelX implements ModelX {
     if (this.disposed) return;
     this.disposed = true;
     void this.peers?.close();
-    this.tf.dispose([...this.varList, this.teacherFlat, this.adamM, this.adamV]);
+    this.tf.dispose([...this.weights.list, this.teacherFlat, this.adamM, this.adamV]);
   }
 }
 

@@ -1,0 +1,117 @@
+/**
+ * What models X and H′ share about their weights: a registry of trainable variables (seeded
+ * initialisers, kept by name, as a list and as one flat vector), and the optimiser step (global-norm
+ * clipping, Adam with linear warm-up) on flat vectors.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { TF } from './backend';
+
+type Tensor = tfjs.Tensor;
+type Variable = tfjs.Variable;
+
+export type ParamInit = 'glorot' | 'zeros' | 'ones' | 'embedding';
+
+/** A model's trainable variables, in creation order. */
+export class ParameterSet {
+  readonly names: string[] = [];
+  readonly shapes: number[][] = [];
+  readonly byName = new Map<string, Variable>();
+  readonly list: Variable[] = [];
+  /** Number of trainable values. */
+  size = 0;
+
+  /**
+   * `prefix` makes the variables' names unique in the engine; `seedOf(name)` seeds each
+   * initialiser (so the same model seed gives the same weights, whatever else was created before).
+   */
+  constructor(
+    private readonly tf: TF,
+    private readonly prefix: string,
+    private readonly seedOf: (name: string) => number,
+  ) {}
+
+  add(name: string, shape: number[], init: ParamInit): void {
+    const tf = this.tf;
+    const seed = this.seedOf(name);
+    const value = tf.tidy(() => {
+      switch (init) {
+        case 'zeros':
+          return tf.zeros(shape);
+        case 'ones':
+          return tf.ones(shape);
+        case 'embedding':
+          return tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[shape.length - 1]), 'float32', seed);
+        case 'glorot': {
+          const limit = Math.sqrt(6 / (shape[0] + shape[shape.length - 1]));
+          return tf.randomUniform(shape, -limit, limit, 'float32', seed);
+        }
+      }
+    });
+    const v = tf.variable(value, true, `${this.prefix}/${name}`);
+    value.dispose();
+    this.names.push(name);
+    this.shapes.push(shape);
+    this.byName.set(name, v);
+    this.list.push(v);
+    this.size += v.size;
+  }
+
+  /** A dense layer: `name/w` (Glorot) and `name/b` (zeros). */
+  dense(name: string, inDim: number, outDim: number): void {
+    this.add(`${name}/w`, [inDim, outDim], 'glorot');
+    this.add(`${name}/b`, [outDim], 'zeros');
+  }
+
+  /** A LayerNorm: gain `name/g` (ones) and bias `name/b` (zeros). */
+  norm(name: string, width: number): void {
+    this.add(`${name}/g`, [width], 'ones');
+    this.add(`${name}/b`, [width], 'zeros');
+  }
+
+  /** All the weights as one flat vector (a new tensor). */
+  flat(): Tensor {
+    return this.tf.tidy(() => this.tf.concat(this.list.map((v) => v.reshape([-1]))));
+  }
+
+  /** Assigns every variable from one flat vector. Call inside `tf.tidy`. */
+  assignFlat(flat: Tensor): void {
+    const parts = this.tf.split(flat, this.list.map((v) => v.size));
+    this.list.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
+  }
+
+  /** The gradients of `variableGrads` as one flat vector, in the registry's order. */
+  flatGradient(grads: Record<string, Tensor>): Tensor {
+    return this.tf.concat(this.list.map((v) => grads[v.name].reshape([-1])));
+  }
+}
+
+export interface AdamSettings {
+  /** Peak learning rate (after warm-up). */
+  learningRate: number;
+  /** Steps of linear warm-up from 0 to `learningRate`. */
+  warmupSteps: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Gradients are rescaled so that their global norm is at most this. */
+  clipNorm: number;
+}
+
+/** The learning rate at a step (1-based): linear warm-up, then constant. */
+export function learningRateAt(o: AdamSettings, step: number): number {
+  return o.warmupSteps > 0 ? o.learningRate * Math.min(1, step / o.warmupSteps) : o.learningRate;
+}
+
+/**
+ * One Adam step on flat vectors: clips `flatGrad` to global norm `clipNorm`, updates the moments
+ * `m` and `v` in place, and returns the change to subtract from the weights (with the warm-up and
+ * Adam's bias correction at `step`, 1-based) and the gradient's norm before clipping. Call inside `tf.tidy`.
+ */
+export function adamStep(tf: TF, m: Variable, v: Variable, flatGrad: Tensor, step: number, o: AdamSettings): { update: Tensor; gradNorm: Tensor } {
+  const lr = learningRateAt(o, step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
+  const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
+  const g = flatGrad.mul(tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6))));
+  m.assign(m.mul(o.beta1).add(g.mul(1 - o.beta1)));
+  v.assign(v.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
+  return { update: m.div(v.sqrt().add(o.epsilon)).mul(lr), gradNorm };
+}
