@@ -2,7 +2,7 @@
  * A learner sweep: supervised training of X on fresh contexts every step (no replay), held-out
  * accuracy (student and teacher) every `--every` steps, one JSON line each. Used to choose the
  * presets' settings; compare runs by steps (and by ms/step from the same machine state).
- * Usage: node out/bench/sweep.js --task permutation-powering --size 8 --preset small
+ * Usage: npm run bench:sweep -- --task permutation-powering --size 8 --preset small
  *   [--config '{"encoderLayers":2}'] [--optimiser '{"learningRate":2e-3}'] [--contexts 16]
  *   [--questions 8] [--steps 4000] [--seconds 300] [--every 250] [--seed 1] [--threads 2]
  */

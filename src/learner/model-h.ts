@@ -27,7 +27,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { AnyTask, Answer } from '../core/index';
 import { initBackend, type BackendHandle, type TF } from './backend';
 import { syncDir, writeFileAtomic } from './checkpoint';
-import { adamStep, ParameterSet } from './params';
+import { adamStep, ParameterSet, variablePrefix, type AdamSettings } from './params';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths } from './expert-tokens';
 import type { BackendName, BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
@@ -43,17 +43,8 @@ export interface ModelHConfig {
   dFF: number;
 }
 
-export interface ModelHOptimiserConfig {
-  /** Peak learning rate (after warm-up). */
-  learningRate: number;
-  /** Steps of linear warm-up from 0 to `learningRate`. */
-  warmupSteps: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** Gradients are rescaled so that their global norm is at most this. */
-  clipNorm: number;
-}
+/** H′'s optimiser: Adam with warm-up and clipping (no teacher). */
+export type ModelHOptimiserConfig = AdamSettings;
 
 export interface ModelHPresetDefinition {
   model: ModelHConfig;
@@ -96,7 +87,6 @@ export const MODEL_H_VERSION = 1;
 const MODEL_H_JSON = 'model.json';
 
 const NEG = -1e9;
-let instances = 0;
 
 /** A per-parameter seed from the model's seed and the parameter's name (FNV-1a). */
 function paramSeed(seed: number, name: string): number {
@@ -150,7 +140,7 @@ export class TransformerModelH implements ModelH {
     this.predictChunk = Math.max(1, Math.floor(options.predictChunk ?? 256));
     const { dModel, heads } = this.config;
     if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
-    this.prefix = `modelH${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+    this.prefix = variablePrefix('modelH');
     this.weights = new ParameterSet(this.tf, this.prefix, (name) => paramSeed(this.seed, name));
     this.build();
   }

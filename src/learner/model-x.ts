@@ -19,7 +19,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle, TF } from './backend';
 import { layerNorm } from './layers';
-import { adamStep, ParameterSet } from './params';
+import { adamStep, ParameterSet, variablePrefix, type AdamSettings } from './params';
 import { readCheckpoint, writeCheckpoint, type CheckpointMeta, type CheckpointTensor } from './checkpoint';
 import type { DataParallelGroup } from './parallel';
 import { Tokenizer, type TokenizerJSON } from './tokenizer';
@@ -56,17 +56,8 @@ export interface ModelXConfig {
   symbolMatch?: boolean;
 }
 
-/** The optimiser and the teacher. */
-export interface OptimiserConfig {
-  /** Peak learning rate (after warm-up). */
-  learningRate: number;
-  /** Steps of linear warm-up from 0 to `learningRate`. */
-  warmupSteps: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** Gradients are rescaled so that their global norm is at most this. */
-  clipNorm: number;
+/** The optimiser (Adam with warm-up and clipping) and the teacher. */
+export interface OptimiserConfig extends AdamSettings {
   /**
    * Decay of the teacher's exponential moving average; horizon 1/(1 − decay) steps. The paper's code
    * uses horizon 1000 over 200k+ steps; our runs are 100× shorter, so the default horizon is 100
@@ -155,7 +146,6 @@ interface EncodedBatch {
 const NEG = -1e9;
 /** Symbol-match weights are multiplied by this in the forward pass (a per-weight learning-rate boost). */
 const MATCH_SCALE = 20;
-let instances = 0;
 
 function hashSeed(seed: number, name: string): number {
   let h = (2166136261 ^ seed) >>> 0;
@@ -205,8 +195,7 @@ export class TransformerModelX implements ModelX {
     this.predictChunk = options.predictChunk ?? 256;
     const { dModel, heads } = this.config;
     if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
-    // tf.variable names are global to the engine: make ours unique even across module copies.
-    this.prefix = `modelX${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+    this.prefix = variablePrefix('modelX');
     this.weights = new ParameterSet(this.tf, this.prefix, (name) => hashSeed(this.seed, name));
     this.build();
   }

@@ -64,7 +64,7 @@ export function replicaFile(): string {
 
 /**
  * How many threads "auto" means here: one per core, at most 2 (each replica holds its own copy of
- * TensorFlow.js, ~100 MB; measured: 1.6× the questions per second on 2 cores).
+ * TensorFlow.js and the model; measured on 2 cores: 1.6× the questions per second). More is untested.
  */
 export function autoThreads(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -156,7 +156,8 @@ export class DataParallelGroup {
       let loss = own.loss.mul(own.tokens);
       let correct = own.correct;
       let tokens = own.tokens;
-      for (const r of working) {
+      let examples = shards[0].length;
+      for (const [i, r] of working.entries()) {
         const status = this.await(r);
         if (status !== 1) {
           // Its shard is not learned from this step; the others are.
@@ -168,9 +169,11 @@ export class DataParallelGroup {
         loss = loss.add(l * t);
         correct = correct.add(c);
         tokens += t;
+        examples += shards[i + 1].length;
       }
       const gradNorm = model.applyGradient(grad.div(tokens));
-      return tf.stack([loss.div(tokens), correct.div(batch.length), gradNorm]);
+      // Loss and accuracy over the examples learned from (a dropped replica's shard is not).
+      return tf.stack([loss.div(tokens), correct.div(examples), gradNorm]);
     });
     const [loss, accuracy, gradNorm] = stats.dataSync();
     stats.dispose();

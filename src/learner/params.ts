@@ -11,6 +11,13 @@ type Variable = tfjs.Variable;
 
 export type ParamInit = 'glorot' | 'zeros' | 'ones' | 'embedding';
 
+let instances = 0;
+
+/** A prefix for a new model's variables: tf.variable names are global to the engine, so ours are unique even across module copies. */
+export function variablePrefix(kind: string): string {
+  return `${kind}${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /** A model's trainable variables, in creation order. */
 export class ParameterSet {
   readonly names: string[] = [];
