@@ -167,8 +167,10 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --steps-per-round S   optimiser steps per round (default 16)
   --batch B             examples per step, whole contexts of 8 questions (default 256)
   --contexts C          new contexts per round, 8 questions each (default 256)
+  --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --eval-contexts E     held-out contexts for evaluation (default 32)
   --model P             tiny | small (default) | paper
+  --symbol-match on|off override the preset's symbol-match attention (an ablation)
   --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
   --lr X                peak learning rate (default: the preset's)
   --threads T           threads that train X, data-parallel (default 0: one per core, at most 2)
@@ -189,11 +191,17 @@ function numberOption(value: string | undefined, name: string, min: number, max 
   return n;
 }
 
+function onOff(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new UsageError(`--${name} must be on or off (got '${value}')`);
+}
+
 async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
   const { values, positionals } = parse(args, {
     task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
-    rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' },
-    'eval-contexts': { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
+    rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' }, buffer: { type: 'string' },
+    'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
     'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
   });
@@ -208,8 +216,9 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
       task: str('task'), mode: str('mode'), size: intOption(str('size'), 'size', 1), curriculum: Boolean(values.curriculum),
       maxSize: intOption(str('max-size'), 'max-size', 1), rounds: intOption(str('rounds'), 'rounds', 1),
       stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
-      contextsPerRound: intOption(str('contexts'), 'contexts', 1), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
-      model: str('model'), backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
+      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
+      model: str('model'), symbolMatch: onOff(str('symbol-match'), 'symbol-match'),
+      backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
       out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
       minutes: numberOption(str('minutes'), 'minutes', 0), faultRate: numberOption(str('fault-rate'), 'fault-rate', 0, 1),
       faultKind: str('fault-kind'), showTree: Boolean(values.tree),
@@ -230,6 +239,8 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   --until ACC           stop a run once X's held-out accuracy reaches ACC (default 0.9)
   --size N              size N (default: each task's default)
   --model P             tiny | small (default) | paper
+  --contexts C          new contexts per round (default 256)
+  --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --seed S              seed (default 1)
   --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
   --keep                keep runs already in DIR (resume an interrupted experiment)`;
@@ -238,6 +249,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
   const { values, positionals } = parse(args, {
     tasks: { type: 'string' }, modes: { type: 'string' }, 'budget-minutes': { type: 'string' }, until: { type: 'string' }, size: { type: 'string' },
     model: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
+    contexts: { type: 'string' }, buffer: { type: 'string' },
   });
   if (values.help) {
     io.out(EXPERIMENT_HELP);
@@ -251,6 +263,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
       tasks: list('tasks'), modes: list('modes'), budgetMinutes: numberOption(str('budget-minutes'), 'budget-minutes', 0.01),
       until: numberOption(str('until'), 'until', 0, 1), size: intOption(str('size'), 'size', 1), seed: intOption(str('seed'), 'seed', 0),
       model: str('model'), out: str('out'), keep: Boolean(values.keep),
+      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

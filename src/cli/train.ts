@@ -23,8 +23,11 @@ export interface TrainOptions {
   stepsPerRound?: number;
   batchSize?: number;
   contextsPerRound?: number;
+  bufferSize?: number;
   evalContexts?: number;
   model?: string;
+  /** Override the preset's symbol-match attention (an ablation). */
+  symbolMatch?: boolean;
   backend?: string;
   learningRate?: number;
   threads?: number;
@@ -113,8 +116,10 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       stepsPerRound: o.stepsPerRound ?? DEFAULT_CONFIG.stepsPerRound,
       batchSize: o.batchSize ?? DEFAULT_CONFIG.batchSize,
       contextsPerRound: o.contextsPerRound ?? DEFAULT_CONFIG.contextsPerRound,
+      bufferSize: o.bufferSize ?? DEFAULT_CONFIG.bufferSize,
       evalContexts: o.evalContexts ?? DEFAULT_CONFIG.evalContexts,
       model: choice(o.model, PRESETS, 'model') ?? DEFAULT_CONFIG.model,
+      ...(o.symbolMatch !== undefined ? { modelSwitches: { symbolMatch: o.symbolMatch } } : {}),
       backend: choice(o.backend, BACKENDS, 'backend') ?? DEFAULT_CONFIG.backend,
       seed: o.seed ?? DEFAULT_CONFIG.seed,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),

@@ -16,7 +16,7 @@
  */
 import type { Answer, InstanceId, Question, Transcript } from '../core/index';
 import type { HCHTree } from '../core/hch';
-import type { BackendName, BackendPreference, ModelPreset, ScoredAnswer } from '../learner/types';
+import type { BackendName, BackendPreference, ModelPreset, ModelSwitches, ScoredAnswer } from '../learner/types';
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -50,6 +50,8 @@ export interface RunConfig {
   /** Held-out contexts for evaluation (each with `questionsPerContext` questions). */
   evalContexts: number;
   model: ModelPreset;
+  /** Overrides of the preset's architecture switches (absent: the preset's). */
+  modelSwitches?: ModelSwitches;
   backend: BackendPreference;
   learningRate?: number;
   /** Threads that train X (data-parallel replicas); 0 or absent = one per core, at most 2. */

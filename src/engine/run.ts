@@ -12,7 +12,7 @@ import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
   taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnyContext, type AnyTask, type InstanceId, type Question, type Transcript,
 } from '../core/index';
-import type { BackendPreference, ModelH, ModelPreset, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import type { BackendPreference, ModelH, ModelPreset, ModelSwitches, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
 import { amplifyLearnedMany } from './learned-expert';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
@@ -23,7 +23,7 @@ import {
 
 /** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
 export interface LearnerFactory {
-  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
+  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
   load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
   versions(): Record<string, string>;
   /** H′, the learned expert (mode amplify-learned-h). */
@@ -132,7 +132,7 @@ export class Run {
   static async create(task: AnyTask, config: RunConfig, factory: LearnerFactory, dir?: string, taskFile?: string): Promise<Run> {
     validateConfig(task, config);
     const model = await factory.create({
-      task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
+      task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
     });
     let folder: RunFolder | undefined;
     if (dir) {
@@ -157,7 +157,7 @@ export class Run {
     if (!state || !state.hasModel || !state.checkpoint) {
       // Nothing was checkpointed: start over in the same folder.
       const model = await factory.create({
-        task, vocabulary: taskVocabulary(task), preset: config.model, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
+        task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
       });
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
       const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;

@@ -35,7 +35,7 @@ async function withThreads(l: Awaited<ReturnType<typeof learner>>, model: Transf
 export const tfjsLearnerFactory: LearnerFactory = {
   async create(o) {
     const l = await learner();
-    return withThreads(l, await l.createModelX({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed, learningRate: o.learningRate }), o.threads);
+    return withThreads(l, await l.createModelX({ task: o.task, backend: o.backend, preset: o.preset, config: o.switches, seed: o.seed, learningRate: o.learningRate }), o.threads);
   },
   async load(dir, backend, threads) {
     const l = await learner();

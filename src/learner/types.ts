@@ -8,6 +8,11 @@ export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 export type ModelPreset = 'tiny' | 'small' | 'paper';
 
+/** Architecture switches that override a preset's (for ablations): our addition to the paper's model. */
+export interface ModelSwitches {
+  symbolMatch?: boolean;
+}
+
 /** One question about one context. */
 export interface QueryItem {
   facts: readonly Fact[];

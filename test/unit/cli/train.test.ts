@@ -46,6 +46,22 @@ test('amplify train --json: the last line is one JSON object with the results; -
   assert.match(again.err, /^resuming permutation-powering/m);
 });
 
+test('amplify train --buffer and --symbol-match reach the run config and the model factory', async () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amp-train-')), 'run');
+  const base = fakeFactory();
+  const seen: unknown[] = [];
+  const factory = { ...base, create: (o: Parameters<typeof base.create>[0]) => (seen.push(o.switches), base.create(o)) };
+  const r = await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', dir, '--buffer', '24', '--symbol-match', 'off', ...small], factory);
+  assert.equal(r.code, 0, r.err);
+  const config = RunFolder.open(dir).meta().config;
+  assert.equal(config.bufferSize, 24);
+  assert.deepEqual(config.modelSwitches, { symbolMatch: false });
+  assert.deepEqual(seen, [{ symbolMatch: false }]);
+  const plain = path.join(path.dirname(dir), 'plain');
+  assert.equal((await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', plain, ...small])).code, 0);
+  assert.equal(RunFolder.open(plain).meta().config.modelSwitches, undefined, "absent: the preset's switches");
+});
+
 test('amplify train: usage errors exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [['train'], /train needs --task/],
@@ -55,6 +71,8 @@ test('amplify train: usage errors exit 2', async () => {
     [['train', '--task', 'union-find', '--until', '2'], /--until must be a number in \[0, 1\]/],
     [['train', '--resume', '/nonexistent/run'], /is not a run folder/],
     [['train', 'union-find'], /train takes options only/],
+    [['train', '--task', 'union-find', '--symbol-match', 'yes'], /--symbol-match must be on or off/],
+    [['train', '--task', 'union-find', '--buffer', '0'], /--buffer/],
   ];
   for (const [argv, pattern] of cases) {
     const r = await run(argv);
