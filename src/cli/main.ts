@@ -169,6 +169,8 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --contexts C          new contexts per round, 8 questions each (default 256)
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --eval-contexts E     held-out contexts for evaluation (default 32)
+  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
+  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 40)
   --model P             tiny | small (default) | paper
   --symbol-match on|off override the preset's symbol-match attention (an ablation)
   --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
@@ -201,7 +203,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
   const { values, positionals } = parse(args, {
     task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
     rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' }, buffer: { type: 'string' },
-    'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
+    'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' }, 'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
     'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
   });
@@ -216,7 +218,8 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
       task: str('task'), mode: str('mode'), size: intOption(str('size'), 'size', 1), curriculum: Boolean(values.curriculum),
       maxSize: intOption(str('max-size'), 'max-size', 1), rounds: intOption(str('rounds'), 'rounds', 1),
       stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
-      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
+      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
+      expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
       model: str('model'), symbolMatch: onOff(str('symbol-match'), 'symbol-match'),
       backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
       out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
@@ -241,6 +244,8 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   --model P             tiny | small (default) | paper
   --contexts C          new contexts per round (default 256)
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
+  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
+  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 40)
   --seed S              seed (default 1)
   --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
   --keep                keep runs already in DIR (resume an interrupted experiment)`;
@@ -249,7 +254,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
   const { values, positionals } = parse(args, {
     tasks: { type: 'string' }, modes: { type: 'string' }, 'budget-minutes': { type: 'string' }, until: { type: 'string' }, size: { type: 'string' },
     model: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
-    contexts: { type: 'string' }, buffer: { type: 'string' },
+    contexts: { type: 'string' }, buffer: { type: 'string' }, 'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' },
   });
   if (values.help) {
     io.out(EXPERIMENT_HELP);
@@ -264,6 +269,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
       until: numberOption(str('until'), 'until', 0, 1), size: intOption(str('size'), 'size', 1), seed: intOption(str('seed'), 'seed', 0),
       model: str('model'), out: str('out'), keep: Boolean(values.keep),
       contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
+      expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0),
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

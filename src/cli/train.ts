@@ -24,6 +24,9 @@ export interface TrainOptions {
   batchSize?: number;
   contextsPerRound?: number;
   bufferSize?: number;
+  /** amplify-learned-h: questions decomposed by H per round (H′'s training data) and H′'s optimiser steps per round. */
+  expertCalls?: number;
+  expertSteps?: number;
   evalContexts?: number;
   model?: string;
   /** Override the preset's symbol-match attention (an ablation). */
@@ -117,6 +120,8 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       batchSize: o.batchSize ?? DEFAULT_CONFIG.batchSize,
       contextsPerRound: o.contextsPerRound ?? DEFAULT_CONFIG.contextsPerRound,
       bufferSize: o.bufferSize ?? DEFAULT_CONFIG.bufferSize,
+      ...(o.expertCalls !== undefined ? { expertCallsPerRound: o.expertCalls } : {}),
+      ...(o.expertSteps !== undefined ? { expertStepsPerRound: o.expertSteps } : {}),
       evalContexts: o.evalContexts ?? DEFAULT_CONFIG.evalContexts,
       model: choice(o.model, PRESETS, 'model') ?? DEFAULT_CONFIG.model,
       ...(o.symbolMatch !== undefined ? { modelSwitches: { symbolMatch: o.symbolMatch } } : {}),

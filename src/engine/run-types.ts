@@ -119,7 +119,8 @@ export interface RoundRecord {
   examplesTotal: number;
   overridesUsed: number;
   faultsInjected: number;
-  seconds: { targets: number; train: number; eval: number; total: number };
+  /** Wall time per phase; `expertTrain` (amplify-learned-h) is the part of `targets` spent training H′. */
+  seconds: { targets: number; train: number; eval: number; total: number; expertTrain?: number };
   /** Seconds since the run started (summed over resumptions). */
   elapsed: number;
   tensors?: number;

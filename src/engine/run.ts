@@ -279,6 +279,7 @@ export class Run {
     let callsToH = 0;
     let expertAgreement: number | undefined;
     let expertLoss: number | undefined;
+    let expertTrainMs: number | undefined;
     const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
     if (this.config.mode === 'supervised') transcripts = requests.map(() => undefined);
     else if (this.config.mode === 'amplify') {
@@ -295,7 +296,9 @@ export class Run {
       this.expertBuffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
       let loss = 0;
       const steps = this.config.expertStepsPerRound ?? 40;
+      const te = performance.now();
       if (this.expertBuffer.size > 0) for (let s = 0; s < steps; s++) loss += expert.trainStep(this.expertBuffer.sample(rng, 32)).loss;
+      expertTrainMs = performance.now() - te;
       expertLoss = loss / Math.max(1, steps);
       transcripts = byExpert;
     }
@@ -385,7 +388,10 @@ export class Run {
       agreement: fraction(agreements.reduce((a, b) => a + b, 0), agreements.length), agreementAverage, loss, stepsTrained,
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX, questionsTotal: this.state.questionsTotal,
       examplesTotal: this.state.examplesTotal, overridesUsed, faultsInjected,
-      seconds: { targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000 },
+      seconds: {
+        targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000,
+        ...(expertTrainMs !== undefined ? { expertTrain: expertTrainMs / 1000 } : {}),
+      },
       elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
       ...(expertAgreement !== undefined ? { expertAgreement, expertLoss } : {}),
     };

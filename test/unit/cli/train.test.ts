@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { RunFolder } from '../../../src/engine/run-folder';
-import { fakeFactory } from '../engine/fake-learner';
+import { builtinTask } from '../../../src/core/index';
+import { fakeFactory, fakeFactoryWithExpert } from '../engine/fake-learner';
 
 async function run(argv: string[], factory = fakeFactory()) {
   let out = '';
@@ -57,6 +58,13 @@ test('amplify train --buffer and --symbol-match reach the run config and the mod
   assert.equal(config.bufferSize, 24);
   assert.deepEqual(config.modelSwitches, { symbolMatch: false });
   assert.deepEqual(seen, [{ symbolMatch: false }]);
+  const learned = path.join(path.dirname(dir), 'learned');
+  const l = await run(['train', '--task', 'permutation-powering', '--mode', 'amplify-learned-h', '--rounds', '1', '--out', learned, '--expert-calls', '5', '--expert-steps', '3', ...small], fakeFactoryWithExpert(builtinTask('permutation-powering')!));
+  assert.equal(l.code, 0, l.err);
+  const lc = RunFolder.open(learned).meta().config;
+  assert.equal(lc.expertCallsPerRound, 5);
+  assert.equal(lc.expertStepsPerRound, 3);
+  assert.match(l.out, /calls to H 5 /, 'H decomposes 5 questions per round');
   const plain = path.join(path.dirname(dir), 'plain');
   assert.equal((await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', plain, ...small])).code, 0);
   assert.equal(RunFolder.open(plain).meta().config.modelSwitches, undefined, "absent: the preset's switches");

@@ -200,6 +200,7 @@ test('amplify-learned-h: H decomposes a few questions, its transcripts train H�
   assert.ok(r1.expertAgreement! < 1, 'an untrained H′ answers ? (it has seen no transcript yet): it agrees only where H says ? too');
   assert.equal(run.expertBuffer.size, 10);
   assert.equal(factory.experts[0].step, 3);
+  assert.ok(r1.seconds.expertTrain! >= 0 && r1.seconds.expertTrain! <= r1.seconds.targets, "H′'s training time is part of the targets phase");
   const r2 = await run.runRound();
   assert.equal(r2.expertAgreement, 1, 'the (fake) trained H′ imitates H');
   assert.equal(r2.callsToHTotal, 20);
