@@ -18,7 +18,8 @@ import type { BackendPreference, ModelPreset } from '../learner/types';
 import { ExplorerPanel, EXPLORER_VIEW_TYPE, type PanelDeps } from './panel';
 import { RunSession } from './session';
 import { TASK_TEMPLATE, UserTasks } from './user-tasks';
-import { AnnotationsProvider, RunsProvider, discoverRuns, type RunItem } from './views';
+import { AnnotationsProvider, RunsProvider } from './views';
+import { discoverRuns, isExperiment, type RunItem } from './run-discovery';
 
 const EXTRA_RUNS_KEY = 'amplification.openedRuns';
 
@@ -44,11 +45,12 @@ function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
+/** Where the Runs view looks: the run folder setting, and the experiments `amplify experiment` writes. */
 function runRoots(): string[] {
   const root = workspaceRoot();
   if (!root) return [];
   const f = settings().runFolder;
-  return [path.isAbsolute(f) ? f : path.join(root, f)];
+  return [path.isAbsolute(f) ? f : path.join(root, f), path.join(root, '.amplification', 'experiments')];
 }
 
 /**
@@ -321,9 +323,22 @@ export function activate(context: vscode.ExtensionContext): AmplificationApi {
       annotations.refresh();
     }),
     guard('amplification.openRun', async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Open a run folder (with run.json)', defaultUri: runRoots()[0] ? vscode.Uri.file(runRoots()[0]) : undefined });
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Open a run folder (with run.json) or an experiment folder', defaultUri: runRoots()[0] ? vscode.Uri.file(runRoots()[0]) : undefined });
       if (!picked?.[0]) return;
-      const s = await openSession(picked[0].fsPath);
+      let folder = picked[0].fsPath;
+      if (isExperiment(folder)) {
+        // An experiment (amplify experiment figure2): all its runs join the Runs view; the user picks one to open.
+        await context.workspaceState.update(EXTRA_RUNS_KEY, [...new Set([...extraRuns(), path.resolve(folder)])]);
+        runs.refresh();
+        const items = discoverRuns([], [folder]);
+        const choice = await vscode.window.showQuickPick(
+          items.map((r) => ({ label: r.meta.id, description: `${r.meta.config.mode} · round ${r.round}${r.accuracy === undefined ? '' : ` · X ${(100 * r.accuracy).toFixed(0)}%`}`, folder: r.folder })),
+          { title: `Experiment ${path.basename(folder)}: ${items.length} runs (all now in the Runs view)`, placeHolder: 'Open which run in the Explorer?' },
+        );
+        if (!choice) return;
+        folder = choice.folder;
+      }
+      const s = await openSession(folder);
       await context.workspaceState.update(EXTRA_RUNS_KEY, [...new Set([...extraRuns(), s.folder.dir])]);
       runs.refresh();
       await showExplorer(s);

@@ -1,42 +1,9 @@
 /** The activity-bar views: Runs (status, round, accuracy) and Annotations (by run and question). */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RunFolder } from '../engine/run-folder';
-import type { AnnotationEvent, RunMeta } from '../engine/run-types';
+import type { AnnotationEvent } from '../engine/run-types';
+import { discoverRuns, type RunItem } from './run-discovery';
 import type { RunSession } from './session';
-
-export interface RunItem {
-  kind: 'run';
-  folder: string;
-  meta: RunMeta;
-  round: number;
-  accuracy: number | undefined;
-  size: number | undefined;
-}
-
-/** Run folders: every `<root>/<id>/run.json`, plus folders opened from elsewhere. */
-export function discoverRuns(roots: readonly string[], extra: readonly string[]): RunItem[] {
-  const dirs = new Set<string>(extra.map((d) => path.resolve(d)));
-  for (const root of roots) {
-    if (!fs.existsSync(root)) continue;
-    for (const name of fs.readdirSync(root)) {
-      const dir = path.join(root, name);
-      if (fs.existsSync(path.join(dir, 'run.json'))) dirs.add(path.resolve(dir));
-    }
-  }
-  const items: RunItem[] = [];
-  for (const dir of dirs) {
-    try {
-      const f = RunFolder.open(dir);
-      const last = f.rounds().records.at(-1);
-      items.push({ kind: 'run', folder: dir, meta: f.meta(), round: last?.round ?? 0, accuracy: last?.accuracy, size: last?.size });
-    } catch {
-      // Not a readable run: left out of the list (opening it explicitly reports why).
-    }
-  }
-  return items.sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
-}
 
 export class RunsProvider implements vscode.TreeDataProvider<RunItem> {
   private readonly changed = new vscode.EventEmitter<RunItem | undefined>();
@@ -61,9 +28,9 @@ export class RunsProvider implements vscode.TreeDataProvider<RunItem> {
     const status = session?.status.status ?? 'idle';
     const item = new vscode.TreeItem(r.meta.id, vscode.TreeItemCollapsibleState.None);
     const acc = r.accuracy === undefined ? '' : ` · X ${(100 * r.accuracy).toFixed(0)}%`;
-    item.description = `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}${acc}${r.size ? ` · N=${r.size}` : ''}`;
+    item.description = `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}${acc}${r.size ? ` · N=${r.size}` : ''}${r.experiment ? ` · ${r.experiment}` : ''}`;
     item.tooltip = new vscode.MarkdownString(
-      `**${r.meta.id}**\n\n- task: ${r.meta.taskName}\n- mode: ${r.meta.config.mode}\n- model: ${r.meta.config.model} on ${r.meta.backend}\n- rounds: ${r.round}\n- folder: \`${r.folder}\``,
+      `**${r.meta.id}**\n\n- task: ${r.meta.taskName}\n- mode: ${r.meta.config.mode}\n- model: ${r.meta.config.model} on ${r.meta.backend}\n- rounds: ${r.round}\n${r.experiment ? `- experiment: ${r.experiment}\n` : ''}- folder: \`${r.folder}\``,
     );
     item.iconPath = new vscode.ThemeIcon(status === 'running' ? 'sync~spin' : status === 'crashed' ? 'error' : 'beaker');
     item.contextValue = status === 'running' ? 'run.running' : 'run';
