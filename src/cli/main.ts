@@ -173,6 +173,7 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 40)
   --model P             tiny | small (default) | paper
   --symbol-match on|off override the preset's symbol-match attention (an ablation)
+  --null-fact on|off    override the preset's null fact (an ablation)
   --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
   --lr X                peak learning rate (default: the preset's)
   --threads T           threads that train X, data-parallel (default 0: one per core, at most 2)
@@ -203,7 +204,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
   const { values, positionals } = parse(args, {
     task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
     rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' }, buffer: { type: 'string' },
-    'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' }, 'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
+    'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' }, 'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, 'null-fact': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
     'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
   });
@@ -220,7 +221,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
       stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
       contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
       expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
-      model: str('model'), symbolMatch: onOff(str('symbol-match'), 'symbol-match'),
+      model: str('model'), symbolMatch: onOff(str('symbol-match'), 'symbol-match'), nullFact: onOff(str('null-fact'), 'null-fact'),
       backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
       out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
       minutes: numberOption(str('minutes'), 'minutes', 0), faultRate: numberOption(str('fault-rate'), 'fault-rate', 0, 1),

@@ -29,8 +29,9 @@ export interface TrainOptions {
   expertSteps?: number;
   evalContexts?: number;
   model?: string;
-  /** Override the preset's symbol-match attention (an ablation). */
+  /** Override the preset's symbol-match attention and null fact (ablations). */
   symbolMatch?: boolean;
+  nullFact?: boolean;
   backend?: string;
   learningRate?: number;
   threads?: number;
@@ -124,7 +125,9 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       ...(o.expertSteps !== undefined ? { expertStepsPerRound: o.expertSteps } : {}),
       evalContexts: o.evalContexts ?? DEFAULT_CONFIG.evalContexts,
       model: choice(o.model, PRESETS, 'model') ?? DEFAULT_CONFIG.model,
-      ...(o.symbolMatch !== undefined ? { modelSwitches: { symbolMatch: o.symbolMatch } } : {}),
+      ...(o.symbolMatch !== undefined || o.nullFact !== undefined ? {
+        modelSwitches: { ...(o.symbolMatch !== undefined ? { symbolMatch: o.symbolMatch } : {}), ...(o.nullFact !== undefined ? { nullFact: o.nullFact } : {}) },
+      } : {}),
       backend: choice(o.backend, BACKENDS, 'backend') ?? DEFAULT_CONFIG.backend,
       seed: o.seed ?? DEFAULT_CONFIG.seed,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),

@@ -3,7 +3,7 @@
  * the context and the others by a pluggable answerer (ground truth, the model X, an override
  * table …). The result is a transcript: plain JSON with a schema version.
  */
-import { describeValue, questionKey, tupleProblem } from './task';
+import { describeValue, questionKey, sameTuple, tupleProblem } from './task';
 import { UNKNOWN_ANSWER, type Answer, type AnyContext, type AnyTask, type Question } from './types';
 
 export const TRANSCRIPT_SCHEMA_VERSION = 1;
@@ -23,6 +23,18 @@ export interface SourcedAnswer {
 export interface AnswerRequest {
   ctx: AnyContext;
   question: Question;
+  /**
+   * How many times the same transcript already asked this very question (absent or 0: the first
+   * time). H re-asks to get another *proposal* (shortest path's step, union find's next); an
+   * answerer that can rank answers (a model) gives its attempt-th best, so a re-ask is a new
+   * candidate rather than a copy of the first. Answerers without alternatives ignore it.
+   */
+  attempt?: number;
+}
+
+/** The attempt number of `question` in a transcript whose earlier subquestions are `asked`. */
+export function attemptOf(asked: readonly { question: Question }[], question: Question): number {
+  return asked.filter((s) => sameTuple(s.question, question)).length;
 }
 
 /** Answers non-primitive questions, many at a time (a model answers a batch in one pass). */
@@ -230,7 +242,11 @@ export function amplifyMany(task: AnyTask, requests: readonly AnswerRequest[], a
       if (run && !run.done && run.pending) waiting.push(i);
     });
     if (waiting.length === 0) break;
-    const answers = answerer.answerBatch(waiting.map((i) => ({ ctx: requests[i].ctx, question: runs[i]!.pending! })));
+    const answers = answerer.answerBatch(waiting.map((i) => {
+      const run = runs[i]!;
+      const attempt = attemptOf(run.steps, run.pending!);
+      return attempt > 0 ? { ctx: requests[i].ctx, question: run.pending!, attempt } : { ctx: requests[i].ctx, question: run.pending! };
+    }));
     waiting.forEach((i, j) => {
       const a = answers[j];
       runs[i]!.resume(a ? a.answer : UNKNOWN_ANSWER, a ? a.source : 'none');

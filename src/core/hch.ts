@@ -6,7 +6,7 @@
  * got, are built) and bounded by a depth rule and a node budget. A leaf that could go deeper is
  * marked `expandable`; the caller expands it by widening the rule (`expand`) and rebuilding.
  */
-import { ExpertRun, groundTruth, isPrimitive, lookup, type Answerer, type AnswerSource } from './amplify';
+import { ExpertRun, attemptOf, groundTruth, isPrimitive, lookup, type Answerer, type AnswerSource } from './amplify';
 import { questionKey } from './task';
 import type { Answer, AnyContext, AnyTask, Question } from './types';
 
@@ -65,7 +65,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
   let nodes = 0;
   let truncated = false;
 
-  const build = (q: Question, path: number[]): HCHNode => {
+  const build = (q: Question, path: number[], attempt: number): HCHNode => {
     nodes++;
     let node: HCHNode;
     if (isPrimitive(task, q)) {
@@ -75,7 +75,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
       const run = new ExpertRun(task, q);
       const children: HCHNode[] = [];
       while (!run.done && run.pending) {
-        const child = build(run.pending, [...path, children.length]);
+        const child = build(run.pending, [...path, children.length], attemptOf(children, run.pending));
         children.push(child);
         run.resume(child.answer, child.source);
       }
@@ -83,7 +83,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
       if (run.error !== undefined) node.error = run.error;
     } else {
       if (shouldExpand(path, q)) truncated = true;
-      const a = options.answerer.answerBatch([{ ctx, question: q }])[0];
+      const a = options.answerer.answerBatch([attempt > 0 ? { ctx, question: q, attempt } : { ctx, question: q }])[0];
       node = { question: q, answer: a.answer, source: a.source, expandable: true };
     }
     const o = options.override?.(q);
@@ -96,7 +96,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
     return node;
   };
 
-  const root = build(question, []);
+  const root = build(question, [], 0);
   return { schemaVersion: HCH_SCHEMA_VERSION, task: task.name, depth: depthLimit, nodes, truncated, root };
 }
 

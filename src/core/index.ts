@@ -6,7 +6,7 @@ export * from './types';
 export { defineTask, isTask, resolveSize, isTuple, tupleProblem, questionKey, sameTuple, TaskDefinitionError, MAX_SYMBOLS } from './task';
 export { createRng, hash32, SeededRng, type Seed } from './rng';
 export {
-  amplify, amplifyMany, ExpertRun, lookup, groundTruth, isPrimitive, truthAnswerer, functionAnswerer, overrideAnswerer,
+  amplify, amplifyMany, attemptOf, ExpertRun, lookup, groundTruth, isPrimitive, truthAnswerer, functionAnswerer, overrideAnswerer,
   TRANSCRIPT_SCHEMA_VERSION, type Answerer, type AnswerRequest, type AnswerSource, type SourcedAnswer, type Transcript, type TranscriptStep,
 } from './amplify';
 export { expandHCH, walkHCH, nodeAt, overrideTable, HCH_SCHEMA_VERSION, type HCHNode, type HCHTree, type HCHOptions } from './hch';

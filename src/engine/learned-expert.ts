@@ -5,7 +5,7 @@
  * most k subquestions, then it must answer.
  */
 import {
-  TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, isPrimitive, lookup, tupleProblem,
+  TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, attemptOf, isPrimitive, lookup, tupleProblem,
   type AnswerRequest, type Answerer, type AnyTask, type Transcript, type TranscriptStep,
 } from '../core/index';
 import type { ModelH, PartialTranscript } from '../learner/types';
@@ -52,7 +52,10 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
       } else toAnswerer.push({ i, question: a.ask });
     });
     if (toAnswerer.length > 0) {
-      const answers = answerer.answerBatch(toAnswerer.map((t) => ({ ctx: requests[t.i].ctx, question: t.question })));
+      const answers = answerer.answerBatch(toAnswerer.map((t) => {
+        const attempt = attemptOf(out[t.i].steps, t.question);
+        return attempt > 0 ? { ctx: requests[t.i].ctx, question: t.question, attempt } : { ctx: requests[t.i].ctx, question: t.question };
+      }));
       toAnswerer.forEach((t, n) => out[t.i].steps.push({ question: t.question, answer: answers[n]?.answer ?? UNKNOWN_ANSWER, source: answers[n]?.source ?? 'none' }));
     }
   }

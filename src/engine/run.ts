@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
-  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnyContext, type AnyTask, type InstanceId, type Question, type Transcript,
+  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type SourcedAnswer, type Transcript,
 } from '../core/index';
 import type { BackendPreference, ModelH, ModelPreset, ModelSwitches, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
 import { amplifyLearnedMany } from './learned-expert';
@@ -58,12 +58,27 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
 
 export type Phase = 'targets' | 'train' | 'eval' | 'pinned' | 'checkpoint';
 
-/** X (student or EMA teacher) as an answerer for Amplify. */
+/**
+ * X (student or EMA teacher) as an answerer for Amplify: its greedy answer; a re-asked question
+ * (attempt k > 0) gets X's (k+1)-th best answer by beam search — a new proposal — or its best when
+ * X has no k+1 distinct answers.
+ */
 export function modelAnswerer(model: ModelX, teacher: boolean): Answerer {
   return {
     answerBatch(requests) {
       if (requests.length === 0) return [];
-      return model.predict(requests.map((r) => ({ facts: r.ctx.facts, question: r.question })), { teacher }).map((p) => ({ answer: p.answer, source: 'X' }));
+      const out: SourcedAnswer[] = new Array(requests.length);
+      const item = (r: AnswerRequest) => ({ facts: r.ctx.facts, question: r.question });
+      const first = requests.map((_, i) => i).filter((i) => !requests[i].attempt);
+      if (first.length > 0) model.predict(first.map((i) => item(requests[i])), { teacher }).forEach((p, n) => (out[first[n]] = { answer: p.answer, source: 'X' }));
+      const again = requests.map((_, i) => i).filter((i) => (requests[i].attempt ?? 0) > 0);
+      if (again.length > 0) {
+        const topK = 1 + Math.max(...again.map((i) => requests[i].attempt!));
+        model.predict(again.map((i) => item(requests[i])), { teacher, topK }).forEach((p, n) => {
+          out[again[n]] = { answer: (p.top[requests[again[n]].attempt!] ?? p.top[0])?.answer ?? p.answer, source: 'X' };
+        });
+      }
+      return out;
     },
   };
 }

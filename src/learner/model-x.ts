@@ -54,6 +54,14 @@ export interface ModelXConfig {
    * kept the paper's model at chance for thousands of steps on a CPU budget.
    */
   symbolMatch?: boolean;
+  /**
+   * Our second addition: a learned "null fact" — one more key and value in every attention from a
+   * question (or an answer symbol) to the facts, always attendable. Without it attention must land
+   * on some fact, so "no fact matches" (wildcard search's absent string, worth 0) has to be read
+   * off a near miss. Measured (supervised, wildcard patterns with one *, fresh contexts, batch 128,
+   * one thread): 99.8% held-out after 1,000 steps with it, 88.4% without (93.2% after 3,000).
+   */
+  nullFact?: boolean;
 }
 
 /** The optimiser (Adam with warm-up and clipping) and the teacher. */
@@ -242,6 +250,7 @@ export class TransformerModelX implements ModelX {
       if (this.config.symbolMatch) this.weights.add(`q${l}/match`, [pairs(lengths.maxQuestionLength), this.config.heads], 'zeros');
       this.weights.dense(`q${l}/q`, d, d);
       this.weights.dense(`q${l}/kv`, d, 2 * d);
+      if (this.config.nullFact) this.weights.add(`q${l}/null`, [1, 1, 2 * d], 'embedding');
       this.weights.dense(`q${l}/out`, d, d);
       this.weights.norm(`q${l}/attnorm`, d);
       this.addFeedForward(`q${l}`);
@@ -255,6 +264,7 @@ export class TransformerModelX implements ModelX {
       this.weights.norm(`dec${l}/selfnorm`, d);
       this.weights.dense(`dec${l}/cross/q`, d, d);
       this.weights.dense(`dec${l}/cross/kv`, d, 2 * d);
+      if (this.config.nullFact) this.weights.add(`dec${l}/cross/null`, [1, 1, 2 * d], 'embedding');
       this.weights.dense(`dec${l}/cross/out`, d, d);
       this.weights.norm(`dec${l}/crossnorm`, d);
       this.addFeedForward(`dec${l}`);
@@ -450,11 +460,20 @@ export class TransformerModelX implements ModelX {
     const tf = this.tf;
     const d = this.config.dModel;
     const kv = this.dense(P, `${name}/kv`, enc.facts); // [U, N, 2d]
-    const kvB = tf.gather(kv, contextOf); // [B, N, 2d]
+    let kvB = tf.gather(kv, contextOf); // [B, N, 2d]
+    let bias = tf.gather(enc.bias, contextOf); // [B, 1, 1, N]
+    if (extraBias) bias = bias.add(extraBias);
+    const nullKv = P.get(`${name}/null`);
+    if (nullKv) {
+      // The null fact: one more key/value for every example, with no bias (always attendable).
+      const B = dims(kvB)[0];
+      kvB = tf.concat([kvB, nullKv.tile([B, 1, 1])], 1);
+      const [b0, b1, b2] = dims(bias);
+      bias = tf.concat([bias, tf.zeros([b0, b1, b2, 1])], 3);
+    }
     const [k, v] = tf.split(kvB, [d, d], 2).map((t) => this.splitHeads(t));
     const q = this.splitHeads(this.dense(P, `${name}/q`, x));
-    const bias = tf.gather(enc.bias, contextOf);
-    return this.dense(P, `${name}/out`, this.attend(q, k, v, extraBias ? bias.add(extraBias) : bias));
+    return this.dense(P, `${name}/out`, this.attend(q, k, v, bias));
   }
 
   /** The question vectors [B, d] after the question layers. */
@@ -765,8 +784,8 @@ export class TransformerModelX implements ModelX {
       preset: meta.preset as ModelPreset,
       tokenizer: Tokenizer.fromJSON(meta.tokenizer),
       seed: meta.seed,
-      // Checkpoints from before symbol match had none (a preset that now has it must not add it).
-      config: { symbolMatch: false, ...meta.config } as Partial<ModelXConfig>,
+      // Checkpoints from before symbol match / the null fact had none (a preset that now has them must not add them).
+      config: { symbolMatch: false, nullFact: false, ...meta.config } as Partial<ModelXConfig>,
       optimiser: meta.optimiser as Partial<OptimiserConfig>,
     });
     try {

@@ -8,9 +8,10 @@ export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 export type ModelPreset = 'tiny' | 'small' | 'paper';
 
-/** Architecture switches that override a preset's (for ablations): our addition to the paper's model. */
+/** Architecture switches that override a preset's (for ablations): our two additions to the paper's model. */
 export interface ModelSwitches {
   symbolMatch?: boolean;
+  nullFact?: boolean;
 }
 
 /** One question about one context. */

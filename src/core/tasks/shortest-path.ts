@@ -157,13 +157,15 @@ export const shortestPath = defineTask<GraphData>({
     if (!step) return UNKNOWN_ANSWER;
     const [a, b] = step;
     if ((yield ['edge', a, b])[0] === YES) return [b];
+    // Candidates as a set: a second step(a, b) is a request for another proposal, but a candidate
+    // found twice gets its distance asked once.
     const candidates: string[] = [];
     for (let i = 0; i < 2; i++) {
       const x = (yield ['step', a, b])[0];
-      if (isName(x) && (yield ['edge', a, x])[0] === YES) candidates.push(x);
+      if (isName(x) && !candidates.includes(x) && (yield ['edge', a, x])[0] === YES) candidates.push(x);
     }
     const n = (yield ['nbr', a])[0];
-    if (isName(n)) candidates.push(n);
+    if (isName(n) && !candidates.includes(n)) candidates.push(n);
     let best: string | undefined;
     let bestD = Infinity;
     for (const x of candidates) {

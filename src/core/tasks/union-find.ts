@@ -165,13 +165,15 @@ export const unionFind = defineTask<UnionFindData>({
       const d = intSymbol(a, 0, MAX_DEPTH - 1);
       return d === undefined ? UNKNOWN_ANSWER : [String(d + 1)];
     }
+    // Candidates as a set: a second next(x) is a request for another proposal, but a candidate
+    // found twice gets its depth asked once.
     const candidates: string[] = [];
     for (let i = 0; i < 2; i++) {
       const y = (yield ['next', x])[0];
-      if (isName(y) && (yield ['adj', x, y])[0] === YES) candidates.push(y);
+      if (isName(y) && !candidates.includes(y) && (yield ['adj', x, y])[0] === YES) candidates.push(y);
     }
     const n = (yield ['nbr', x])[0];
-    if (isName(n)) candidates.push(n);
+    if (isName(n) && !candidates.includes(n)) candidates.push(n);
     let best: string | undefined;
     let bestD = Infinity;
     for (const y of candidates) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, amplify, amplifyMany, builtinTask, defineTask, functionAnswerer, makeContext,
-  overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
+  expandHCH, overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
 } from '../../../src/core/index';
 
 const pp = builtinTask('permutation-powering')!;
@@ -95,4 +95,25 @@ test('defineTask rejects malformed definitions with a clear message', () => {
   assert.throws(() => defineTask({ ...ok, sizes: { min: 9, max: 8, default: 8 } }), /sizes/);
   assert.throws(() => defineTask({ ...ok, vocabulary: ['a', 'a'] }), /duplicates/);
   assert.throws(() => defineTask({ ...ok, vocabulary: ['a b'] }), /not a symbol/);
+});
+
+test('a re-asked subquestion carries its attempt number (H re-asks for another proposal), in Amplify and in HCH trees', () => {
+  const sp = builtinTask('shortest-path')!;
+  const seen: AnswerRequest[] = [];
+  const recording = { answerBatch: (rs: readonly AnswerRequest[]) => (seen.push(...rs), rs.map((r) => ({ answer: [r.attempt ? 'second' : 'first'], source: 'X' }))) };
+  // A step question whose endpoints are not adjacent: H asks step(a, b) twice, then neighbour and distances.
+  let found: { ctx: ReturnType<typeof makeContext>; q: Question } | undefined;
+  for (let i = 0; i < 50 && !found; i++) {
+    const ctx = makeContext(sp, { size: 8, seed: 'attempt', index: i });
+    const [a, b] = [ctx.facts[0][0], ctx.facts[1][1]];
+    if (a !== b && !ctx.facts.some((f) => f[0] === a && f[1] === b)) found = { ctx, q: ['step', a, b] };
+  }
+  assert.ok(found);
+  const t = amplify(sp, found.ctx, found.q, recording);
+  const steps = seen.filter((r) => r.question[0] === 'step');
+  assert.deepEqual(steps.map((r) => r.attempt ?? 0), [0, 1], 'the second step(a, b) is attempt 1');
+  assert.deepEqual(t.steps.filter((s) => s.question[0] === 'step').map((s) => s.answer), [['first'], ['second']]);
+  seen.length = 0;
+  const tree = expandHCH(sp, found.ctx, found.q, { answerer: recording, depth: 1 });
+  assert.deepEqual(tree.root.children!.filter((c) => c.question[0] === 'step').map((c) => c.answer), [['first'], ['second']]);
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { builtinTask, groundTruth, makeContext, makeQuestion, sameTuple, type Answer } from '../../../src/core/index';
 import { appendJsonLine } from '../../../src/engine/files';
-import { DEFAULT_CONFIG, Run, type LearnerFactory } from '../../../src/engine/run';
+import { DEFAULT_CONFIG, Run, modelAnswerer, type LearnerFactory } from '../../../src/engine/run';
 import { RunFolder } from '../../../src/engine/run-folder';
 import type { RunConfig } from '../../../src/engine/run-types';
 import type { ModelX, QueryItem } from '../../../src/learner/types';
@@ -232,4 +232,29 @@ test('amplifyLearnedMany bounds H′ by k and validates its subquestions', async
   const [u] = amplifyLearnedMany(pp, [{ ctx, question: q }], { answerBatch: () => [] }, bad);
   assert.deepEqual(u.answer, ['?']);
   assert.match(u.error!, /malformed subquestion/);
+});
+
+test("X as an answerer: greedy for a first ask; a re-ask (attempt k) gets X's (k+1)-th best answer, or its best when there is none", () => {
+  const calls: { n: number; topK?: number }[] = [];
+  const model = {
+    predict(items: readonly QueryItem[], options: { teacher?: boolean; topK?: number } = {}) {
+      calls.push({ n: items.length, topK: options.topK });
+      return items.map((i) => {
+        const ranked = i.question[1] === 'only-one' ? [['a']] : [['a'], ['b'], ['c']];
+        const top = ranked.slice(0, options.topK ?? 1).map((answer, r) => ({ answer, probability: 0.5 / (r + 1) }));
+        return { answer: top[0].answer, probability: top[0].probability, top };
+      });
+    },
+  } as unknown as ModelX;
+  const ctx = makeContext(pp, { size: 8, seed: 'ans', index: 0 });
+  const answers = modelAnswerer(model, true).answerBatch([
+    { ctx, question: ['q', 'x'] },
+    { ctx, question: ['q', 'x'], attempt: 1 },
+    { ctx, question: ['q', 'x'], attempt: 2 },
+    { ctx, question: ['q', 'only-one'], attempt: 1 },
+    { ctx, question: ['q', 'y'], attempt: 0 },
+  ]);
+  assert.deepEqual(answers.map((a) => a.answer[0]), ['a', 'b', 'c', 'a', 'a']);
+  assert.ok(answers.every((a) => a.source === 'X'));
+  assert.deepEqual(calls, [{ n: 2, topK: undefined }, { n: 3, topK: 3 }], 'first asks in one greedy batch, re-asks in one beam batch');
 });

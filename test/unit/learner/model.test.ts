@@ -187,3 +187,61 @@ test('symbol match: the indicators mark equal symbols (never padding); a checkpo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('null fact: one more key/value per attention over the facts, trained, saved and restored; older checkpoints load without it', async () => {
+  const absentTokenizer = new Tokenizer(['get', 'none', ...NAMES, '?'], { maxFactLength: 2, maxQuestionLength: 2, maxAnswerLength: 2 });
+  /** Half the questions ask for a name that is in no fact: the answer is `none`. */
+  const maybeAbsent = (rng: SeededRng, n: number): TrainingExample[] => lookups(rng, n).map((e, i) => {
+    if (i % 2 === 0) return e;
+    const absent = NAMES.find((x) => !e.facts.some((f) => f[0] === x))!;
+    return { facts: e.facts, question: ['get', absent], answer: ['none'] };
+  });
+  const withNull = await createModelX({ preset: 'tiny', tokenizer: absentTokenizer, seed: 31, backend: 'wasm', config: { nullFact: true } });
+  const plain = await createModelX({ preset: 'tiny', tokenizer: absentTokenizer, seed: 31, backend: 'wasm', config: { nullFact: false } });
+  const dir = mkdtempSync(join(tmpdir(), 'modelx-null-'));
+  try {
+    assert.equal(withNull.parameterCount - plain.parameterCount, (1 + 1) * 2 * 32, 'a [2·d] key/value per question layer and decoder layer');
+    const nullOf = (m: TransformerModelX) => Array.from((m as unknown as { weights: { byName: Map<string, { dataSync(): Float32Array }> } }).weights.byName.get('q0/null')!.dataSync());
+    const before = nullOf(withNull);
+    const rng = createRng(['absent']);
+    let baseline = -1;
+    for (let s = 1; s <= 300; s++) {
+      withNull.trainStep(maybeAbsent(rng, 32));
+      if (s % 100 === 0) {
+        if (baseline < 0) baseline = withNull.numTensors();
+        else assert.equal(withNull.numTensors(), baseline, 'no tensors leak');
+      }
+    }
+    assert.notDeepEqual(nullOf(withNull), before, 'the null fact is trained');
+    const held = maybeAbsent(createRng(['absent-held']), 200);
+    const acc = accuracy(withNull, held);
+    console.error(`lookup with absent keys, null fact: ${acc} after 300 steps`);
+    assert.ok(acc >= 0.9, `held-out accuracy ${acc}`);
+    await withNull.save(dir);
+    const loaded = await loadModelX(dir, { backend: 'wasm' });
+    try {
+      assert.equal(loaded.config.nullFact, true);
+      assert.deepEqual(loaded.predict(held.slice(0, 20)), withNull.predict(held.slice(0, 20)));
+    } finally {
+      loaded.dispose();
+    }
+    // A checkpoint written before the null fact existed has no such key: it loads without one.
+    rmSync(dir, { recursive: true, force: true });
+    await plain.save(dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const cfg = json.config ?? json.meta?.config;
+    delete cfg.nullFact;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    const old = await loadModelX(dir, { backend: 'wasm' });
+    try {
+      assert.equal(old.config.nullFact, false);
+      assert.equal(old.parameterCount, plain.parameterCount);
+    } finally {
+      old.dispose();
+    }
+  } finally {
+    withNull.dispose();
+    plain.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
