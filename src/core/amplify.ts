@@ -24,17 +24,22 @@ export interface AnswerRequest {
   ctx: AnyContext;
   question: Question;
   /**
-   * How many times the same transcript already asked this very question (absent or 0: the first
-   * time). H re-asks to get another *proposal* (shortest path's step, union find's next); an
-   * answerer that can rank answers (a model) gives its attempt-th best, so a re-ask is a new
-   * candidate rather than a copy of the first. Answerers without alternatives ignore it.
+   * When H asks *its own question* again (shortest path's step(a, b) inside H for step(a, b),
+   * union find's next(x)), it wants another *proposal* to verify: this counts the earlier asks of it
+   * in the same transcript (absent or 0: the first). An answerer that can rank answers (a model)
+   * gives its attempt-th best, so a re-ask is a new candidate rather than a copy of the first.
+   * Any other repeated subquestion (σ^m(x) twice when σ^m(x) = x) is a plain question: attempt 0.
+   * Answerers without alternatives ignore it.
    */
   attempt?: number;
 }
 
-/** The attempt number of `question` in a transcript whose earlier subquestions are `asked`. */
-export function attemptOf(asked: readonly { question: Question }[], question: Question): number {
-  return asked.filter((s) => sameTuple(s.question, question)).length;
+/**
+ * The attempt number of subquestion `question` in the transcript of `own` whose earlier
+ * subquestions are `asked`: how often H already asked its own question; 0 for any other question.
+ */
+export function attemptOf(own: Question, asked: readonly { question: Question }[], question: Question): number {
+  return sameTuple(question, own) ? asked.filter((s) => sameTuple(s.question, question)).length : 0;
 }
 
 /** Answers non-primitive questions, many at a time (a model answers a batch in one pass). */
@@ -244,7 +249,7 @@ export function amplifyMany(task: AnyTask, requests: readonly AnswerRequest[], a
     if (waiting.length === 0) break;
     const answers = answerer.answerBatch(waiting.map((i) => {
       const run = runs[i]!;
-      const attempt = attemptOf(run.steps, run.pending!);
+      const attempt = attemptOf(run.question, run.steps, run.pending!);
       return attempt > 0 ? { ctx: requests[i].ctx, question: run.pending!, attempt } : { ctx: requests[i].ctx, question: run.pending! };
     }));
     waiting.forEach((i, j) => {

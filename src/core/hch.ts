@@ -75,7 +75,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
       const run = new ExpertRun(task, q);
       const children: HCHNode[] = [];
       while (!run.done && run.pending) {
-        const child = build(run.pending, [...path, children.length], attemptOf(children, run.pending));
+        const child = build(run.pending, [...path, children.length], attemptOf(q, children, run.pending));
         children.push(child);
         run.resume(child.answer, child.source);
       }

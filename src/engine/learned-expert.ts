@@ -53,7 +53,7 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
     });
     if (toAnswerer.length > 0) {
       const answers = answerer.answerBatch(toAnswerer.map((t) => {
-        const attempt = attemptOf(out[t.i].steps, t.question);
+        const attempt = attemptOf(out[t.i].question, out[t.i].steps, t.question);
         return attempt > 0 ? { ctx: requests[t.i].ctx, question: t.question, attempt } : { ctx: requests[t.i].ctx, question: t.question };
       }));
       toAnswerer.forEach((t, n) => out[t.i].steps.push({ question: t.question, answer: answers[n]?.answer ?? UNKNOWN_ANSWER, source: answers[n]?.source ?? 'none' }));

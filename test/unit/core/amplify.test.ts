@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, amplify, amplifyMany, builtinTask, defineTask, functionAnswerer, makeContext,
-  expandHCH, overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
+  attemptOf, expandHCH, overrideAnswerer, questionKey, truthAnswerer, type AnswerRequest, type Question,
 } from '../../../src/core/index';
 
 const pp = builtinTask('permutation-powering')!;
@@ -116,4 +116,17 @@ test('a re-asked subquestion carries its attempt number (H re-asks for another p
   seen.length = 0;
   const tree = expandHCH(sp, found.ctx, found.q, { answerer: recording, depth: 1 });
   assert.deepEqual(tree.root.children!.filter((c) => c.question[0] === 'step').map((c) => c.answer), [['first'], ['second']]);
+});
+
+test('a repeated subquestion that is not H re-asking its own question is a plain question (attempt 0)', () => {
+  // σ^4(x) with an answerer claiming σ^2(x) = x: H then asks σ^2(x) a second time — not a request for a proposal.
+  const ctx = makeContext(pp, { size: 8, seed: 'fixed', index: 0 });
+  const x = ctx.facts[0][0];
+  const q: Question = ['pow', '0', '0', '0', '1', '0', '0', x];
+  const seen: AnswerRequest[] = [];
+  const t = amplify(pp, ctx, q, { answerBatch: (rs) => (seen.push(...rs), rs.map(() => ({ answer: [x], source: 'X' }))) });
+  assert.deepEqual(t.steps[0].question, t.steps[1].question);
+  assert.deepEqual(seen.map((r) => r.attempt ?? 0), [0, 0]);
+  assert.equal(attemptOf(q, t.steps, q), 0, 'H has not asked its own question');
+  assert.equal(attemptOf(q, [{ question: q }, { question: t.steps[0].question }], q), 1);
 });
