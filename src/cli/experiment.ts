@@ -28,6 +28,9 @@ export interface ExperimentOptions {
   /** New contexts per round and the replay buffer's size in examples (the runs' defaults when absent). */
   contextsPerRound?: number;
   bufferSize?: number;
+  /** Overrides of the preset's architecture switches, for every run of the experiment. */
+  symbolMatch?: boolean;
+  nullFact?: boolean;
   /** amplify-learned-h: H's questions and H′'s optimiser steps per round. */
   expertCalls?: number;
   expertSteps?: number;
@@ -141,7 +144,7 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
         fs.rmSync(dir, { recursive: true, force: true });
         io.out(`\n== ${task} · ${mode}`);
         const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
-        await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, contextsPerRound: o.contextsPerRound, bufferSize: o.bufferSize, expertCalls: o.expertCalls, expertSteps: o.expertSteps, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
+        await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, contextsPerRound: o.contextsPerRound, bufferSize: o.bufferSize, expertCalls: o.expertCalls, expertSteps: o.expertSteps, symbolMatch: o.symbolMatch, nullFact: o.nullFact, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
       } else io.out(`\n== ${task} · ${mode}: kept (${existing.length} rounds)`);
       // Written after every curve: an interrupted experiment keeps what it measured.
       summaries = collect(out, tasks, curves);

@@ -247,6 +247,8 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
   --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 40)
+  --symbol-match on|off override the preset's symbol-match attention
+  --null-fact on|off    override the preset's null fact
   --seed S              seed (default 1)
   --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
   --keep                keep runs already in DIR (resume an interrupted experiment)`;
@@ -256,6 +258,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
     tasks: { type: 'string' }, modes: { type: 'string' }, 'budget-minutes': { type: 'string' }, until: { type: 'string' }, size: { type: 'string' },
     model: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
     contexts: { type: 'string' }, buffer: { type: 'string' }, 'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' },
+    'symbol-match': { type: 'string' }, 'null-fact': { type: 'string' },
   });
   if (values.help) {
     io.out(EXPERIMENT_HELP);
@@ -271,6 +274,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
       model: str('model'), out: str('out'), keep: Boolean(values.keep),
       contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
       expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0),
+      symbolMatch: onOff(str('symbol-match'), 'symbol-match'), nullFact: onOff(str('null-fact'), 'null-fact'),
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

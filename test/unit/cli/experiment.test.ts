@@ -53,11 +53,12 @@ test('amplify experiment figure2: a run folder, a curve and a summary per (task,
 
 test('amplify experiment --contexts and --buffer set every run of the experiment', async () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amp-exp-')), 'fig');
-  const r = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'amplify', '--budget-minutes', '0.5', '--contexts', '4', '--buffer', '64', '--out', dir], permutationOracleFactory());
+  const r = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'amplify', '--budget-minutes', '0.5', '--contexts', '4', '--buffer', '64', '--null-fact', 'on', '--out', dir], permutationOracleFactory());
   assert.equal(r.code, 0, r.err);
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'permutation-powering-amplify', 'run.json'), 'utf8'));
   assert.equal(meta.config.contextsPerRound, 4);
   assert.equal(meta.config.bufferSize, 64);
+  assert.deepEqual(meta.config.modelSwitches, { nullFact: true });
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).curves[0].questionsTo90, 32, '4 contexts × 8 questions in the first round');
 });
 

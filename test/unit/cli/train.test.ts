@@ -52,12 +52,12 @@ test('amplify train --buffer and --symbol-match reach the run config and the mod
   const base = fakeFactory();
   const seen: unknown[] = [];
   const factory = { ...base, create: (o: Parameters<typeof base.create>[0]) => (seen.push(o.switches), base.create(o)) };
-  const r = await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', dir, '--buffer', '24', '--symbol-match', 'off', ...small], factory);
+  const r = await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', dir, '--buffer', '24', '--symbol-match', 'off', '--null-fact', 'on', ...small], factory);
   assert.equal(r.code, 0, r.err);
   const config = RunFolder.open(dir).meta().config;
   assert.equal(config.bufferSize, 24);
-  assert.deepEqual(config.modelSwitches, { symbolMatch: false });
-  assert.deepEqual(seen, [{ symbolMatch: false }]);
+  assert.deepEqual(config.modelSwitches, { symbolMatch: false, nullFact: true });
+  assert.deepEqual(seen, [{ symbolMatch: false, nullFact: true }]);
   const learned = path.join(path.dirname(dir), 'learned');
   const l = await run(['train', '--task', 'permutation-powering', '--mode', 'amplify-learned-h', '--rounds', '1', '--out', learned, '--expert-calls', '5', '--expert-steps', '3', ...small], fakeFactoryWithExpert(builtinTask('permutation-powering')!));
   assert.equal(l.code, 0, l.err);
