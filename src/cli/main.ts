@@ -157,7 +157,7 @@ async function cmdTree(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R])
+const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R] [--threads T])
   --task T              a built-in task or a .task.ts file
   --mode M              amplify (default: H with X answering subquestions) | supervised (ground truth)
   --size N              train at size N (default: the task's default size)

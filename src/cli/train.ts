@@ -102,7 +102,8 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
     const meta = folder.meta();
     const loaded = await resolveTasks(meta.taskFile ?? meta.taskName);
     task = (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
-    run = await Run.resume(folder, task, factory, o.rounds ? { rounds: o.rounds } : {});
+    // The number of rounds and the threads may change on resume (threads compute the same steps).
+    run = await Run.resume(folder, task, factory, { ...(o.rounds ? { rounds: o.rounds } : {}), ...(o.threads !== undefined ? { threads: o.threads } : {}) });
     resumed = true;
   } else {
     if (!o.task) throw new TrainUsageError('train needs --task (a built-in task name or a .task.ts file), or --resume DIR');

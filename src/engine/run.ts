@@ -165,7 +165,7 @@ export class Run {
   }
 
   /** Continues a run from its last checkpoint (after a pause, a crash or a kill). */
-  static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds'>> = {}): Promise<Run> {
+  static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds' | 'threads'>> = {}): Promise<Run> {
     const meta = folder.meta();
     const config = { ...meta.config, ...changes };
     const state = folder.state();

@@ -41,7 +41,7 @@ test('amplify train --json: the last line is one JSON object with the results; -
   assert.equal(j.rounds, 2);
   assert.equal(j.targetAccuracy, 1);
   assert.equal(j.callsToH, 0);
-  const again = await run(['train', '--resume', dir, '--rounds', '4', '--json'], factory);
+  const again = await run(['train', '--resume', dir, '--rounds', '4', '--threads', '1', '--json'], factory);
   assert.equal(again.code, 0, again.err);
   assert.equal(JSON.parse(again.out.trim()).rounds, 4);
   assert.match(again.err, /^resuming permutation-powering/m);
