@@ -170,7 +170,7 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --eval-contexts E     held-out contexts for evaluation (default 32)
   --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 40)
+  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 8)
   --model P             tiny | small (default) | paper
   --symbol-match on|off override the preset's symbol-match attention (an ablation)
   --null-fact on|off    override the preset's null fact (an ablation)
@@ -246,9 +246,9 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   --contexts C          new contexts per round (default 256)
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 40)
+  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 8)
   --symbol-match on|off override the preset's symbol-match attention
-  --null-fact on|off    override the preset's null fact
+  --null-fact on|off    override the null fact (default: the preset's; on for wildcard-search)
   --seed S              seed (default 1)
   --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
   --keep                keep runs already in DIR (resume an interrupted experiment)`;

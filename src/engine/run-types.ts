@@ -66,7 +66,7 @@ export interface RunConfig {
   pinnedDepth?: number;
   /** amplify-learned-h: questions decomposed by the real H each round (its transcripts train H′). Default 64. */
   expertCallsPerRound?: number;
-  /** amplify-learned-h: H′ optimiser steps per round (batch 32). Default 40. */
+  /** amplify-learned-h: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
   /** amplify-learned-h: the size of H′ (default small). */
   expertModel?: ModelPreset;

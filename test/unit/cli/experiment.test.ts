@@ -62,6 +62,18 @@ test('amplify experiment --contexts and --buffer set every run of the experiment
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).curves[0].questionsTo90, 32, '4 contexts × 8 questions in the first round');
 });
 
+test("the figure's per-task settings: wildcard search trains with the null fact unless the command line says otherwise", async () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amp-exp-')), 'fig');
+  const switches = (task: string) => JSON.parse(fs.readFileSync(path.join(dir, `${task}-supervised`, 'run.json'), 'utf8')).config.modelSwitches;
+  const r = await run(['experiment', 'figure2', '--tasks', 'wildcard-search,union-find', '--modes', 'supervised', '--budget-minutes', '0.01', '--contexts', '1', '--out', dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(switches('wildcard-search'), { nullFact: true });
+  assert.equal(switches('union-find'), undefined, "other tasks: the preset's switches");
+  const off = await run(['experiment', 'figure2', '--tasks', 'wildcard-search', '--modes', 'supervised', '--budget-minutes', '0.01', '--contexts', '1', '--null-fact', 'off', '--out', dir]);
+  assert.equal(off.code, 0, off.err);
+  assert.deepEqual(switches('wildcard-search'), { nullFact: false });
+});
+
 test('amplify experiment: usage errors exit 2', async () => {
   assert.equal((await run(['experiment', 'figure3'])).code, 2);
   assert.equal((await run(['experiment', 'figure2', '--modes', 'telepathy'])).code, 2);
