@@ -21,8 +21,11 @@ function isRun(dir: string): boolean {
 
 /** The run folders directly inside `dir` (an experiment folder holds one per task and mode). */
 export function runsInside(dir: string): string[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
-  return fs.readdirSync(dir).map((n) => path.join(dir, n)).filter(isRun).map((d) => path.resolve(d));
+  try {
+    return fs.readdirSync(dir).map((n) => path.join(dir, n)).filter(isRun).map((d) => path.resolve(d));
+  } catch {
+    return []; // not a readable folder (a file, a dangling link)
+  }
 }
 
 /** An experiment folder: not a run itself, with run folders inside. */
@@ -40,7 +43,7 @@ export function discoverRuns(roots: readonly string[], extra: readonly string[])
     for (const d of runsInside(dir)) dirs.set(d, path.basename(dir));
   };
   for (const d of extra) {
-    if (isRun(d)) dirs.set(path.resolve(d), dirs.get(path.resolve(d)));
+    if (isRun(d)) dirs.set(path.resolve(d), undefined);
     else addExperiment(d);
   }
   for (const root of roots) {
@@ -48,7 +51,7 @@ export function discoverRuns(roots: readonly string[], extra: readonly string[])
     for (const name of fs.readdirSync(root)) {
       const dir = path.join(root, name);
       if (isRun(dir)) dirs.set(path.resolve(dir), undefined);
-      else if (fs.statSync(dir).isDirectory()) addExperiment(dir);
+      else addExperiment(dir);
     }
   }
   const items: RunItem[] = [];
