@@ -28,6 +28,18 @@ function accuracy(model: TransformerModelX, data: readonly TrainingExample[], te
   return preds.filter((p, i) => p.answer.join(' ') === data[i].answer.join(' ')).length / data.length;
 }
 
+/** Saves `m` as a checkpoint from before config key `key` existed (the key removed), and loads it. */
+async function loadAsIfOlder(m: TransformerModelX, dir: string, key: 'symbolMatch' | 'nullFact'): Promise<TransformerModelX> {
+  rmSync(dir, { recursive: true, force: true });
+  await m.save(dir);
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const cfg = json.config ?? json.meta?.config;
+  assert.equal(cfg[key], false);
+  delete cfg[key];
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  return loadModelX(dir, { backend: 'wasm' });
+}
+
 let model: TransformerModelX;
 const heldOut = lookups(createRng(['held-out']), 200);
 
@@ -167,13 +179,7 @@ test('symbol match: the indicators mark equal symbols (never padding); a checkpo
     assert.equal(qm(0, 2, 1, 0) + qm(0, 2, 1, 1) + qm(0, 0, 0, 0), 0);
     // A model saved without symbol match (as before it existed) loads without it, predicting the same.
     plain.trainStep(lookups(createRng(['plain']), 16));
-    await plain.save(dir);
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const cfg = json.config ?? json.meta?.config;
-    assert.equal(cfg.symbolMatch, false);
-    delete cfg.symbolMatch;
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-    const loaded = await loadModelX(dir, { backend: 'wasm' });
+    const loaded = await loadAsIfOlder(plain, dir, 'symbolMatch');
     try {
       assert.equal(loaded.config.symbolMatch, false);
       assert.equal(loaded.parameterCount, plain.parameterCount);
@@ -226,13 +232,7 @@ test('null fact: one more key/value per attention over the facts, trained, saved
       loaded.dispose();
     }
     // A checkpoint written before the null fact existed has no such key: it loads without one.
-    rmSync(dir, { recursive: true, force: true });
-    await plain.save(dir);
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const cfg = json.config ?? json.meta?.config;
-    delete cfg.nullFact;
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-    const old = await loadModelX(dir, { backend: 'wasm' });
+    const old = await loadAsIfOlder(plain, dir, 'nullFact');
     try {
       assert.equal(old.config.nullFact, false);
       assert.equal(old.parameterCount, plain.parameterCount);
