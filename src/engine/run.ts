@@ -57,9 +57,10 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
 };
 
 /**
- * H′'s optimiser steps per round when the config does not say. Each costs ~130 ms on this project's
- * 2-core VM (batch 32); 40 made H′'s training 10 of a round's 14 s, and with 8 H′ still agreed with
- * H on every checked question from round 17 (permutation powering, N = 8).
+ * H′'s optimiser steps per round when the config does not say. Each cost ~130 ms on this project's
+ * 2-core VM (batch 32, another run beside it); 40 made H′'s training 10 of a round's 14 s. With 8,
+ * H′ agreed with H on every checked question from round 14 (99.9% on average after) and its run
+ * reached 90% (permutation powering, N = 8; docs/results.md).
  */
 export const DEFAULT_EXPERT_STEPS = 8;
 
@@ -153,9 +154,7 @@ export class Run {
   /** Starts a new run (in `dir` when given: the run folder is created). */
   static async create(task: AnyTask, config: RunConfig, factory: LearnerFactory, dir?: string, taskFile?: string): Promise<Run> {
     validateConfig(task, config);
-    const model = await factory.create({
-      task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
-    });
+    const model = await createModel(factory, task, config);
     let folder: RunFolder | undefined;
     if (dir) {
       const meta: RunMeta = {
@@ -178,9 +177,7 @@ export class Run {
     const state = folder.state();
     if (!state || !state.hasModel || !state.checkpoint) {
       // Nothing was checkpointed: start over in the same folder.
-      const model = await factory.create({
-        task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
-      });
+      const model = await createModel(factory, task, config);
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
       const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
       return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
@@ -507,6 +504,13 @@ export class Run {
     this.model.dispose();
     this.expert?.dispose();
   }
+}
+
+/** A fresh X as the run's config describes it. */
+function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelX> {
+  return factory.create({
+    task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
+  });
 }
 
 async function createExpert(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelH> {

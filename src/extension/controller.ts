@@ -8,6 +8,7 @@ import {
   type HCHNode, type HCHTree, type Question,
 } from '../core/index';
 import { nodeAt } from '../core/hch';
+import { instanceKey } from '../engine/run-folder';
 import type { NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
@@ -87,7 +88,7 @@ export class ExplorerController {
     const other = c.session;
     const r = Math.min(c.round ?? round, other.latestRound());
     const label = other.folder.dir === s.folder.dir ? `round ${r}` : `${other.meta.id} · round ${r}`;
-    const same = other.pins().find((p) => JSON.stringify(p.instance) === JSON.stringify(pin.instance) && sameTuple(p.question, pin.question));
+    const same = other.pins().find((p) => instanceKey(p.instance) === instanceKey(pin.instance) && sameTuple(p.question, pin.question));
     if (!same) return { label, reason: `this question is not pinned in ${other.meta.id}` };
     if (r < 1) return { label, reason: `${other.meta.id} has no recorded round yet` };
     const rec = other.pinnedRound(r)?.answers.find((a) => a.pin === same.id);
