@@ -4,8 +4,8 @@
  * the failing question in the Explorer; a CodeLens above each task offers "Check | Explore".
  */
 import * as vscode from 'vscode';
-import { checkTask, renderCounterexample, type AnyTask, type Counterexample } from '../core/index';
-import { TaskLoadError, loadTaskFile } from '../engine/task-loader';
+import { checkTask, renderCounterexample, type AnyTask, type Counterexample } from '../../core/index';
+import { TaskLoadError, loadTaskFile } from '../../engine/task-loader';
 
 export const TASK_TEMPLATE = `// An Amplification Explorer task: a context, questions, ground truth, and the expert H.
 // Check it with the "Check" CodeLens above defineTask (or "Amplification: Check Decomposition").

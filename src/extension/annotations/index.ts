@@ -1,0 +1,51 @@
+/**
+ * Annotations: the Annotations view, the workspace-wide record of every note, Export Annotations
+ * and Reveal (a note opened at its node in the Explorer).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { builtinTask } from '../../core/index';
+import { appendJsonLine } from '../../engine/files';
+import { RunFolder } from '../../engine/run-folder';
+import type { AnnotationEvent } from '../../engine/run-types';
+import { discoverRuns } from '../run-discovery';
+import type { ExtensionState } from '../state';
+import { runRoots, workspaceRoot } from '../workspace';
+import { AnnotationsProvider } from './annotations-view';
+import { annotationsText, collectAnnotations } from './export';
+
+export function registerAnnotations(state: ExtensionState): vscode.Disposable[] {
+  const annotations = new AnnotationsProvider(
+    () => discoverRuns(runRoots(), state.extraRuns()),
+    (folder, q) => state.sessions.get(path.resolve(folder))?.task.format.question(q) ?? builtinTask(RunFolder.open(folder).meta().taskName)?.format.question(q) ?? q.join(' '),
+  );
+  return [
+    state.onAnnotationsChanged(() => annotations.refresh()),
+    state.onAnnotationAdded(({ session, annotation }) => {
+      // Workspace-wide record of every note (append-only), beside the run's own annotations.
+      const root = workspaceRoot();
+      if (root) appendJsonLine(path.join(root, '.amplification', 'annotations.jsonl'), { run: session.folder.dir, ...annotation, at: new Date().toISOString() });
+      annotations.refresh();
+    }),
+    vscode.window.registerTreeDataProvider('amplification.annotations', annotations),
+    state.command('amplification.exportAnnotations', () => exportAnnotations(state)),
+    state.command('amplification.revealAnnotation', async (folder: string, a: AnnotationEvent) => {
+      const s = await state.openSession(folder);
+      const p = await state.showExplorer(s);
+      await p.controller.reveal(a);
+    }),
+  ];
+}
+
+async function exportAnnotations(state: ExtensionState): Promise<void> {
+  const all = collectAnnotations(discoverRuns(runRoots(), state.extraRuns()));
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage('There are no annotations to export.');
+    return;
+  }
+  const target = await vscode.window.showSaveDialog({ title: 'Export annotations', filters: { 'JSON Lines': ['jsonl'], CSV: ['csv'] }, defaultUri: workspaceRoot() ? vscode.Uri.file(path.join(workspaceRoot()!, 'annotations.jsonl')) : undefined });
+  if (!target) return;
+  fs.writeFileSync(target.fsPath, annotationsText(all, target.fsPath.endsWith('.csv')));
+  void vscode.window.showInformationMessage(`Exported ${all.length} annotations to ${path.basename(target.fsPath)}.`);
+}

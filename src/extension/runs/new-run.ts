@@ -1,0 +1,106 @@
+/**
+ * New Run…: asks for what its argument does not give (task or task file, mode, size), creates the
+ * run in a worker thread, pins a first question and opens the run in the Explorer.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
+import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
+import { MODES, type Mode, type RunConfig } from '../../engine/run-types';
+import { RunWorker } from '../../engine/run-worker';
+import { loadTaskFile } from '../../engine/task-loader';
+import type { WorkerEvent } from '../../engine/worker-protocol';
+import type { ModelPreset } from '../../learner/types';
+import type { ExtensionState } from '../state';
+import { runRoots, settings, workspaceRoot, workspaceTaskFiles, type Settings } from '../workspace';
+import { deepQuestion } from './deep-question';
+
+/** `amplification.newRun`'s argument: what is given is not asked for (the CodeLens passes `taskFile`). */
+export interface NewRunOptions {
+  taskFile?: string;
+  task?: string;
+  mode?: Mode;
+  size?: number;
+  model?: ModelPreset;
+  rounds?: number;
+  /** Default: the `amplification.stepsPerRound` setting. */
+  stepsPerRound?: number;
+  /** Threads that train X (default: one per core, at most 2). */
+  threads?: number;
+  seed?: number;
+}
+
+/** The training mode of a new run of `task`, picked by the user (undefined when cancelled). */
+export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
+  return (await vscode.window.showQuickPick(
+    [
+      { label: 'amplify' as Mode, detail: 'X learns from Amplify^H(X): H decomposes, X answers the subquestions — no ground truth' },
+      { label: 'supervised' as Mode, detail: 'the baseline: X learns from ground truth' },
+    ],
+    { title: `New Run (${task.name}): mode` },
+  ))?.label;
+}
+
+/** The new run's RunConfig: what `preset` gives, else the `amplification.*` settings `cfg`, else the defaults. */
+export function configFromSettings(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
+  return {
+    ...DEFAULT_CONFIG, task: task.name, mode, size, maxSize: task.sizes.max, rounds: preset?.rounds ?? cfg.rounds,
+    stepsPerRound: preset?.stepsPerRound ?? cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend,
+    seed: preset?.seed ?? Math.floor(Math.random() * 1e6), threads: preset?.threads ?? cfg.trainingThreads,
+    overridesFeedTraining: cfg.overridesFeedTraining, ...(cfg.faultRate > 0 ? { fault: { rate: cfg.faultRate, kind: cfg.faultKind } } : {}),
+  };
+}
+
+/** Creates a run and opens it in the Explorer; resolves with its folder (undefined when cancelled). */
+export async function newRun(state: ExtensionState, preset?: NewRunOptions): Promise<string | undefined> {
+  const root = workspaceRoot();
+  if (!root) throw new Error('open a folder first: runs live in the workspace (.amplification/runs)');
+  const cfg = settings();
+  let taskName = preset?.task;
+  let taskFile = preset?.taskFile;
+  if (!taskName && !taskFile) {
+    const files = await workspaceTaskFiles();
+    const items = [
+      ...BUILTIN_TASKS.map((t) => ({ label: t.name, description: t.name === cfg.defaultTask ? 'default' : '', detail: t.description, file: undefined as string | undefined })),
+      ...files.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), detail: 'task file in this workspace', file: u.fsPath })),
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'New Run: task', placeHolder: cfg.defaultTask });
+    if (!pick) return;
+    if (pick.file) taskFile = pick.file;
+    else taskName = pick.label;
+  }
+  if (taskFile) {
+    if (!vscode.workspace.isTrusted) throw new Error('task files are code: they are compiled and run only in a trusted workspace');
+    taskName = (await loadTaskFile(taskFile))[0].task.name;
+  }
+  const task = builtinTask(taskName!) ?? (taskFile ? (await loadTaskFile(taskFile))[0].task : undefined);
+  if (!task) throw new Error(`unknown task '${taskName}'`);
+  const mode = preset?.mode ?? (await pickMode(task));
+  if (!mode || !MODES.includes(mode)) return;
+  let size = preset?.size;
+  if (size === undefined) {
+    const text = await vscode.window.showInputBox({
+      title: `New Run (${task.name}): size N`, value: String(Math.min(Math.max(cfg.defaultSize, task.sizes.min), task.sizes.max)),
+      validateInput: (v) => (/^\d+$/.test(v) && +v >= task.sizes.min && +v <= task.sizes.max ? undefined : `an integer in ${task.sizes.min}..${task.sizes.max}`),
+    });
+    if (text === undefined) return;
+    size = Number(text);
+  }
+  const config = configFromSettings(task, mode, size, preset, cfg);
+  const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
+  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
+    const w = new RunWorker({ workerFile: state.workerFile });
+    w.send({ type: 'open', folder, create: { config, ...(taskFile ? { taskFile } : {}) } });
+    await w.waitFor((e): e is Extract<WorkerEvent, { type: 'ready' }> => e.type === 'ready', 120_000);
+    const s = await state.openSession(folder);
+    s.attachWorker(w);
+    // Pin a first question with a deep decomposition, so the Explorer has a tree worth showing.
+    // The same question for every run of a task at a size, so that Compare Runs can diff their trees.
+    const instance = { size: config.size, seed: 'explorer/pinned', index: 0 };
+    s.savePins([{ id: 'p1', instance, question: deepQuestion(task, instance) }]);
+    return s;
+  });
+  state.refreshRuns();
+  await state.showExplorer(session);
+  return session.folder.dir;
+}

@@ -1,0 +1,65 @@
+/** Training: Step Round, Run Rounds… (with progress, cancel pauses), Pause, and the status bar. */
+import * as vscode from 'vscode';
+import type { ExtensionState } from '../state';
+import { settings } from '../workspace';
+
+export function registerTraining(state: ExtensionState): vscode.Disposable[] {
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  status.command = 'amplification.openExplorer';
+  const updateStatus = () => {
+    const s = state.explorerSession;
+    if (!s || s.status.status === 'none') {
+      status.hide();
+      return;
+    }
+    const last = s.rounds().records.at(-1);
+    const icon = s.status.status === 'running' ? '$(sync~spin)' : s.status.status === 'crashed' ? '$(error)' : '$(beaker)';
+    status.text = `${icon} ${s.task.name} · round ${s.status.round}${last ? ` · X ${(100 * last.accuracy).toFixed(0)}%` : ''}`;
+    status.tooltip = `Amplification run ${s.id} (${s.meta.config.mode}): ${s.status.status}${s.status.phase ? ` — ${s.status.phase}` : ''}`;
+    status.show();
+  };
+  updateStatus();
+  return [
+    status,
+    state.onStatusChanged(updateStatus),
+    state.command('amplification.stepRound', async () => {
+      const s = await state.currentSession();
+      if (s) s.ensureWorker({ workerFile: state.workerFile }).send({ type: 'step' });
+    }),
+    state.command('amplification.runRounds', (n?: number) => runRounds(state, typeof n === 'number' ? n : undefined)),
+    state.command('amplification.pause', async () => {
+      const s = state.explorerSession;
+      if (s?.worker?.alive) s.worker.send({ type: 'pause' });
+    }),
+  ];
+}
+
+/** Runs `n` rounds (asked for when not given) of the current run, with a cancellable progress notification. */
+async function runRounds(state: ExtensionState, n?: number): Promise<void> {
+  const s = await state.currentSession();
+  if (!s) return;
+  let rounds = n;
+  if (rounds === undefined) {
+    const text = await vscode.window.showInputBox({ title: 'Run rounds', value: String(settings().rounds), validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 10000 ? undefined : 'an integer in 1..10000') });
+    if (text === undefined) return;
+    rounds = Number(text);
+  }
+  const w = s.ensureWorker({ workerFile: state.workerFile });
+  const target = s.latestRound() + rounds;
+  w.send({ type: 'run', rounds });
+  state.refreshStatus();
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${s.task.name}: training`, cancellable: true },
+    (progress, token) =>
+      new Promise<void>((resolve) => {
+        token.onCancellationRequested(() => w.send({ type: 'pause' }));
+        const off = w.on((e) => {
+          if (e.type === 'round') progress.report({ message: `round ${e.record.round} of ${target} · X ${(100 * e.record.accuracy).toFixed(1)}%`, increment: 100 / rounds! });
+          if ((e.type === 'status' && e.status !== 'running') || (e.type === 'error' && e.fatal)) {
+            off();
+            resolve();
+          }
+        });
+      }),
+  );
+}
