@@ -175,7 +175,7 @@ function inferShapes(task: AnyTask): InputShapes {
   return {
     vocabulary: new Set(safeVocabulary(task)),
     kinds,
-    shapes: new Map([...building].map(([k, b]) => [k, b])),
+    shapes: building,
     factSymbols,
     placed,
     nameClasses,
