@@ -49,8 +49,11 @@ export interface HCHOptions {
   depth?: number;
   /** Decides per node whether to run H there (overrides `depth`); `path` is the child indices from the root. */
   expand?: (path: readonly number[], question: Question) => boolean;
-  /** A user's answer for a question, used in place of the computed one (its ancestors see it). */
-  override?: (question: Question) => Answer | undefined;
+  /**
+   * A user's answer for a question, used in place of the computed one (its ancestors see it).
+   * `path` tells apart nodes that ask the same question (H re-asking its own question for proposals).
+   */
+  override?: (question: Question, path: readonly number[]) => Answer | undefined;
   /** Attach ground truth to every node. */
   truth?: boolean;
   /** Stop expanding after this many nodes (leaves from then on). Default 5000. */
@@ -86,7 +89,7 @@ export function expandHCH(task: AnyTask, ctx: AnyContext, question: Question, op
       const a = options.answerer.answerBatch([attempt > 0 ? { ctx, question: q, attempt } : { ctx, question: q }])[0];
       node = { question: q, answer: a.answer, source: a.source, expandable: true };
     }
-    const o = options.override?.(q);
+    const o = options.override?.(q, path);
     if (o !== undefined) {
       node.replaced = node.answer;
       node.answer = o;

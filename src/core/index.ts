@@ -15,3 +15,5 @@ export { makeContext, makeQuestion, taskVocabulary, taskKinds, type InstanceId }
 export { renderTree, renderTranscript, renderCounterexample, renderFacts } from './render';
 export { BUILTIN_TASKS, DEFAULT_TASK, builtinTask } from './tasks/index';
 export { NAMES, isName, intSymbol, stablePick } from './tasks/common';
+export { checkQuestion, checkAnswer, inputShapes, type InputShapes, type KindShape } from './validate-input';
+export { blame, counterfactual, type Blame, type BlameKind, type BlameOptions, type Counterfactual } from './blame';
