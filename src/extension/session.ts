@@ -2,9 +2,10 @@
  * An open run, host side: its folder, its task, its recorded rounds, and (while training or live
  * inspection is wanted) its worker thread. No vscode here, so it is unit-tested directly.
  *
- * The host owns the edits to a run: pins, overrides and notes are written here, into the run folder,
- * and nowhere else. The worker is never told about them: it reads them from the folder at each
- * round and each inspect (see run-folder.ts).
+ * The host owns the edits to a run: pins, overrides and notes of an open run are written here, into
+ * the run folder (the extension writes the one pin of a new check folder before opening it). The
+ * worker is never told about them: it reads them from the folder at each round and each inspect
+ * (see run-folder.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core/index';
