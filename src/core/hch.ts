@@ -7,7 +7,6 @@
  * marked `expandable`; the caller expands it by widening the rule (`expand`) and rebuilding.
  */
 import { ExpertRun, attemptOf, groundTruth, isPrimitive, lookup, type Answerer, type AnswerSource } from './amplify';
-import { questionKey } from './task';
 import type { Answer, AnyContext, AnyTask, Question } from './types';
 
 export const HCH_SCHEMA_VERSION = 1;
@@ -114,11 +113,4 @@ export function nodeAt(root: HCHNode, path: readonly number[]): HCHNode | undefi
   let node: HCHNode | undefined = root;
   for (const i of path) node = node?.children?.[i];
   return node;
-}
-
-/** An override table keyed by question, for `HCHOptions.override`. */
-export function overrideTable(entries: Iterable<readonly [Question, Answer]>): (q: Question) => Answer | undefined {
-  const map = new Map<string, Answer>();
-  for (const [q, a] of entries) map.set(questionKey(q), a);
-  return (q) => map.get(questionKey(q));
 }

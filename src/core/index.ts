@@ -9,7 +9,7 @@ export {
   amplify, amplifyMany, attemptOf, ExpertRun, lookup, groundTruth, isPrimitive, truthAnswerer, functionAnswerer, overrideAnswerer,
   TRANSCRIPT_SCHEMA_VERSION, type Answerer, type AnswerRequest, type AnswerSource, type SourcedAnswer, type Transcript, type TranscriptStep,
 } from './amplify';
-export { expandHCH, walkHCH, nodeAt, overrideTable, HCH_SCHEMA_VERSION, type HCHNode, type HCHTree, type HCHOptions } from './hch';
+export { expandHCH, walkHCH, nodeAt, HCH_SCHEMA_VERSION, type HCHNode, type HCHTree, type HCHOptions } from './hch';
 export { checkTask, type CheckOptions, type CheckReport, type Counterexample, type CounterexampleKind } from './check';
 export { makeContext, makeQuestion, taskVocabulary, taskKinds, type InstanceId } from './instances';
 export { renderTree, renderTranscript, renderCounterexample, renderFacts } from './render';

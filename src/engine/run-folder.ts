@@ -1,4 +1,12 @@
-/** Reading and writing a run folder (format in run-types.ts). */
+/**
+ * Reading and writing a run folder (format in run-types.ts and docs/run-folder.md).
+ *
+ * One writer per file. The run (`Run`, in the worker thread or the CLI) writes the records —
+ * run.json, rounds.jsonl, state.json, checkpoints/, pinned/round-NNNN.json. The host (the
+ * extension's RunSession and controller) writes the edits — pinned.json, overrides.jsonl,
+ * annotations.jsonl — and the run only reads them, afresh at each round and each inspect, so an
+ * edit reaches training without any message to the worker.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { questionKey, type Answer, type InstanceId } from '../core/index';
@@ -10,13 +18,40 @@ import {
 
 export class RunFolderError extends Error {}
 
-/** A stable key for a (context instance, question) pair. */
-export function overrideKeyString(key: OverrideKey): string {
+/**
+ * The key of a context instance. Seeds are joined the way `makeContext` joins them, so two ids
+ * with the same key name the same context.
+ */
+export function instanceKey(id: InstanceId): string {
+  return `${id.size}/${Array.isArray(id.seed) ? id.seed.join('/') : String(id.seed)}/${id.index}`;
+}
+
+/**
+ * The one key of a (context instance, question) pair: overrides, pinned questions and notes are
+ * matched by it everywhere (engine and host).
+ */
+export function editKey(key: OverrideKey): string {
   return `${instanceKey(key.instance)}|${questionKey(key.question)}`;
 }
 
-export function instanceKey(id: InstanceId): string {
-  return `${id.size}/${Array.isArray(id.seed) ? id.seed.join('/') : String(id.seed)}/${id.index}`;
+/** The overrides in force, by `editKey`. */
+export type Overrides = Map<string, { key: OverrideKey; answer: Answer }>;
+
+/** `round-NNNN`: the name of a round's checkpoint folder and pinned-answers file. */
+function roundName(round: number): string {
+  return `round-${String(round).padStart(4, '0')}`;
+}
+
+/** The files of one checkpoint. */
+export interface CheckpointFiles {
+  /** X's checkpoint (model.json + weights), and the folder of the rest. */
+  dir: string;
+  /** The replay buffer of X's training examples. */
+  buffer: string;
+  /** H′'s checkpoint (mode amplify-learned-h). */
+  expert: string;
+  /** The replay buffer of H's transcripts that train H′ (mode amplify-learned-h). */
+  expertBuffer: string;
 }
 
 export interface RoundsRead {
@@ -31,12 +66,10 @@ export class RunFolder {
   get metaFile() { return path.join(this.dir, 'run.json'); }
   get roundsFile() { return path.join(this.dir, 'rounds.jsonl'); }
   get stateFile() { return path.join(this.dir, 'state.json'); }
-  get bufferFile() { return path.join(this.dir, 'buffer.json'); }
-  get checkpointDir() { return path.join(this.dir, 'checkpoints', 'latest'); }
   get pinnedFile() { return path.join(this.dir, 'pinned.json'); }
   get overridesFile() { return path.join(this.dir, 'overrides.jsonl'); }
   get annotationsFile() { return path.join(this.dir, 'annotations.jsonl'); }
-  pinnedRoundFile(round: number) { return path.join(this.dir, 'pinned', `round-${String(round).padStart(4, '0')}.json`); }
+  pinnedRoundFile(round: number) { return path.join(this.dir, 'pinned', `${roundName(round)}.json`); }
 
   /** Creates a new run folder; refuses to overwrite an existing run. */
   static create(dir: string, meta: RunMeta): RunFolder {
@@ -57,6 +90,8 @@ export class RunFolder {
     }
     return folder;
   }
+
+  // ------------------------------------------------ records: written by the run only
 
   meta(): RunMeta {
     const m = readJson<RunMeta>(this.metaFile);
@@ -85,12 +120,19 @@ export class RunFolder {
     return fs.existsSync(this.stateFile) ? readJson<RunState>(this.stateFile) : undefined;
   }
 
-  pinned(): PinnedQuestion[] {
-    return fs.existsSync(this.pinnedFile) ? readJson<PinnedQuestion[]>(this.pinnedFile) : [];
+  /** A round's checkpoint folder, relative to the run folder (what `RunState.checkpoint` records). */
+  static checkpointName(round: number): string {
+    return `checkpoints/${roundName(round)}`;
   }
 
-  savePinned(pins: readonly PinnedQuestion[]): void {
-    writeJsonAtomic(this.pinnedFile, pins);
+  /** The files of the checkpoint `name` (a `checkpointName`). */
+  checkpoint(name: string): CheckpointFiles {
+    const dir = path.join(this.dir, name);
+    return { dir, buffer: path.join(dir, 'buffer.json'), expert: path.join(dir, 'expert'), expertBuffer: path.join(dir, 'expert-buffer.json') };
+  }
+
+  removeCheckpoint(name: string): void {
+    fs.rmSync(this.checkpoint(name).dir, { recursive: true, force: true });
   }
 
   savePinnedRound(p: PinnedRound): void {
@@ -102,6 +144,16 @@ export class RunFolder {
     return fs.existsSync(f) ? readJson<PinnedRound>(f) : undefined;
   }
 
+  // ------------------------------------------------ edits: written by the host only, read by the run
+
+  pinned(): PinnedQuestion[] {
+    return fs.existsSync(this.pinnedFile) ? readJson<PinnedQuestion[]>(this.pinnedFile) : [];
+  }
+
+  savePinned(pins: readonly PinnedQuestion[]): void {
+    writeJsonAtomic(this.pinnedFile, pins);
+  }
+
   setOverride(key: OverrideKey, answer: Answer, note?: string): void {
     appendJsonLine(this.overridesFile, { op: 'set', key, answer, at: new Date().toISOString(), ...(note ? { note } : {}) } satisfies OverrideEvent);
   }
@@ -111,10 +163,10 @@ export class RunFolder {
   }
 
   /** The overrides in force: the last event per (instance, question) wins. */
-  overrides(): Map<string, { key: OverrideKey; answer: Answer }> {
-    const map = new Map<string, { key: OverrideKey; answer: Answer }>();
+  overrides(): Overrides {
+    const map: Overrides = new Map();
     for (const e of readJsonLines<OverrideEvent>(this.overridesFile, validOverrideEvent).records) {
-      const k = overrideKeyString(e.key);
+      const k = editKey(e.key);
       if (e.op === 'set') map.set(k, { key: e.key, answer: e.answer });
       else map.delete(k);
     }

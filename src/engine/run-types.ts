@@ -1,18 +1,26 @@
 /**
- * The run folder format (version 1), shared by the engine, the CLI and the extension.
+ * The run folder format (version 1), shared by the engine, the CLI and the extension
+ * (docs/run-folder.md describes every file and who writes it; run-folder.ts reads and writes them).
  *
  * ```
- * <run>/run.json            RunMeta: task, config, seed, backend, versions (written once, atomically)
- * <run>/rounds.jsonl        one RoundRecord per line, appended after each round
- * <run>/state.json          RunState at the last checkpoint (atomic)
- * <run>/checkpoints/latest/ the model at the last checkpoint (model.json + weights, atomic)
- * <run>/buffer.json         the replay buffer at the last checkpoint (atomic)
- * <run>/pinned.json         the pinned questions (atomic)
- * <run>/pinned/round-NNNN.json  per round: each pinned question answered by X and by Amplify
- * <run>/overrides.jsonl     OverrideEvent per line (append-only; the last event per key wins)
- * <run>/annotations.jsonl   AnnotationEvent per line (append-only)
+ * <run>/run.json                 RunMeta: task, config, seed, backend, versions (written once, atomically)
+ * <run>/rounds.jsonl             one RoundRecord per line, appended after each round
+ * <run>/state.json               RunState at the last checkpoint (atomic; the commit point)
+ * <run>/checkpoints/round-NNNN/  the last checkpoint (RunState.checkpoint names it):
+ *     model.json, weights-*.bin    X (student, EMA teacher, Adam state, tokenizer)
+ *     buffer.json                  X's replay buffer
+ *     expert/                      H′, the learned expert (amplify-learned-h)
+ *     expert-buffer.json           H's transcripts that train H′ (amplify-learned-h)
+ * <run>/pinned/round-NNNN.json   per round: each pinned question answered by X and by Amplify
+ *
+ * <run>/pinned.json              the pinned questions (atomic)
+ * <run>/overrides.jsonl          OverrideEvent per line (append-only; the last event per key wins)
+ * <run>/annotations.jsonl        AnnotationEvent per line (append-only)
  * ```
- * Appended files tolerate a truncated last line (a crash mid-write): it is skipped and reported.
+ * The run (worker or CLI) writes the records above the blank line; the host (the extension) writes
+ * the edits below it, and the run only reads pinned.json and overrides.jsonl, at each round and
+ * each inspect. Appended files tolerate a truncated last line (a crash mid-write): it is skipped
+ * and reported.
  */
 import type { Answer, InstanceId, Question, Transcript } from '../core/index';
 import type { HCHTree } from '../core/hch';

@@ -16,9 +16,9 @@ import type { BackendPreference, ModelH, ModelPreset, ModelSwitches, ModelX, Par
 import { amplifyLearnedMany } from './learned-expert';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
-import { RunFolder, instanceKey, overrideKeyString } from './run-folder';
+import { RunFolder, editKey, type Overrides } from './run-folder';
 import {
-  RUN_FORMAT_VERSION, type NodeAnswers, type OverrideKey, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
+  RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
 } from './run-types';
 
 /** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
@@ -182,17 +182,15 @@ export class Run {
       const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
       return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
     }
-    const dir = path.join(folder.dir, state.checkpoint);
-    const model = await factory.load(dir, config.backend, config.threads);
-    const bufferFile = path.join(dir, 'buffer.json');
-    const buffer = fs.existsSync(bufferFile) ? ContextBuffer.fromJSON(readJson(bufferFile), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
+    const files = folder.checkpoint(state.checkpoint);
+    const model = await factory.load(files.dir, config.backend, config.threads);
+    const buffer = fs.existsSync(files.buffer) ? ContextBuffer.fromJSON(readJson(files.buffer), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
     let expert: ModelH | undefined;
     let expertBuffer: ReplayBuffer<ExpertTranscript> | undefined;
     if (config.mode === 'amplify-learned-h') {
       if (!factory.loadExpert) throw new Error('this learner has no learned expert H′');
-      expert = await factory.loadExpert(path.join(dir, 'expert'), config.backend);
-      const f = path.join(dir, 'expert-buffer.json');
-      if (fs.existsSync(f)) expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readJson(f), config.bufferSize);
+      expert = await factory.loadExpert(files.expert, config.backend);
+      if (fs.existsSync(files.expertBuffer)) expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readJson(files.expertBuffer), config.bufferSize);
     }
     return new Run(task, config, model, folder, state, buffer, expert, expertBuffer);
   }
@@ -201,20 +199,12 @@ export class Run {
     return this.state.round;
   }
 
-  /** Overrides in force, keyed by (instance, question). */
-  private overrides(): Map<string, { key: OverrideKey; answer: Answer }> {
-    return this.folder ? this.folder.overrides() : this.memoryOverrides;
-  }
-  private memoryOverrides = new Map<string, { key: OverrideKey; answer: Answer }>();
-
-  setOverride(key: OverrideKey, answer: Answer): void {
-    if (this.folder) this.folder.setOverride(key, answer);
-    else this.memoryOverrides.set(overrideKeyString(key), { key, answer });
-  }
-
-  clearOverride(key: OverrideKey): void {
-    if (this.folder) this.folder.clearOverride(key);
-    else this.memoryOverrides.delete(overrideKeyString(key));
+  /**
+   * The overrides in force, read afresh from the run folder: the host writes them (a run never
+   * does), so every round and every inspect sees the latest edits. None without a folder.
+   */
+  private overrides(): Overrides {
+    return this.folder ? this.folder.overrides() : new Map();
   }
 
   private context(instance: InstanceId): AnyContext {
@@ -287,12 +277,12 @@ export class Run {
       const ctx = this.context(instance);
       for (let j = 0; j < this.config.questionsPerContext; j++) requests.push({ ctx, question: makeQuestion(this.task, instance, ctx, j), instance });
     }
-    const overrides = this.config.overridesFeedTraining ? this.overrides() : new Map<string, { key: OverrideKey; answer: Answer }>();
+    const overrides: Overrides = this.config.overridesFeedTraining ? this.overrides() : new Map();
     for (const { key } of overrides.values()) {
       if (!this.task.isPrimitive(key.question)) requests.push({ ctx: this.context(key.instance), question: key.question, instance: key.instance });
     }
     const overrideOf = (instance: InstanceId | undefined, q: Question) =>
-      instance ? overrides.get(`${instanceKey(instance)}|${questionKey(q)}`)?.answer : undefined;
+      instance ? overrides.get(editKey({ instance, question: q }))?.answer : undefined;
 
     let transcripts: (Transcript | undefined)[] = [];
     let callsToH = 0;
@@ -436,7 +426,7 @@ export class Run {
 
   answerPin(pin: PinnedQuestion, overrides = this.overrides()): PinnedAnswer {
     const ctx = this.context(pin.instance);
-    const find = (q: Question) => overrides.get(`${instanceKey(pin.instance)}|${questionKey(q)}`)?.answer;
+    const find = (q: Question) => overrides.get(editKey({ instance: pin.instance, question: q }))?.answer;
     const teacher = overrideAnswerer((_c, q) => find(q), modelAnswerer(this.model, true));
     const inspected = this.inspect(pin.instance, pin.question, { depth: this.config.pinnedDepth ?? 3, overrides });
     const root = inspected.answers[questionKey(pin.question)];
@@ -456,11 +446,11 @@ export class Run {
    * plus what X alone answers (student and teacher) at every non-primitive node: what the Explorer
    * shows. `expand` lists node paths ("0.2") to open beyond `depth`.
    */
-  inspect(instance: InstanceId, question: Question, options: { depth?: number; expand?: readonly string[]; overrides?: Map<string, { key: OverrideKey; answer: Answer }> } = {}) {
+  inspect(instance: InstanceId, question: Question, options: { depth?: number; expand?: readonly string[]; overrides?: Overrides } = {}) {
     resolveSize(this.task, instance.size);
     const ctx = this.context(instance);
     const overrides = options.overrides ?? this.overrides();
-    const find = (q: Question) => overrides.get(`${instanceKey(instance)}|${questionKey(q)}`)?.answer;
+    const find = (q: Question) => overrides.get(editKey({ instance, question: q }))?.answer;
     const depth = options.depth ?? 2;
     const open = new Set(options.expand ?? []);
     const tree = expandHCH(this.task, ctx, question, {
@@ -484,20 +474,20 @@ export class Run {
   /** Saves the model, the buffer and the state; the state file is written last (the commit point). */
   async checkpoint(): Promise<void> {
     if (!this.folder) return;
-    const name = `checkpoints/round-${String(this.state.round).padStart(4, '0')}`;
-    const dir = path.join(this.folder.dir, name);
-    fs.rmSync(dir, { recursive: true, force: true });
-    await this.model.save(dir);
-    writeJsonAtomic(path.join(dir, 'buffer.json'), this.buffer.toJSON());
+    const name = RunFolder.checkpointName(this.state.round);
+    const files = this.folder.checkpoint(name);
+    this.folder.removeCheckpoint(name);
+    await this.model.save(files.dir);
+    writeJsonAtomic(files.buffer, this.buffer.toJSON());
     if (this.expert) {
-      await this.expert.save(path.join(dir, 'expert'));
-      writeJsonAtomic(path.join(dir, 'expert-buffer.json'), this.expertBuffer.toJSON());
+      await this.expert.save(files.expert);
+      writeJsonAtomic(files.expertBuffer, this.expertBuffer.toJSON());
     }
     const previous = this.state.checkpoint;
     this.state.hasModel = true;
     this.state.checkpoint = name;
     this.folder.saveState(this.state);
-    if (previous && previous !== name) fs.rmSync(path.join(this.folder.dir, previous), { recursive: true, force: true });
+    if (previous && previous !== name) this.folder.removeCheckpoint(previous);
   }
 
   dispose(): void {

@@ -1,6 +1,8 @@
 /**
  * The worker thread of a run: owns the model and runs rounds off the host's thread. It answers
  * commands between rounds; any exception is reported as an `error` event, never thrown at the host.
+ * It writes the run's records and never its edits: overrides and pins are read from the run folder,
+ * where the host wrote them, at each round and each inspect.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinTask, type AnyTask } from '../core/index';
@@ -29,7 +31,6 @@ function errorEvent(e: unknown, fatal = false): WorkerEvent {
 }
 
 let run: Run | undefined;
-let folder: RunFolder | undefined;
 let roundsLeft = 0;
 let stopping = false;
 let pumping = false;
@@ -63,13 +64,12 @@ async function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<void
     const { config, taskFile } = cmd.create;
     const task = await resolveTask(config.task, taskFile);
     run = await Run.create(task, config, f, cmd.folder, taskFile);
-    folder = run.folder;
   } else {
-    folder = RunFolder.open(cmd.folder);
+    const folder = RunFolder.open(cmd.folder);
     const meta = folder.meta();
     run = await Run.resume(folder, await resolveTask(meta.taskName, meta.taskFile), f);
   }
-  post({ type: 'ready', meta: folder!.meta(), round: run.round, size: run.state.size });
+  post({ type: 'ready', meta: run.folder!.meta(), round: run.round, size: run.state.size });
   setStatus('idle');
 }
 
@@ -134,13 +134,6 @@ async function handle(msg: unknown): Promise<void> {
       stopping = true;
       roundsLeft = 0;
       if (!pumping) finish();
-      return;
-    case 'override':
-      if (cmd.answer === null) run!.clearOverride(cmd.key);
-      else run!.setOverride(cmd.key, cmd.answer);
-      return;
-    case 'pin':
-      folder?.savePinned(cmd.pins);
       return;
     case 'inspect':
       try {

@@ -1,8 +1,12 @@
-/** Typed messages between a run's host (extension or test) and its worker thread. */
-import type { Answer, Fact, InstanceId, Question } from '../core/index';
+/**
+ * Typed messages between a run's host (extension or test) and its worker thread. Commands drive
+ * training and ask questions of the model; none edits the run: the host writes overrides, pins and
+ * notes into the run folder itself, and the worker reads them from there (run-folder.ts).
+ */
+import type { Fact, InstanceId, Question } from '../core/index';
 import type { HCHTree } from '../core/hch';
 import type { Phase } from './run';
-import type { NodeAnswers, OverrideKey, PinnedQuestion, RoundRecord, RunConfig, RunMeta } from './run-types';
+import type { NodeAnswers, RoundRecord, RunConfig, RunMeta } from './run-types';
 
 export type WorkerCommand =
   /** Opens the run in `folder`: creates it from `create`, or resumes it from its last checkpoint. */
@@ -15,8 +19,6 @@ export type WorkerCommand =
   | { type: 'pause' }
   /** Finishes the current round (it is checkpointed) and exits. */
   | { type: 'stop' }
-  | { type: 'override'; key: OverrideKey; answer: Answer | null }
-  | { type: 'pin'; pins: PinnedQuestion[] }
   /** The tree of a question with the current model (answered by an `inspected` event with the same id). */
   | { type: 'inspect'; id: number; instance: InstanceId; question: Question; depth: number; expand: string[] };
 
@@ -47,14 +49,6 @@ export function commandProblem(x: unknown): string | undefined {
     case 'pause':
     case 'stop':
       return undefined;
-    case 'override': {
-      const key = c.key as OverrideKey | undefined;
-      if (!key || typeof key !== 'object' || !Array.isArray(key.question) || typeof key.instance !== 'object' || key.instance === null) return 'override needs a key { instance, question }';
-      if (c.answer !== null && !(Array.isArray(c.answer) && c.answer.every((s) => typeof s === 'string' && s.length > 0))) return 'override needs an answer (string array) or null';
-      return undefined;
-    }
-    case 'pin':
-      return Array.isArray(c.pins) ? undefined : 'pin needs a list of pinned questions';
     case 'inspect': {
       const i = c.instance as InstanceId | undefined;
       if (!Number.isInteger(c.id)) return 'inspect needs an id';

@@ -4,12 +4,12 @@
  * A malformed message is answered with an `error` message and changes nothing.
  */
 import {
-  BUILTIN_TASKS, createRng, makeContext, makeQuestion, questionKey, resolveSize, sameTuple, taskKinds, tupleProblem,
+  BUILTIN_TASKS, createRng, makeContext, makeQuestion, resolveSize, sameTuple, taskKinds, tupleProblem,
   type HCHNode, type HCHTree, type Question,
 } from '../core/index';
 import { nodeAt } from '../core/hch';
-import { instanceKey } from '../engine/run-folder';
-import type { NodeAnswers, PinnedQuestion } from '../engine/run-types';
+import { editKey, instanceKey } from '../engine/run-folder';
+import type { AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/index';
@@ -88,7 +88,7 @@ export class ExplorerController {
     const other = c.session;
     const r = Math.min(c.round ?? round, other.latestRound());
     const label = other.folder.dir === s.folder.dir ? `round ${r}` : `${other.meta.id} · round ${r}`;
-    const same = other.pins().find((p) => instanceKey(p.instance) === instanceKey(pin.instance) && sameTuple(p.question, pin.question));
+    const same = other.pins().find((p) => editKey(p) === editKey(pin));
     if (!same) return { label, reason: `this question is not pinned in ${other.meta.id}` };
     if (r < 1) return { label, reason: `${other.meta.id} has no recorded round yet` };
     const rec = other.pinnedRound(r)?.answers.find((a) => a.pin === same.id);
@@ -97,9 +97,10 @@ export class ExplorerController {
   }
 
   /** Shows the node an annotation is about. */
-  async reveal(a: { key?: { instance: unknown; question: readonly string[] }; path?: number[]; round?: number }): Promise<void> {
+  async reveal(a: Pick<AnnotationEvent, 'key' | 'path' | 'round'>): Promise<void> {
     const s = this.requireSession();
-    const pin = a.key ? s.pins().find((p) => JSON.stringify(p.instance) === JSON.stringify(a.key!.instance) && sameTuple(p.question, a.key!.question)) : undefined;
+    const key = a.key ? editKey(a.key) : undefined;
+    const pin = key ? s.pins().find((p) => editKey(p) === key) : undefined;
     if (!pin) throw new UserError('the question of this note is no longer pinned');
     this.selectedPin = pin.id;
     const latest = s.latestRound();
@@ -164,11 +165,11 @@ export class ExplorerController {
   private sendAnnotations(): void {
     const s = this.session;
     if (!s) return;
-    const pins = new Map(s.pins().map((p) => [`${JSON.stringify(p.instance)}|${questionKey(p.question)}`, p.id]));
+    const pins = new Map(s.pins().map((p) => [editKey(p), p.id]));
     this.host.post({
       type: 'annotations',
       annotations: s.folder.annotations().map((a) => ({
-        id: a.id, pin: a.key ? pins.get(`${JSON.stringify(a.key.instance)}|${questionKey(a.key.question)}`) : undefined,
+        id: a.id, pin: a.key ? pins.get(editKey(a.key)) : undefined,
         path: a.path ?? [], round: a.round, note: a.note ?? '', tags: a.tags ?? [], at: a.at,
       })),
     });
@@ -204,7 +205,7 @@ export class ExplorerController {
     const previous = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id)?.tree;
     const annotations = new Map<string, number>();
     for (const a of s.folder.annotations()) {
-      if (a.key && sameTuple(a.key.question, pin.question) && JSON.stringify(a.key.instance) === JSON.stringify(pin.instance)) {
+      if (a.key && editKey(a.key) === editKey(pin)) {
         const k = (a.path ?? []).join('.');
         annotations.set(k, (annotations.get(k) ?? 0) + 1);
       }
@@ -301,8 +302,7 @@ export class ExplorerController {
         const pin = this.requirePin();
         const node = await this.nodeQuestion(pin, m.path);
         if (s.task.isPrimitive(node)) throw new UserError('a lookup in the context cannot be overridden: override its parent instead');
-        if (m.answer === null) s.folder.clearOverride({ instance: pin.instance, question: node });
-        else s.folder.setOverride({ instance: pin.instance, question: node }, m.answer);
+        s.setOverride({ instance: pin.instance, question: node }, m.answer);
         this.sendOverrides();
         await this.sendTree();
         return;
@@ -313,7 +313,7 @@ export class ExplorerController {
         await this.nodeQuestion(pin, m.path);
         const id = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
         const round = this.round();
-        s.folder.appendAnnotation({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags });
+        s.annotate({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags });
         this.host.annotationAdded?.(s, { id, pin: pin.id, path: m.path, note: m.note, tags: m.tags, round });
         this.sendAnnotations();
         await this.sendTree();
@@ -322,7 +322,7 @@ export class ExplorerController {
       case 'removeAnnotation': {
         const s = this.requireSession();
         if (!s.folder.annotations().some((a) => a.id === m.id)) throw new UserError(`no annotation '${m.id}'`);
-        s.folder.appendAnnotation({ op: 'remove', id: m.id, at: new Date().toISOString() });
+        s.annotate({ op: 'remove', id: m.id, at: new Date().toISOString() });
         this.sendAnnotations();
         await this.sendTree();
         return;
@@ -386,7 +386,7 @@ export class ExplorerController {
     this.host.post({
       type: 'overrides',
       overrides: [...s.folder.overrides().values()].flatMap(({ key, answer }) => {
-        const pin = pins.find((p) => JSON.stringify(p.instance) === JSON.stringify(key.instance));
+        const pin = pins.find((p) => instanceKey(p.instance) === instanceKey(key.instance));
         if (!pin) return [];
         return [{ pin: pin.id, question: [...key.question], label: s.task.format.question(key.question), answer: { symbols: [...answer], label: s.task.format.answer(answer), correct: null } }];
       }),

@@ -1,11 +1,16 @@
 /**
  * An open run, host side: its folder, its task, its recorded rounds, and (while training or live
  * inspection is wanted) its worker thread. No vscode here, so it is unit-tested directly.
+ *
+ * The host owns the edits to a run: pins, overrides and notes of an open run are written here, into
+ * the run folder (the extension writes the one pin of a new check folder before opening it). The
+ * worker is never told about them: it reads them from the folder at each round and each inspect
+ * (see run-folder.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core/index';
 import { RunFolder, instanceKey } from '../engine/run-folder';
-import type { PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
+import type { AnnotationEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
 import { RunWorker, type RunWorkerOptions } from '../engine/run-worker';
 import { resolveTasks } from '../engine/task-loader';
 import type { WorkerEvent } from '../engine/worker-protocol';
@@ -50,9 +55,19 @@ export class RunSession {
     return this.folder.pinned();
   }
 
+  /** Replaces the pinned questions; the run answers them from its next round on. */
   savePins(pins: readonly PinnedQuestion[]): void {
     this.folder.savePinned(pins);
-    if (this.worker?.alive) this.worker.send({ type: 'pin', pins: [...pins] });
+  }
+
+  /** Sets (or, with null, clears) the override of a (context, question) pair. */
+  setOverride(key: OverrideKey, answer: Answer | null): void {
+    if (answer === null) this.folder.clearOverride(key);
+    else this.folder.setOverride(key, answer);
+  }
+
+  annotate(event: AnnotationEvent): void {
+    this.folder.appendAnnotation(event);
   }
 
   /** A round's pinned answers (files never change once written, so they are cached). */
@@ -72,9 +87,9 @@ export class RunSession {
 
   /** The overrides in force for one context, by question key. */
   overridesFor(instance: InstanceId): Map<string, Answer> {
-    const prefix = `${instanceKey(instance)}|`;
+    const context = instanceKey(instance);
     const out = new Map<string, Answer>();
-    for (const [k, v] of this.folder.overrides()) if (k.startsWith(prefix)) out.set(questionKey(v.key.question), v.answer);
+    for (const { key, answer } of this.folder.overrides().values()) if (instanceKey(key.instance) === context) out.set(questionKey(key.question), answer);
     return out;
   }
 
@@ -124,11 +139,8 @@ export class RunSession {
     if (this.worker?.alive) {
       this.worker.send({ type: 'stop' });
       const w = this.worker;
-      // Give the worker a moment to checkpoint the round under way, then make sure it is gone.
-      await Promise.race([
-        w.waitFor((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status === 'stopped', 30_000).catch(() => undefined),
-        new Promise((r) => setTimeout(r, 30_000)),
-      ]);
+      // Give the worker up to 30 s to checkpoint the round under way, then make sure it is gone.
+      await w.waitFor((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status === 'stopped', 30_000).catch(() => undefined);
       if (w.alive) await w.terminate();
     }
   }

@@ -123,19 +123,20 @@ test('overrides are used ahead of H when building targets, and their pairs join 
   const x = ctx.facts[0][0];
   const q = pp.format.parseQuestion!(`σ^9(${x})`)!;
   const sub = pp.format.parseQuestion!(`σ^4(${x})`)!; // H's first subquestion
-  run.setOverride({ instance, question: sub }, ['hh']);
+  const host = RunFolder.open(dir); // the host writes overrides; the run reads them from its folder
+  host.setOverride({ instance, question: sub }, ['hh']);
   const r = await run.runRound();
   assert.equal(r.overridesUsed, 1, 'the overridden pair is a training target itself');
   const target = run.buffer.examples().find((e) => sameTuple(e.question, sub));
   assert.deepEqual(target?.answer, ['hh']);
   // Amplify on a question whose subquestion is overridden uses the override (visible in the pinned answer).
-  RunFolder.open(dir).savePinned([{ id: 'p1', instance, question: q }]);
+  host.savePinned([{ id: 'p1', instance, question: q }]);
   const [pinned] = run.answerPinned(2, 8);
   assert.equal(pinned.amplified.steps[0].source, 'override');
   assert.deepEqual(pinned.amplified.steps[0].answer, ['hh']);
   assert.deepEqual(pinned.amplified.steps[1].question, pp.format.parseQuestion!('σ^4(hh)'));
   assert.equal(pinned.tree.root.children![0].source, 'override');
-  run.clearOverride({ instance, question: sub });
+  host.clearOverride({ instance, question: sub });
   assert.equal(RunFolder.open(dir).overrides().size, 0);
   const r2 = await run.runRound();
   assert.equal(r2.overridesUsed, 0);

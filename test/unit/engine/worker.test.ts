@@ -2,45 +2,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, test } from 'node:test';
-import * as esbuild from 'esbuild';
+import { test } from 'node:test';
 import { builtinTask, makeContext } from '../../../src/core/index';
 import { DEFAULT_CONFIG } from '../../../src/engine/run';
 import { RunFolder } from '../../../src/engine/run-folder';
-import { RunWorker } from '../../../src/engine/run-worker';
 import type { RunConfig } from '../../../src/engine/run-types';
 import type { WorkerEvent } from '../../../src/engine/worker-protocol';
+import { is, roundIs, startWorker } from './fake-worker';
 
-const workerFile = path.resolve('dist/worker.js');
 const pp = builtinTask('permutation-powering')!;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'amp-worker-'));
 const config: RunConfig = {
   ...DEFAULT_CONFIG, task: 'permutation-powering', mode: 'supervised', stepsPerRound: 3, batchSize: 8, contextsPerRound: 2, questionsPerContext: 4, evalContexts: 2,
 };
-
-let fakeModule: string | undefined;
-async function learnerModule(): Promise<string> {
-  if (!fakeModule) {
-    fakeModule = path.join(tmp(), 'fake-learner.js');
-    await esbuild.build({ entryPoints: ['test/unit/engine/fake-learner-module.ts'], outfile: fakeModule, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
-  }
-  return fakeModule;
-}
-
-const is = <T extends WorkerEvent['type']>(type: T) => (e: WorkerEvent): e is Extract<WorkerEvent, { type: T }> => e.type === type;
-const roundIs = (n: number) => (e: WorkerEvent): e is Extract<WorkerEvent, { type: 'round' }> => e.type === 'round' && e.record.round === n;
-
-const workers: RunWorker[] = [];
-// A failed assertion must not leave a worker thread keeping the test process alive.
-after(() => Promise.all(workers.filter((w) => w.alive).map((w) => w.terminate())));
-
-async function startWorker(crash = ''): Promise<RunWorker> {
-  process.env.AMP_FAKE_CRASH = crash;
-  const w = new RunWorker({ workerFile, learnerModule: await learnerModule() });
-  process.env.AMP_FAKE_CRASH = '';
-  workers.push(w);
-  return w;
-}
 
 test('a run in the worker: open, step, run N rounds, pause, stop', async () => {
   const dir = path.join(tmp(), 'run');

@@ -214,3 +214,41 @@ test('compare: the same pinned question in another run is diffed node by node; a
   assert.equal(last('init')!.compare, null);
   assert.equal(last('tree')!.tree.compare, undefined);
 });
+
+test('edits are matched by one key on every side: the run, the session, the controller and compare agree however an instance is spelled', async () => {
+  // The same context as the pin's { size: 8, seed: 'pin', index: 0 }, spelled otherwise (another key order, the seed as a list).
+  const respelled = JSON.parse('{"index":0,"seed":["pin"],"size":8}') as { size: number; seed: string; index: number };
+  let sub: readonly string[] = [];
+  let question: string[] = [];
+  let wrong = '';
+  const { dir, instance } = await recordedRun(1, (folder, inst, x) => {
+    const ctx = makeContext(pp, inst);
+    question = [...folder.pinned()[0].question];
+    sub = pp.format.parseQuestion!(`σ^2(${x})`)!;
+    wrong = ctx.facts.map((f) => f[0]).find((n) => n !== x)!;
+    folder.setOverride({ instance: respelled, question: sub }, [wrong]);
+    folder.appendAnnotation({ op: 'add', id: 'n1', at: new Date().toISOString(), key: { instance: respelled, question }, path: [0], round: 1, note: 'respelled' });
+  });
+  // The run (engine): its recorded tree for the pin applies the override.
+  const session = await RunSession.open(dir);
+  const recorded = session.pinnedRound(1)!.answers[0];
+  assert.equal(recorded.tree.root.children![0].source, 'override');
+  // The session (host): the override belongs to the pin's context.
+  assert.deepEqual([...session.overridesFor(instance).values()], [[wrong]]);
+  // The controller: the tree, the note's pin and node, the overrides list, reveal.
+  const { ctl, last } = harness();
+  await ctl.setSession(session);
+  const tree = last('tree')!.tree;
+  assert.equal(tree.root.children![0].source, 'override');
+  assert.deepEqual(tree.root.children![0].answer.symbols, [wrong]);
+  assert.equal(tree.root.children![0].annotations, 1);
+  assert.deepEqual(last('annotations')!.annotations.map((a) => a.pin), ['p1']);
+  await ctl.handle({ type: 'override', path: [], answer: ['aa'] });
+  assert.deepEqual(last('overrides')!.overrides.map((o) => [o.pin, o.label]), [['p1', pp.format.question(sub)], ['p1', pp.format.question(question)]]);
+  await ctl.reveal({ key: { instance: respelled, question }, path: [0], round: 1 });
+  assert.equal(last('reveal')!.pin, 'p1');
+  // Compare: the same question pinned in another run under the other spelling is found.
+  const other = await recordedRun(1, (folder) => folder.savePinned([{ id: 'q1', instance: respelled, question }]));
+  await ctl.setCompare(await RunSession.open(other.dir));
+  assert.equal(last('tree')!.tree.compare?.found, true);
+});
