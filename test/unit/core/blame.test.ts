@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   NAMES, UNKNOWN_ANSWER, blame, builtinTask, counterfactual, defineTask, expandHCH, functionAnswerer, groundTruth, makeContext, nodeAt,
-  overrideTable, questionKey, sameTuple, truthAnswerer, type Answer, type Answerer, type AnyContext, type HCHOptions, type Question,
+  questionKey, sameTuple, truthAnswerer, type Answer, type Answerer, type AnyContext, type HCHOptions, type Question,
 } from '../../../src/core/index';
 import { parsePow, powQuestion } from '../../../src/core/tasks/permutation-powering';
 
@@ -56,7 +56,7 @@ test('a wrong override: blame override; the counterfactual replaces it with the 
   const q = powQuestion(20, x);
   const sub = powQuestion(10, x);
   const wrongAnswer = otherThan(truthOf(sub));
-  const options: HCHOptions = { answerer: truthAnswerer(pp), depth: 2, truth: true, override: overrideTable([[sub, wrongAnswer]]) };
+  const options: HCHOptions = { answerer: truthAnswerer(pp), depth: 2, truth: true, override: (q) => (questionKey(q) === questionKey(sub) ? wrongAnswer : undefined) };
   const tree = expandHCH(pp, ctx, q, options);
   const b = blame(pp, ctx, tree.root);
   assert.equal(b.kind, 'override');
