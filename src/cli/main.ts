@@ -76,12 +76,16 @@ function cmdTasks(io: Io): number {
 }
 
 const CHECK_HELP = `amplify check <task | file.task.ts> [--size N]... [--samples K] [--seed S] [--json] [--timeout SECONDS] [--max-memory MB]
-  --size may repeat or list sizes (8,16,32,64); default: the task's min, default and max sizes.
-  A task file runs in a separate process: loading it, and checking each of its tasks, may take at
-  most --timeout seconds (default ${DEFAULT_LIMITS.timeoutSeconds}); the process may use at most --max-memory MB (default
-  ${DEFAULT_LIMITS.maxMemoryMb}, at least ${MIN_MEMORY_MB}). Built-in tasks run in this process.
-  Exit codes: 0 H agrees with ground truth; 1 counterexamples, or the task's code hung, ended the
-  process, ran out of memory or threw outside H; 2 usage errors and files that do not compile,
+  --size N              may repeat or list sizes (8,16,32,64); default: the task's min, default and max sizes
+  --samples K           samples per size (default 500)
+  --seed S              seed (default 0)
+  --timeout SECONDS     a task file runs in a process of its own: loading it, and checking each of its
+                        tasks, may take at most SECONDS (default ${DEFAULT_LIMITS.timeoutSeconds}); then it is stopped
+  --max-memory MB       that process may use at most MB of memory (default ${DEFAULT_LIMITS.maxMemoryMb}, at least ${MIN_MEMORY_MB})
+  --json                print the report as one JSON object
+  Built-in tasks run in this process.
+  Exit codes: 0 H agrees with ground truth; 1 counterexamples, or the task file's code hung, ended its
+  process, ran out of memory or threw outside H; 2 usage errors, and task files that do not compile,
   throw while loading or export no task.`;
 
 /** Where the checked tasks run: built-ins in this process, a task file in a sandbox process. */
