@@ -23,6 +23,8 @@ const builds = [
   { ...common, entryPoints: ['src/engine/worker-main.ts'], outfile: 'dist/worker.js', external: bundledTf },
   { ...common, entryPoints: ['src/learner/replica-main.ts'], outfile: 'dist/learner-replica.js', external: bundledTf },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  // The process that loads and checks a user's task file (src/engine/task-sandbox.ts starts it).
+  { ...common, entryPoints: ['src/engine/task-sandbox-main.ts'], outfile: 'dist/task-sandbox.js', external },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
 ];
 if (existsSync('webview/main.ts')) {

@@ -1,13 +1,16 @@
 /**
- * `amplify`: the headless entry point. Exit codes: 0 success, 1 the check found counterexamples,
- * 2 usage errors and task files that cannot be used.
+ * `amplify`: the headless entry point. Exit codes: 0 success, 1 the check found counterexamples
+ * (or the task file's code hung, ended its process or ran out of memory), 2 usage errors and task
+ * files that cannot be used.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
-  BUILTIN_TASKS, DEFAULT_TASK, checkTask, expandHCH, makeContext, makeQuestion, renderCounterexample, renderFacts, renderTree,
+  BUILTIN_TASKS, DEFAULT_TASK, builtinTask, expandHCH, makeContext, makeQuestion, renderFacts, renderTree,
   resolveSize, taskKinds, truthAnswerer, tupleProblem, type AnyTask, type Question,
 } from '../core/index';
 import { TaskLoadError, resolveTasks } from '../engine/task-loader';
+import { checkCall, taskMeta, type CheckCallOptions, type TaskCheck, type TaskMeta } from '../engine/task-sandbox-calls';
+import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type SandboxFailure, type SandboxOutcome } from '../engine/task-sandbox';
 import { tfjsLearnerFactory } from '../engine/tfjs-learner';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
@@ -27,7 +30,7 @@ const USAGE = `Usage: amplify <command> [options]
 Commands:
   tasks                         list the tasks with their sizes and question kinds
   check <task | file.task.ts>   run H with ground-truth subanswers and compare with ground truth
-      [--size N]... [--samples K] [--seed S] [--json]
+      [--size N]... [--samples K] [--seed S] [--json] [--timeout SECONDS] [--max-memory MB]
   tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
       [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
   train --task T                train X by amplification (or the supervised baseline)
@@ -72,44 +75,92 @@ function cmdTasks(io: Io): number {
   return 0;
 }
 
+const CHECK_HELP = `amplify check <task | file.task.ts> [--size N]... [--samples K] [--seed S] [--json] [--timeout SECONDS] [--max-memory MB]
+  --size N              may repeat or list sizes (8,16,32,64); default: the task's min, default and max sizes
+  --samples K           samples per size (default 500)
+  --seed S              seed (default 0)
+  --timeout SECONDS     a task file runs in a process of its own: loading it, and checking each of its
+                        tasks, may take at most SECONDS (default ${DEFAULT_LIMITS.timeoutSeconds}); then it is stopped
+  --max-memory MB       that process may use at most MB of memory (default ${DEFAULT_LIMITS.maxMemoryMb}, at least ${MIN_MEMORY_MB})
+  --json                print the report as one JSON object
+  Built-in tasks run in this process.
+  Exit codes: 0 H agrees with ground truth; 1 counterexamples, or the task file's code hung, ended its
+  process, ran out of memory or threw outside H; 2 usage errors, and task files that do not compile,
+  throw while loading or export no task.`;
+
+/** Where the checked tasks run: built-ins in this process, a task file in a sandbox process. */
+interface CheckSource {
+  tasks(): Promise<SandboxOutcome<TaskMeta[]>>;
+  check(task: string, options: CheckCallOptions, onProgress?: (done: number, total: number) => void): Promise<SandboxOutcome<TaskCheck>>;
+  dispose(): void;
+}
+
+function inProcess(task: AnyTask): CheckSource {
+  const loaded = { task };
+  return {
+    tasks: async () => ({ kind: 'ok', value: [taskMeta(loaded)] }),
+    check: async (_name, options, onProgress) => ({ kind: 'ok', value: checkCall(loaded, options, onProgress) }),
+    dispose: () => undefined,
+  };
+}
+
 async function cmdCheck(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     size: { type: 'string', multiple: true }, samples: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+    timeout: { type: 'string' }, 'max-memory': { type: 'string' },
   });
   if (values.help) {
-    io.out('amplify check <task | file.task.ts> [--size N]... [--samples K] [--seed S] [--json]\n  --size may repeat or list sizes (8,16,32,64); default: the task\'s min, default and max sizes.');
+    io.out(CHECK_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('check takes one task name or file');
-  const loaded = await resolveTasks(positionals[0]);
   const samples = intOption(values.samples as string | undefined, 'samples', 1) ?? 500;
   const seed = (values.seed as string | undefined) ?? '0';
-  let failed = false;
-  const reports = [];
-  for (const { task } of loaded) {
-    const sizes = ((values.size as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => intOption(s, 'size', 1)!);
-    const chosen = sizes.length > 0 ? sizes : [...new Set([task.sizes.min, task.sizes.default, task.sizes.max])];
-    for (const s of chosen) resolveSizeOrUsage(task, s);
-    const started = Date.now();
-    const report = checkTask(task, {
-      sizes: chosen, samples, seed,
-      onProgress: io.isTTY && !values.json ? (d, n) => { if (d % 100 === 0 || d === n) io.err(`\r${task.name}: ${d}/${n}`); } : undefined,
-    });
-    if (io.isTTY && !values.json) io.err('\n');
-    reports.push(report);
-    failed ||= !report.ok;
-    if (values.json) continue;
-    for (const c of report.counterexamples) io.out(`${renderCounterexample(task, c)}\n`);
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const kinds = Object.entries(report.questionsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
-    io.out(
-      report.ok
-        ? `✓ ${task.name}: H agrees with ground truth on ${report.checked} samples (sizes ${chosen.join(', ')}; ${kinds}; at most ${report.maxSubquestionsSeen} of ${task.maxSubquestions} subquestions) in ${seconds}s`
-        : `✗ ${task.name}: ${report.failures} of ${report.checked} samples failed (${report.counterexamples.length} shown above)`,
-    );
+  const requested = ((values.size as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => intOption(s, 'size', 1)!);
+  const limits = {
+    timeoutSeconds: intOption(values.timeout as string | undefined, 'timeout', 1) ?? DEFAULT_LIMITS.timeoutSeconds,
+    maxMemoryMb: intOption(values['max-memory'] as string | undefined, 'max-memory', MIN_MEMORY_MB) ?? DEFAULT_LIMITS.maxMemoryMb,
+  };
+  const arg = positionals[0];
+  const builtin = builtinTask(arg);
+  const source: CheckSource = builtin ? inProcess(builtin) : new TaskSandbox(arg, { ...limits, onOutput: (text) => io.err(text) });
+  try {
+    const loaded = await source.tasks();
+    if (loaded.kind !== 'ok') return sandboxFailed(loaded, arg, io);
+    let failed = false;
+    const reports = [];
+    for (const task of loaded.value) {
+      const sizes = requested.length > 0 ? requested : [...new Set([task.sizes.min, task.sizes.default, task.sizes.max])];
+      for (const s of sizes) {
+        if (s < task.sizes.min || s > task.sizes.max) throw new UsageError(`size ${s} is outside ${task.name}'s range ${task.sizes.min}..${task.sizes.max}`);
+      }
+      const progress = io.isTTY && !values.json ? (d: number, n: number) => io.err(`\r${task.name}: ${d}/${n}`) : undefined;
+      const checked = await source.check(task.name, { sizes, samples, seed }, progress);
+      if (io.isTTY && !values.json) io.err('\n');
+      if (checked.kind !== 'ok') return sandboxFailed(checked, arg, io);
+      const { report, rendered, seconds } = checked.value;
+      reports.push(report);
+      failed ||= !report.ok;
+      if (values.json) continue;
+      for (const c of rendered) io.out(`${c.text}\n`);
+      const kinds = Object.entries(report.questionsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+      io.out(
+        report.ok
+          ? `✓ ${task.name}: H agrees with ground truth on ${report.checked} samples (sizes ${sizes.join(', ')}; ${kinds}; at most ${report.maxSubquestionsSeen} of ${task.maxSubquestions} subquestions) in ${seconds.toFixed(1)}s`
+          : `✗ ${task.name}: ${report.failures} of ${report.checked} samples failed (${report.counterexamples.length} shown above)`,
+      );
+    }
+    if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports));
+    return failed ? 1 : 0;
+  } finally {
+    source.dispose();
   }
-  if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports));
-  return failed ? 1 : 0;
+}
+
+/** A task file that could not be checked: one line; exit 2 when it cannot be loaded, else 1. */
+function sandboxFailed(f: SandboxFailure, file: string, io: Io): number {
+  io.err(`amplify: ${describeFailure(f, file)}\n`);
+  return f.kind === 'load-error' ? 2 : 1;
 }
 
 function resolveSizeOrUsage(task: AnyTask, size: number | undefined): number {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import * as core from '../core/index';
 import { builtinTask, defineTask, isTask, type AnyTask, type TaskSpec } from '../core/index';
@@ -36,8 +37,10 @@ export async function compileTaskFile(file: string): Promise<string> {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new TaskLoadError(`${file}: no such file`, abs);
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  const cwd = process.cwd();
   try {
     result = await esbuild.build({
+      absWorkingDir: cwd,
       entryPoints: [abs],
       bundle: true,
       write: false,
@@ -47,6 +50,9 @@ export async function compileTaskFile(file: string): Promise<string> {
       packages: 'external',
       external: ['amplification-explorer'],
       sourcemap: 'inline',
+      // The map's sources are relative to the working directory: anchor them there, so that stack
+      // traces name the task file itself (not a path relative to the file's own folder).
+      sourceRoot: `${pathToFileURL(cwd).href}/`,
       sourcesContent: false,
       logLevel: 'silent',
     });
@@ -75,6 +81,17 @@ interface ModuleStatics {
   _nodeModulePaths(dir: string): string[];
 }
 
+/** Where in `file` an exception was thrown: the first frame of its stack in that file (source-mapped). */
+function throwSite(e: unknown, file: string): { line: number; column: number } | undefined {
+  const stack = (e as Error | undefined)?.stack;
+  if (typeof stack !== 'string') return undefined;
+  for (const frame of stack.split('\n')) {
+    const m = /(?:\(|at )([^()]*):(\d+):(\d+)\)?$/.exec(frame.trim());
+    if (m && m[1] === file) return { line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}
+
 /** Evaluates compiled code as the module `file`, with `amplification-explorer` mapped to this core. */
 function evaluate(code: string, file: string): Record<string, unknown> {
   const M = Module as unknown as ModuleStatics;
@@ -86,7 +103,9 @@ function evaluate(code: string, file: string): Record<string, unknown> {
   try {
     m._compile(code, file);
   } catch (e) {
-    throw new TaskLoadError(`${path.basename(file)} threw while loading: ${(e as Error)?.message ?? String(e)}`, file);
+    const at = throwSite(e, file);
+    const where = at ? `${path.basename(file)}:${at.line}:${at.column}` : path.basename(file);
+    throw new TaskLoadError(`${where} threw while loading: ${(e as Error)?.message ?? String(e)}`, file, at?.line, at?.column);
   }
   const exp = m.exports;
   return exp && typeof exp === 'object' ? (exp as Record<string, unknown>) : { default: exp };

@@ -4,8 +4,10 @@
  * the failing question in the Explorer; a CodeLens above each task offers "Check | Explore".
  */
 import * as vscode from 'vscode';
-import { checkTask, renderCounterexample, type AnyTask, type Counterexample } from '../../core/index';
-import { TaskLoadError, loadTaskFile } from '../../engine/task-loader';
+import type { Counterexample } from '../../core/index';
+import { TaskLoadError } from '../../engine/task-loader';
+import { DEFAULT_LIMITS, TaskSandbox, describeFailure } from '../../engine/task-sandbox';
+import type { TaskMeta } from '../../engine/task-sandbox-calls';
 
 export const TASK_TEMPLATE = `// An Amplification Explorer task: a context, questions, ground truth, and the expert H.
 // Check it with the "Check" CodeLens above defineTask (or "Amplification: Check Decomposition").
@@ -69,7 +71,7 @@ export function expertRange(doc: vscode.TextDocument): vscode.Range {
 }
 
 export interface CheckOutcome {
-  task?: AnyTask;
+  task?: TaskMeta;
   counterexamples: Counterexample[];
   failures: number;
   checked: number;
@@ -82,46 +84,69 @@ export class UserTasks implements vscode.Disposable {
 
   constructor(private readonly output: vscode.OutputChannel) {}
 
-  /** Compiles and checks a task file; publishes diagnostics. Refuses in untrusted workspaces. */
+  /**
+   * Compiles and checks a task file in a sandbox process (never on the extension host's thread),
+   * within the time and memory limits of the settings; publishes diagnostics. Refuses in untrusted
+   * workspaces. Code that hangs, ends its process, runs out of memory or throws outside H becomes
+   * a diagnostic and an output line, and then an error (the check has no result).
+   */
   async check(uri: vscode.Uri, samples: number, sizes?: number[]): Promise<CheckOutcome> {
     if (!vscode.workspace.isTrusted) {
       throw new Error('task files are code: they are compiled and run only in a trusted workspace (Workspaces: Manage Workspace Trust)');
     }
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.isDirty) await doc.save();
-    let loaded;
+    const config = vscode.workspace.getConfiguration('amplification');
+    const sandbox = new TaskSandbox(uri.fsPath, {
+      timeoutSeconds: config.get<number>('checkTimeoutSeconds', DEFAULT_LIMITS.timeoutSeconds),
+      maxMemoryMb: config.get<number>('checkMemoryMb', DEFAULT_LIMITS.maxMemoryMb),
+      onOutput: (text) => this.output.append(text),
+    });
     try {
-      loaded = await loadTaskFile(uri.fsPath);
-    } catch (e) {
-      if (e instanceof TaskLoadError) {
-        const line = Math.max(0, (e.line ?? 1) - 1);
+      const loaded = await sandbox.tasks();
+      if (loaded.kind === 'load-error') {
+        const line = Math.max(0, (loaded.line ?? 1) - 1);
         const range = doc.lineAt(Math.min(line, doc.lineCount - 1)).range;
-        this.diagnostics.set(uri, [new vscode.Diagnostic(range, e.message, vscode.DiagnosticSeverity.Error)]);
-        return { counterexamples: [], failures: 1, checked: 0, loadError: e };
+        this.diagnostics.set(uri, [new vscode.Diagnostic(range, loaded.message, vscode.DiagnosticSeverity.Error)]);
+        return { counterexamples: [], failures: 1, checked: 0, loadError: new TaskLoadError(loaded.message, loaded.file, loaded.line, loaded.column) };
       }
-      throw e;
-    }
-    const diags: vscode.Diagnostic[] = [];
-    let all: Counterexample[] = [];
-    let failures = 0;
-    let checked = 0;
-    for (const { task } of loaded) {
-      const report = checkTask(task, { samples, sizes: sizes ?? [...new Set([task.sizes.min, task.sizes.default, task.sizes.max])], maxCounterexamples: 10 });
-      failures += report.failures;
-      checked += report.checked;
-      all = all.concat(report.counterexamples);
-      this.output.appendLine(`${task.name}: ${report.checked} samples, ${report.failures} failures`);
-      for (const c of report.counterexamples) {
-        this.output.appendLine(renderCounterexample(task, c));
-        const d = new vscode.Diagnostic(expertRange(doc), `${task.name}: ${c.kind}: ${c.message.split('\n')[0]}${c.question ? ` — question ${task.format.question(c.question)}, expected ${c.expected ? task.format.answer(c.expected) : '?'}, got ${c.got ? task.format.answer(c.got) : '?'}` : ''}`, vscode.DiagnosticSeverity.Error);
-        d.source = 'amplification';
-        const args = encodeURIComponent(JSON.stringify([{ file: uri.fsPath, task: task.name, instance: c.instance, question: c.question }]));
-        d.code = { value: 'open tree', target: vscode.Uri.parse(`command:amplification.exploreCounterexample?${args}`) };
-        diags.push(d);
+      if (loaded.kind !== 'ok') throw this.sandboxFailed(doc, describeFailure(loaded, uri.fsPath), doc.lineAt(0).range);
+      const diags: vscode.Diagnostic[] = [];
+      let all: Counterexample[] = [];
+      let failures = 0;
+      let checked = 0;
+      for (const task of loaded.value) {
+        const r = await sandbox.check(task.name, { samples, seed: '0', sizes: sizes ?? [...new Set([task.sizes.min, task.sizes.default, task.sizes.max])], maxCounterexamples: 10 });
+        if (r.kind !== 'ok') throw this.sandboxFailed(doc, `${task.name}: ${describeFailure(r, uri.fsPath)}`, expertRange(doc));
+        const { report, rendered } = r.value;
+        failures += report.failures;
+        checked += report.checked;
+        all = all.concat(report.counterexamples);
+        this.output.appendLine(`${task.name}: ${report.checked} samples, ${report.failures} failures`);
+        report.counterexamples.forEach((c, i) => {
+          const text = rendered[i];
+          this.output.appendLine(text.text);
+          const d = new vscode.Diagnostic(expertRange(doc), `${task.name}: ${c.kind}: ${c.message.split('\n')[0]}${text.question ? ` — question ${text.question}, expected ${text.expected ?? '?'}, got ${text.got ?? '?'}` : ''}`, vscode.DiagnosticSeverity.Error);
+          d.source = 'amplification';
+          const args = encodeURIComponent(JSON.stringify([{ file: uri.fsPath, task: task.name, instance: c.instance, question: c.question }]));
+          d.code = { value: 'open tree', target: vscode.Uri.parse(`command:amplification.exploreCounterexample?${args}`) };
+          diags.push(d);
+        });
       }
+      this.diagnostics.set(uri, diags);
+      return { task: loaded.value[0], counterexamples: all, failures, checked };
+    } finally {
+      sandbox.dispose();
     }
-    this.diagnostics.set(uri, diags);
-    return { task: loaded[0].task, counterexamples: all, failures, checked };
+  }
+
+  /** A check that ended without a result (hang, exit, out of memory): a diagnostic, an output line, the error to throw. */
+  private sandboxFailed(doc: vscode.TextDocument, message: string, range: vscode.Range): Error {
+    const d = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
+    d.source = 'amplification';
+    this.diagnostics.set(doc.uri, [d]);
+    this.output.appendLine(message);
+    return new Error(message);
   }
 
   /** "Check | Explore" above each defineTask call of a task file. */
