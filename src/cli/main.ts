@@ -15,6 +15,7 @@ import { tfjsLearnerFactory } from '../engine/tfjs-learner';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
 import { experimentFigure2 } from './experiment';
+import { cmdPlay } from './play';
 import { TrainUsageError, train } from './train';
 
 export class UsageError extends Error {}
@@ -38,6 +39,8 @@ Commands:
       [--model tiny|small|paper] [--backend auto|tfjs-node|wasm|cpu] [--seed S] [--out DIR]
       [--resume DIR] [--until ACC] [--minutes M] [--fault-rate P --fault-kind random|systematic]
       [--tree] [--json]
+  play <task | file.task.ts>    you play H: ask subquestions ($1, $2 … point at subanswers), then answer
+      [--size N] [--seed S] [--question Q] [--answerer x|truth|me] [--run DIR [--round R]] [--transcripts FILE]
   experiment figure2            supervised vs amplification (H and H′) on every task, the paper's Figure 2
       [--tasks a,b] [--modes m,n] [--budget-minutes M] [--until ACC] [--size N] [--model P] [--out DIR] [--keep]
 
@@ -347,6 +350,8 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
         return await cmdTrain(rest, io, factory);
       case 'experiment':
         return await cmdExperiment(rest, io, factory);
+      case 'play':
+        return await cmdPlay(rest, io, factory);
       case undefined:
       case 'help':
       case '--help':

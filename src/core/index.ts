@@ -12,6 +12,10 @@ export {
 export { expandHCH, walkHCH, nodeAt, HCH_SCHEMA_VERSION, type HCHNode, type HCHTree, type HCHOptions } from './hch';
 export { checkTask, type CheckOptions, type CheckReport, type Counterexample, type CounterexampleKind } from './check';
 export { makeContext, makeQuestion, taskVocabulary, taskKinds, type InstanceId } from './instances';
+export {
+  PlaySession, PlayError, playVocabulary, questionProblem, answerProblem, substitutePointers, playRecordProblem, PLAY_RECORD_VERSION, HUMAN_SOURCE,
+  SKIPPED_SOURCE, OPEN_SOURCE, DEFAULT_PLAY_BUDGET, type PlayOptions, type PlayOutcome, type PlayRecord, type PlayVocabulary,
+} from './play';
 export { renderTree, renderTranscript, renderCounterexample, renderFacts } from './render';
 export { BUILTIN_TASKS, DEFAULT_TASK, builtinTask } from './tasks/index';
 export { NAMES, isName, intSymbol, stablePick } from './tasks/common';
