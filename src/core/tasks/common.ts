@@ -42,11 +42,6 @@ export function stablePick<T>(salt: number, key: string, xs: readonly T[]): T | 
   return xs[hash32([salt, key]) % xs.length];
 }
 
-/** The sorted unique values of a list of names. */
-export function sortedUnique(xs: Iterable<string>): string[] {
-  return [...new Set(xs)].sort();
-}
-
 export function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
