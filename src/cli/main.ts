@@ -11,7 +11,7 @@ import {
 import { TaskLoadError, resolveTasks } from '../engine/task-loader';
 import { checkCall, taskMeta, type CheckCallOptions, type TaskCheck, type TaskMeta } from '../engine/task-sandbox-calls';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type SandboxFailure, type SandboxOutcome } from '../engine/task-sandbox';
-import { tfjsLearnerFactory } from '../engine/tfjs-learner';
+import { tfjsLearnerFactory } from '../learner/factory';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
 import { experimentFigure2 } from './experiment';

@@ -1,30 +1,11 @@
 /**
- * Crash-safe files: atomic whole-file writes (temp file in the same folder, fsync, rename) and
- * append-only JSON Lines whose reader tolerates (and reports) a truncated last line.
+ * Crash-safe run files: atomic JSON writes (with the learner's `writeFileAtomic`: temp file in the
+ * same folder, fsync, rename) and append-only JSON Lines whose reader tolerates (and reports) a
+ * truncated last line.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-let tempCounter = 0;
-
-/** Writes `data` to `file` atomically: readers see the old or the new content, never a mix. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tempCounter++}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+import { writeFileAtomic } from '../learner/files';
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);

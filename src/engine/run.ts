@@ -12,7 +12,8 @@ import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
   taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type SourcedAnswer, type Transcript,
 } from '../core/index';
-import type { BackendPreference, ModelH, ModelPreset, ModelSwitches, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import type { LearnerFactory } from '../learner/factory';
+import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
 import { amplifyLearnedMany } from './learned-expert';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
@@ -21,15 +22,7 @@ import {
   RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
 } from './run-types';
 
-/** Makes and loads models; the real one wraps TensorFlow.js, tests use a fake. */
-export interface LearnerFactory {
-  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
-  load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
-  versions(): Record<string, string>;
-  /** H′, the learned expert (mode amplify-learned-h). */
-  createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number }): Promise<ModelH>;
-  loadExpert?(dir: string, backend: BackendPreference): Promise<ModelH>;
-}
+export type { LearnerFactory };
 
 export type ExpertTranscript = PartialTranscript & { answer: Answer };
 

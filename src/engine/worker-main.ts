@@ -6,10 +6,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinTask, type AnyTask } from '../core/index';
-import { Run, type LearnerFactory } from './run';
+import { tfjsLearnerFactory, type LearnerFactory } from '../learner/factory';
+import { Run } from './run';
 import { RunFolder } from './run-folder';
 import { loadTaskFile } from './task-loader';
-import { tfjsLearnerFactory } from './tfjs-learner';
 import { commandProblem, type WorkerCommand, type WorkerEvent, type WorkerStatus } from './worker-protocol';
 
 export interface WorkerOptions {

@@ -1,29 +1,39 @@
 /**
- * Checkpoint files of the model X: a folder holding `model.json` (format, preset, architecture,
- * optimiser settings, step, tokenizer and a table of tensors) and one binary file of float32
- * little-endian weights (student, teacher, Adam moments) that `model.json` names.
+ * The checkpoint format of both learned models, X and H′: a folder holding `model.json` (format,
+ * version, preset, architecture, optimiser settings, seed, step, the model's tokenizer or
+ * vocabulary, and a table of tensors) and one binary file of float32 little-endian values that
+ * `model.json` names. `format` says which model it is (X: `amplification-explorer/model-x`, H′:
+ * `amplification-explorer/model-h`), so loading one as the other is a clear error.
  *
  * Writes are atomic: the weights go to a new uniquely named file (written, fsynced, renamed), then
  * `model.json` is replaced the same way, then stale weight files are removed. A reader therefore
  * always sees a complete checkpoint, the old one or the new one.
+ *
+ * Older checkpoints: X's have always had this layout. H′'s were written by code of their own whose
+ * tensor table had no `dtype` (always float32); `readCheckpoint` reads a missing dtype as float32.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { TokenizerJSON } from './tokenizer';
+import { syncDir, writeFileAtomic } from './files';
 
-export const CHECKPOINT_FORMAT = 'amplification-explorer/model-x';
 export const CHECKPOINT_VERSION = 1;
 export const MODEL_JSON = 'model.json';
 
-/** What a checkpoint records besides the tensors. */
+/** The models a checkpoint can hold: format string, name in messages, prefix of the weights' tensor names. */
+export const CHECKPOINT_KINDS = {
+  x: { format: 'amplification-explorer/model-x', name: 'model X', article: 'a', weights: 'student' },
+  h: { format: 'amplification-explorer/model-h', name: 'H′', article: 'an', weights: 'param' },
+} as const;
+export type CheckpointKind = keyof typeof CHECKPOINT_KINDS;
+
+/** What every checkpoint records besides the tensors; each model adds its tokenizer or vocabulary. */
 export interface CheckpointMeta {
   preset: string;
-  config: Record<string, number | boolean>;
-  optimiser: Record<string, number>;
+  config: object;
+  optimiser: object;
   seed: number;
   step: number;
-  tokenizer: TokenizerJSON;
   /** The backend the model was trained on (informational; any backend can load it). */
   backend: string;
 }
@@ -37,7 +47,8 @@ export interface CheckpointTensor {
 interface TensorEntry {
   name: string;
   shape: number[];
-  dtype: 'float32';
+  /** Always float32; absent in H′'s older checkpoints. */
+  dtype?: 'float32';
   /** Offset in the weights file, in bytes. */
   offset: number;
   /** Number of float32 values. */
@@ -45,43 +56,11 @@ interface TensorEntry {
 }
 
 interface ModelJSON extends CheckpointMeta {
-  format: typeof CHECKPOINT_FORMAT;
+  format: string;
   version: typeof CHECKPOINT_VERSION;
   savedAt: string;
   weightsFile: string;
   tensors: TensorEntry[];
-}
-
-/** Writes `dir/name` atomically: a temp file in the same folder, fsynced, then renamed. */
-export async function writeFileAtomic(dir: string, name: string, data: readonly (Uint8Array | string)[]): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    for (const chunk of data) await handle.writeFile(chunk); // each continues at the current position
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, join(dir, name));
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  // Makes the renames durable; not supported everywhere (e.g. Windows), where it is best effort.
-  try {
-    const h = await fs.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
@@ -101,8 +80,8 @@ function fromLittleEndian(bytes: Uint8Array): Float32Array {
   return Float32Array.from({ length: copy.length / 4 }, (_, i) => view.getFloat32(4 * i, true));
 }
 
-/** Writes a checkpoint into `dir` (created if needed), atomically. */
-export async function writeCheckpoint(dir: string, meta: CheckpointMeta, tensors: readonly CheckpointTensor[]): Promise<void> {
+/** Writes a checkpoint of a model of this kind into `dir` (created if needed), atomically. */
+export async function writeCheckpoint<M extends CheckpointMeta>(dir: string, kind: CheckpointKind, meta: M, tensors: readonly CheckpointTensor[]): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const entries: TensorEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -115,40 +94,55 @@ export async function writeCheckpoint(dir: string, meta: CheckpointMeta, tensors
     offset += 4 * t.data.length;
   }
   const weightsFile = `weights-${meta.step}-${randomBytes(4).toString('hex')}.bin`;
-  await writeFileAtomic(dir, weightsFile, chunks);
+  writeFileAtomic(join(dir, weightsFile), chunks);
   const json: ModelJSON = {
-    format: CHECKPOINT_FORMAT,
+    format: CHECKPOINT_KINDS[kind].format,
     version: CHECKPOINT_VERSION,
     savedAt: new Date().toISOString(),
     ...meta,
     weightsFile,
     tensors: entries,
   };
-  await writeFileAtomic(dir, MODEL_JSON, [JSON.stringify(json, null, 1) + '\n']);
-  await syncDir(dir);
+  writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(json, null, 1) + '\n');
+  syncDir(dir);
   for (const name of await fs.readdir(dir)) {
     if (/^weights-.*\.bin$/.test(name) && name !== weightsFile) await fs.rm(join(dir, name), { force: true });
   }
 }
 
-/** Reads a checkpoint written by `writeCheckpoint`. */
-export async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tensors: CheckpointTensor[] }> {
+/** Reads a checkpoint of a model of this kind written by `writeCheckpoint` (or by H′'s older code). */
+export async function readCheckpoint<M extends CheckpointMeta>(dir: string, kind: CheckpointKind): Promise<{ meta: M; tensors: CheckpointTensor[] }> {
+  const { format, name, article } = CHECKPOINT_KINDS[kind];
+  const file = join(dir, MODEL_JSON);
   let json: ModelJSON;
   try {
-    json = JSON.parse(await fs.readFile(join(dir, MODEL_JSON), 'utf8')) as ModelJSON;
+    json = JSON.parse(await fs.readFile(file, 'utf8')) as ModelJSON;
   } catch (e) {
-    throw new Error(`no model X checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`no ${name} checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (json.format !== CHECKPOINT_FORMAT) throw new Error(`${join(dir, MODEL_JSON)} is not a model X checkpoint (format ${String(json.format)})`);
-  if (json.version !== CHECKPOINT_VERSION) throw new Error(`${join(dir, MODEL_JSON)}: unsupported checkpoint version ${String(json.version)}`);
-  if (typeof json.weightsFile !== 'string' || json.weightsFile.includes('/') || json.weightsFile.includes('\\')) {
-    throw new Error(`${join(dir, MODEL_JSON)}: bad weightsFile`);
-  }
+  if (json.format !== format) throw new Error(`${file} is not ${article} ${name} checkpoint (format ${String(json.format)})`);
+  if (json.version !== CHECKPOINT_VERSION) throw new Error(`${file}: unsupported ${name} checkpoint version ${String(json.version)}`);
+  if (typeof json.weightsFile !== 'string' || json.weightsFile.includes('/') || json.weightsFile.includes('\\')) throw new Error(`${file}: bad weightsFile`);
   const bytes = await fs.readFile(join(dir, json.weightsFile));
   const tensors = json.tensors.map((e) => {
-    if (e.offset + 4 * e.length > bytes.byteLength) throw new Error(`checkpoint: tensor ${e.name} lies beyond the end of ${json.weightsFile}`);
+    if (e.dtype !== undefined && e.dtype !== 'float32') throw new Error(`${name} checkpoint: tensor ${e.name} has dtype ${String(e.dtype)}, not float32`);
+    if (e.offset + 4 * e.length > bytes.byteLength) throw new Error(`${name} checkpoint: tensor ${e.name} lies beyond the end of ${json.weightsFile}`);
     return { name: e.name, shape: e.shape, data: fromLittleEndian(bytes.subarray(e.offset, e.offset + 4 * e.length)) };
   });
   const { format: _f, version: _v, savedAt: _s, weightsFile: _w, tensors: _t, ...meta } = json;
-  return { meta, tensors };
+  return { meta: meta as unknown as M, tensors };
+}
+
+/** A lookup of a checkpoint's tensors by name that checks each one's shape against the model's. */
+export function tensorTaker(kind: CheckpointKind, tensors: readonly CheckpointTensor[]): (name: string, shape: readonly number[]) => Float32Array {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const label = `${CHECKPOINT_KINDS[kind].name} checkpoint`;
+  return (name, shape) => {
+    const t = byName.get(name);
+    if (!t) throw new Error(`${label}: missing tensor ${name}`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new Error(`${label}: tensor ${name} has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+    }
+    return t.data;
+  };
 }

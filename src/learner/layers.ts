@@ -1,10 +1,32 @@
-/** Small building blocks of the model X that are worth a hand-written gradient. */
+/**
+ * The transformer layers that the models X and H′ share — as in the authors' code
+ * (models/attention.py), one attention serves the answerer and the asker: dense layers, LayerNorm
+ * (with a hand-written gradient), the feed-forward block, multi-head attention (self-attention, or
+ * attention to a memory such as X's facts; with a key/value cache, the null fact and X's
+ * symbol-match bonus), the causal mask, and the output heads that mix a vocabulary softmax with a
+ * copy pointer. Every function reads weights by name from `P` (a model's variables, or X's EMA
+ * teacher split into tensors) and is meant to run inside `tf.tidy`.
+ */
 import type * as tfjs from '@tensorflow/tfjs';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
 
+/** A model's weights by name. */
+export type Weights = ReadonlyMap<string, Tensor>;
+
+/** The bias of a hidden key (or copy position): softmax gives it no weight. */
+export const NEG = -1e9;
+
 export const LAYER_NORM_EPSILON = 1e-5;
+
+/** Symbol-match weights are multiplied by this in the forward pass (a per-weight learning-rate boost). */
+export const MATCH_SCALE = 20;
+
+/** A tensor's shape as plain numbers. */
+export function dims(t: Tensor): number[] {
+  return t.shape as number[];
+}
 
 /**
  * LayerNorm over the last axis, y = (x − mean) / sqrt(var + ε) · g + b, with its gradient written
@@ -34,4 +56,122 @@ export function layerNorm(tf: TF, x: Tensor, g: Tensor, b: Tensor): Tensor {
     };
   });
   return f(x, g, b);
+}
+
+/** The dense layer `name` (weights `name/w`, bias `name/b`) over the last axis of x. */
+export function dense(tf: TF, P: Weights, name: string, x: Tensor, activation: 'linear' | 'relu' = 'linear'): Tensor {
+  const w = P.get(`${name}/w`)!;
+  const shape = dims(x);
+  const y = tf.fused.matMul({ a: x.reshape([-1, shape[shape.length - 1]]), b: w, bias: P.get(`${name}/b`)!, activation });
+  return y.reshape([...shape.slice(0, -1), dims(w)[1]]);
+}
+
+/** The LayerNorm `name` (gain `name/g`, bias `name/b`). */
+export function norm(tf: TF, P: Weights, name: string, x: Tensor): Tensor {
+  return layerNorm(tf, x, P.get(`${name}/g`)!, P.get(`${name}/b`)!);
+}
+
+/** The ReLU feed-forward block of layer `name` (`name/ff1`, `name/ff2`), without its residual. */
+export function feedForward(tf: TF, P: Weights, name: string, x: Tensor): Tensor {
+  return dense(tf, P, `${name}/ff2`, dense(tf, P, `${name}/ff1`, x, 'relu'));
+}
+
+/** [B, L, d] → [B, heads, L, d/heads]. */
+export function splitHeads(x: Tensor, heads: number): Tensor {
+  const [B, L, d] = dims(x);
+  return x.reshape([B, L, heads, d / heads]).transpose([0, 2, 1, 3]);
+}
+
+/** Scaled dot-product attention; q [B,H,Lq,dk], k/v [B,H,Lk,dk], bias broadcastable to [B,H,Lq,Lk]; returns [B, Lq, H·dk]. */
+export function attend(tf: TF, q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
+  const [B, H, Lq, dk] = dims(q);
+  const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dk)).add(bias);
+  return tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B, Lq, H * dk]);
+}
+
+/** One layer's keys and values [B, H, L, dk] (a type, not an interface: `tf.tidy` returns it). */
+export type KeyValue = { k: Tensor; v: Tensor };
+
+export interface AttentionOptions {
+  heads: number;
+  /** Added to the scores: 0 or NEG (masks), plus any learned bonus; broadcastable to [B, H, Lq, Lk]. */
+  bias: Tensor;
+  /**
+   * Attend to these states [M, Lk, d] (keys and values from `name/kv`, queries from `name/q`);
+   * without it, x attends to itself (`name/qkv`).
+   */
+  memory?: Tensor;
+  /** The row of `memory` for each row of x (X encodes a context once for all its questions). */
+  memoryRows?: Tensor;
+  /** Keys and values of earlier positions [B, H, C, dk], put before x's own (decoding with a cache). */
+  past?: KeyValue;
+}
+
+/**
+ * Multi-head attention from x [B, Lq, d], projected out by `name/out`; returns the output
+ * [B, Lq, d] and the keys/values attended to. With a weight `name/null` [1, 1, 2d] (X's null fact)
+ * a memory gets one more key and value that every query may attend to, whatever the bias.
+ */
+export function attention(tf: TF, P: Weights, name: string, x: Tensor, o: AttentionOptions): { out: Tensor; kv: KeyValue } {
+  const split = (t: Tensor): Tensor => splitHeads(t, o.heads);
+  let bias = o.bias;
+  let q: Tensor, k: Tensor, v: Tensor;
+  if (!o.memory) {
+    [q, k, v] = tf.split(dense(tf, P, `${name}/qkv`, x), 3, 2).map(split);
+  } else {
+    let kv = dense(tf, P, `${name}/kv`, o.memory);
+    if (o.memoryRows) kv = tf.gather(kv, o.memoryRows);
+    const nullKv = P.get(`${name}/null`);
+    if (nullKv) {
+      kv = tf.concat([kv, nullKv.tile([dims(kv)[0], 1, 1])], 1);
+      const [b0, b1, b2] = dims(bias);
+      bias = tf.concat([bias, tf.zeros([b0, b1, b2, 1])], 3);
+    }
+    [k, v] = tf.split(kv, 2, 2).map(split);
+    q = split(dense(tf, P, `${name}/q`, x));
+  }
+  if (o.past) {
+    k = tf.concat([o.past.k, k], 2);
+    v = tf.concat([o.past.v, v], 2);
+  }
+  return { out: dense(tf, P, `${name}/out`, attend(tf, q, k, v, bias)), kv: { k, v } };
+}
+
+/**
+ * The symbol-match bonus [rows, H, queries, keys] of layer `name` (our addition to the paper's
+ * model, see ModelXConfig.symbolMatch): indicators [rows·queries·keys, pairs] of equal symbols
+ * times the learned `name/match` [pairs, H]. Scaled so that Adam (whose steps are ~lr per weight)
+ * reaches decisive logits (~5) in a few hundred steps.
+ */
+export function symbolMatchBias(tf: TF, P: Weights, name: string, match: Tensor, heads: number, rows: number, queries: number, keys: number): Tensor {
+  return tf.matMul(match, P.get(`${name}/match`)!).mul(MATCH_SCALE).reshape([rows, queries, keys, heads]).transpose([0, 3, 1, 2]);
+}
+
+/** A causal bias [L, L]: 0 on and below the diagonal, NEG above. */
+export function causalBias(tf: TF, L: number): Tensor {
+  return tf.linalg.bandPart(tf.ones([L, L]), -1, 0).sub(1).mul(-NEG);
+}
+
+/** The output heads at states x [B, M, d]. */
+export interface OutputHeads {
+  /** The vocabulary softmax [B, M, V] (`vocab`). */
+  vocab: Tensor;
+  /** The copy pointer [B, M, L] over the positions whose keys were given. */
+  pointer: Tensor;
+  /** The vocabulary's weight in the mixture [B, M, 1] (`gate`). */
+  gate: Tensor;
+}
+
+/** The output heads at x [B, M, d], with copy keys [B, L, d] and their bias [B or 1, M or 1, L] (`copy/query`). */
+export function outputHeads(tf: TF, P: Weights, x: Tensor, keys: Tensor, bias: Tensor): OutputHeads {
+  const d = dims(x)[2];
+  const vocab = tf.softmax(dense(tf, P, 'vocab', x));
+  const scores = tf.matMul(dense(tf, P, 'copy/query', x), keys, false, true).mul(1 / Math.sqrt(d)).add(bias);
+  return { vocab, pointer: tf.softmax(scores), gate: tf.sigmoid(dense(tf, P, 'gate', x)) };
+}
+
+/** The next-symbol distributions [B, M, V]: gate · vocab + (1 − gate) · the pointer scattered onto the symbols `ids` [B, L] of its positions. */
+export function copyMixture(tf: TF, out: OutputHeads, ids: Tensor, V: number): Tensor {
+  const copy = tf.matMul(out.pointer, tf.oneHot(ids, V).toFloat());
+  return out.gate.mul(out.vocab).add(tf.scalar(1).sub(out.gate).mul(copy));
 }

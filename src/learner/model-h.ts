@@ -19,20 +19,21 @@
  * `next` decodes greedily, all states in lockstep: the prefixes are run once and every generated
  * token is appended to cached per-layer keys/values (about 6× faster than recomputing every
  * position at batch 256; `next(…, { recompute: true })` is the reference it is tested against).
+ *
+ * The layers (attention, LayerNorm, feed-forward, the copy heads), the optimiser and the
+ * checkpoint format are those of the model X (layers.ts, learned-model.ts, checkpoint.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { AnyTask, Answer } from '../core/index';
-import { initBackend, type BackendHandle, type TF } from './backend';
-import { syncDir, writeFileAtomic } from './checkpoint';
-import { adamStep, ParameterSet, variablePrefix, type AdamSettings } from './params';
-import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths } from './expert-tokens';
-import type { BackendName, BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
+import { initBackend, type BackendHandle } from './backend';
+import type { CheckpointMeta } from './checkpoint';
+import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths, type ExpertVocabularyJSON } from './expert-tokens';
+import { attention, causalBias, copyMixture, dense, feedForward, NEG, norm, outputHeads, type KeyValue, type Weights } from './layers';
+import { LearnedModel, type LearnedModelOptions } from './learned-model';
+import type { AdamSettings } from './params';
+import type { BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
 type Tensor = tfjs.Tensor;
-type Variable = tfjs.Variable;
 
 /** The architecture of H′. */
 export interface ModelHConfig {
@@ -62,37 +63,16 @@ export const MODEL_H_PRESETS: Readonly<Record<ModelPreset, ModelHPresetDefinitio
   paper: { model: { dModel: 128, heads: 4, layers: 4, dFF: 512 }, optimiser: { ...BASE_OPTIMISER, learningRate: 3e-4, warmupSteps: 500 } },
 };
 
-export interface ModelHOptions {
-  /** Default `small`. */
-  preset?: ModelPreset;
+export interface ModelHOptions extends LearnedModelOptions<ModelHConfig, ModelHOptimiserConfig> {
   vocabulary: ExpertVocabulary;
-  /** Seeds the initial weights. Default 1. */
-  seed?: number;
-  learningRate?: number;
-  warmupSteps?: number;
-  clipNorm?: number;
-  /** Any other optimiser settings (the three above take precedence). */
-  optimiser?: Partial<ModelHOptimiserConfig>;
-  /** Architecture overrides of the preset. */
-  config?: Partial<ModelHConfig>;
-  /** Largest batch `next` runs at once (bigger inputs are chunked). Default 256. */
-  predictChunk?: number;
 }
 
 /** A complete transcript of H, as `trainStep` takes it. */
 export type ExpertTranscript = PartialTranscript & { answer: Answer };
 
-export const MODEL_H_FORMAT = 'amplification-explorer/model-h';
-export const MODEL_H_VERSION = 1;
-const MODEL_H_JSON = 'model.json';
-
-const NEG = -1e9;
-
-/** A per-parameter seed from the model's seed and the parameter's name (FNV-1a). */
-function paramSeed(seed: number, name: string): number {
-  let h = (0x811c9dc5 ^ (seed * 2654435761)) >>> 0;
-  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return h % 2147483647;
+/** What H′'s checkpoint records besides the common fields. */
+interface ModelHMeta extends CheckpointMeta {
+  vocabulary: ExpertVocabularyJSON;
 }
 
 /** A batch of token sequences, right-padded to `length` (JS arrays; tensors are made in tidy scopes). */
@@ -105,57 +85,13 @@ export interface TokenBatch {
   segments: Int32Array;
 }
 
-export class TransformerModelH implements ModelH {
-  readonly backend: BackendName;
-  readonly preset: ModelPreset;
+export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimiserConfig> implements ModelH {
   readonly vocabulary: ExpertVocabulary;
-  readonly config: Readonly<ModelHConfig>;
-  readonly optimiser: Readonly<ModelHOptimiserConfig>;
-  readonly seed: number;
-  private readonly tf: TF;
-  private readonly predictChunk: number;
-  private readonly weights: ParameterSet;
-  private readonly prefix: string;
-  private adamM!: Variable;
-  private adamV!: Variable;
-  private steps = 0;
-  private disposed = false;
 
   constructor(handle: BackendHandle, options: ModelHOptions) {
-    this.tf = handle.tf;
-    this.backend = handle.backend;
-    this.preset = options.preset ?? 'small';
-    const preset = MODEL_H_PRESETS[this.preset];
-    if (!preset) throw new Error(`unknown model preset ${JSON.stringify(this.preset)} (tiny, small or paper)`);
+    super(handle, { checkpoint: 'h', presets: MODEL_H_PRESETS, seedBasis: (seed) => 0x811c9dc5 ^ (seed * 2654435761) }, options);
     this.vocabulary = options.vocabulary;
-    this.config = Object.freeze({ ...preset.model, ...options.config });
-    this.optimiser = Object.freeze({
-      ...preset.optimiser,
-      ...options.optimiser,
-      ...(options.learningRate !== undefined && { learningRate: options.learningRate }),
-      ...(options.warmupSteps !== undefined && { warmupSteps: options.warmupSteps }),
-      ...(options.clipNorm !== undefined && { clipNorm: options.clipNorm }),
-    });
-    this.seed = options.seed ?? 1;
-    this.predictChunk = Math.max(1, Math.floor(options.predictChunk ?? 256));
-    const { dModel, heads } = this.config;
-    if (dModel % heads !== 0) throw new Error(`dModel ${dModel} is not a multiple of heads ${heads}`);
-    this.prefix = variablePrefix('modelH');
-    this.weights = new ParameterSet(this.tf, this.prefix, (name) => paramSeed(this.seed, name));
     this.build();
-  }
-
-  get step(): number {
-    return this.steps;
-  }
-
-  numTensors(): number {
-    return this.tf.memory().numTensors;
-  }
-
-  /** Number of trainable parameters. */
-  get parameterCount(): number {
-    return this.weights.size;
   }
 
   // ---------------------------------------------------------------- parameters
@@ -182,90 +118,48 @@ export class TransformerModelH implements ModelH {
     this.weights.dense('copy/query', d, d);
     this.weights.dense('copy/key', d, d);
     this.weights.dense('gate', d, 1);
-    this.adamM = this.tf.variable(this.tf.zeros([this.weights.size]), false, `${this.prefix}/adam/m`);
-    this.adamV = this.tf.variable(this.tf.zeros([this.weights.size]), false, `${this.prefix}/adam/v`);
+    this.initOptimiser();
+  }
+
+  /** The weights by name. */
+  private get P(): Weights {
+    return this.weights.byName;
   }
 
   // ---------------------------------------------------------------- layers
-
-  private dense(name: string, x: Tensor, activation: 'linear' | 'relu' = 'linear'): Tensor {
-    const w = this.weights.byName.get(`${name}/w`)!;
-    const shape = dims(x);
-    const y = this.tf.fused.matMul({ a: x.reshape([-1, shape[shape.length - 1]]), b: w, bias: this.weights.byName.get(`${name}/b`)!, activation });
-    return y.reshape([...shape.slice(0, -1), dims(w)[1]]);
-  }
-
-  private norm(name: string, x: Tensor): Tensor {
-    const tf = this.tf;
-    const { mean, variance } = tf.moments(x, -1, true);
-    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(this.weights.byName.get(`${name}/g`)!).add(this.weights.byName.get(`${name}/b`)!);
-  }
 
   /** The input vectors [A, n, d]: symbol + type + offset + segment + position embeddings. */
   private embed(b: TokenBatch, positions?: Int32Array): Tensor {
     const tf = this.tf;
     const d = this.config.dModel;
     const { rows: A, length: n } = b;
-    const emb = (table: string, ids: Int32Array): Tensor => tf.gather(this.weights.byName.get(`embed/${table}`)!, tf.tensor1d(ids, 'int32'));
+    const emb = (table: string, ids: Int32Array): Tensor => tf.gather(this.P.get(`embed/${table}`)!, tf.tensor1d(ids, 'int32'));
     const x = emb('token', b.ids).add(emb('type', b.types)).add(emb('offset', b.offsets)).add(emb('segment', b.segments));
     // Positions 0..n−1 for every row, unless given per token (decoding after a cached prefix).
     if (positions) return x.add(emb('position', positions)).reshape([A, n, d]);
-    return x.reshape([A, n, d]).add(this.weights.byName.get('embed/position')!.slice([0, 0], [n, d]));
+    return x.reshape([A, n, d]).add(this.P.get('embed/position')!.slice([0, 0], [n, d]));
   }
 
   /**
-   * The blocks over new tokens x [A, n, d] that follow the cached keys/values `past` (per layer
-   * [A, H, C, dk]; none for a whole sequence), with the attention bias [·, 1, n, C + n]. Returns the
-   * final states [A, n, d] and every layer's keys/values over all C + n columns.
+   * The pre-LayerNorm blocks over new tokens x [A, n, d] that follow the cached keys/values `past`
+   * (per layer [A, H, C, dk]; none for a whole sequence), with the attention bias [·, 1, n, C + n].
+   * Returns the final states [A, n, d] and every layer's keys/values over all C + n columns.
    */
   private blocks(x: Tensor, bias: Tensor, past?: readonly KeyValue[]): { h: Tensor; kv: KeyValue[] } {
     const tf = this.tf;
-    const { dModel: d, heads: H, layers } = this.config;
-    const [A, n] = dims(x);
-    const dk = d / H;
-    const split = (t: Tensor): Tensor => t.reshape([A, n, H, dk]).transpose([0, 2, 1, 3]);
+    const P = this.P;
     const kv: KeyValue[] = [];
-    for (let l = 0; l < layers; l++) {
-      const h = this.norm(`l${l}/attnorm`, x);
-      const [q, kNew, vNew] = tf.split(this.dense(`l${l}/qkv`, h), 3, 2).map(split);
-      const k = past ? tf.concat([past[l].k, kNew], 2) : kNew;
-      const v = past ? tf.concat([past[l].v, vNew], 2) : vNew;
-      kv.push({ k, v });
-      const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dk)).add(bias);
-      const att = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([A, n, d]);
-      x = x.add(this.dense(`l${l}/out`, att));
-      const f = this.norm(`l${l}/ffnorm`, x);
-      x = x.add(this.dense(`l${l}/ff2`, this.dense(`l${l}/ff1`, f, 'relu')));
+    for (let l = 0; l < this.config.layers; l++) {
+      const a = attention(tf, P, `l${l}`, norm(tf, P, `l${l}/attnorm`, x), { heads: this.config.heads, bias, past: past?.[l] });
+      kv.push(a.kv);
+      x = x.add(a.out);
+      x = x.add(feedForward(tf, P, `l${l}`, norm(tf, P, `l${l}/ffnorm`, x)));
     }
-    return { h: this.norm('final', x), kv };
-  }
-
-  /** A causal bias [L, L]: 0 on and below the diagonal, −1e9 above. */
-  private causal(L: number): Tensor {
-    return this.tf.linalg.bandPart(this.tf.ones([L, L]), -1, 0).sub(1).mul(-NEG);
-  }
-
-  /**
-   * The output heads at M query states hq [B, M, d] over columns whose copy keys are `keys` [B, L, d]
-   * (`dense('copy/key', states)`): the vocabulary softmax [B, M, V], the copy attention [B, M, L]
-   * over the columns the bias [·, M, L] allows, and the gate [B, M, 1] (the vocabulary's weight).
-   */
-  private heads(hq: Tensor, keys: Tensor, bias: Tensor): { vocab: Tensor; pointer: Tensor; gate: Tensor } {
-    const tf = this.tf;
-    const d = this.config.dModel;
-    const vocab = tf.softmax(this.dense('vocab', hq));
-    const scores = tf.matMul(this.dense('copy/query', hq), keys, false, true).mul(1 / Math.sqrt(d)).add(bias);
-    return { vocab, pointer: tf.softmax(scores), gate: tf.sigmoid(this.dense('gate', hq)) };
-  }
-
-  /** The next-token distributions [B, M, V]: the gated mixture of the vocabulary softmax and the copy distribution (the pointer scattered onto the symbols ids [B, L]). */
-  private mixture(out: { vocab: Tensor; pointer: Tensor; gate: Tensor }, ids: Tensor): Tensor {
-    const tf = this.tf;
-    const copy = tf.matMul(out.pointer, tf.oneHot(ids, this.vocabulary.size).toFloat());
-    return out.gate.mul(out.vocab).add(tf.scalar(1).sub(out.gate).mul(copy));
+    return { h: norm(tf, P, 'final', x), kv };
   }
 
   // ---------------------------------------------------------------- encoding
+
 
   private batchOf(seqs: readonly EncodedTranscript[], length: number): TokenBatch {
     const B = seqs.length;
@@ -327,15 +221,14 @@ export class TransformerModelH implements ModelH {
     const { rows: B, length: L } = inputs;
     const V = this.vocabulary.size;
     const step = this.steps + 1;
-    const o = this.optimiser;
     const stats = tf.tidy(() => {
       const targetT = tf.tensor2d(targets, [B, L], 'int32');
       const maskT = tf.tensor2d(mask, [B, L]);
       const scored = maskT.sum();
       let correct: Tensor | undefined;
       const { value: loss, grads } = tf.variableGrads(() => {
-        const { h } = this.blocks(this.embed(inputs), this.causal(L).reshape([1, 1, L, L]));
-        const out = this.heads(h, this.dense('copy/key', h), this.causal(L).reshape([1, L, L]));
+        const { h } = this.blocks(this.embed(inputs), causalBias(tf, L).reshape([1, 1, L, L]));
+        const out = outputHeads(tf, this.P, h, dense(tf, this.P, 'copy/key', h), causalBias(tf, L).reshape([1, L, L]));
         // The target's probability: the pointer's mass on positions holding the target symbol (a
         // mask built in JS) spares the scatter onto the vocabulary and its gradient.
         const pVocab = out.vocab.mul(tf.oneHot(targetT, V).toFloat()).sum(-1);
@@ -343,12 +236,11 @@ export class TransformerModelH implements ModelH {
         const gate = out.gate.reshape([B, L]);
         const picked = gate.mul(pVocab).add(tf.scalar(1).sub(gate).mul(pCopy));
         // Teacher-forced accuracy needs the whole distribution (forward only: not on the loss's path).
-        const probs = this.mixture(out, tf.tensor2d(inputs.ids, [B, L], 'int32'));
+        const probs = copyMixture(tf, out, tf.tensor2d(inputs.ids, [B, L], 'int32'), V);
         correct = tf.keep(tf.equal(probs.argMax(-1), targetT).toFloat().mul(maskT).sum().div(scored));
         return tf.log(picked.add(1e-9)).mul(maskT).sum().div(scored).neg() as tfjs.Scalar;
       }, this.weights.list);
-      const { update } = adamStep(tf, this.adamM, this.adamV, this.weights.flatGradient(grads), step, o);
-      this.weights.assignFlat(this.weights.flat().sub(update));
+      this.applyAdam(this.weights.flatGradient(grads), step);
       const acc = correct!;
       const result = tf.stack([loss, acc]);
       acc.dispose(); // kept out of variableGrads' scope by tf.keep
@@ -386,12 +278,12 @@ export class TransformerModelH implements ModelH {
     const A = seqs.length;
     const d = this.config.dModel;
     return this.read(tf.tidy(() => {
-      const { h } = this.blocks(this.embed(b), this.causal(L).reshape([1, 1, L, L]));
+      const { h } = this.blocks(this.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
       const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
       const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
       const bias = new Float32Array(A * L);
       seqs.forEach((s, i) => bias.fill(NEG, i * L + s.ids.length, (i + 1) * L));
-      const p = this.mixture(this.heads(hq, this.dense('copy/key', h), tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'));
+      const p = copyMixture(tf, outputHeads(tf, this.P, hq, dense(tf, this.P, 'copy/key', h), tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'), this.vocabulary.size);
       return p.reshape([A, this.vocabulary.size]);
     }));
   }
@@ -424,11 +316,11 @@ export class TransformerModelH implements ModelH {
     const cache: DecodeCache = { kv: [], keys: undefined!, ids: seqs.map((_, i) => Array.from(b.ids.subarray(i * L, (i + 1) * L))), prefix: seqs.map((s) => s.ids.length), padded: L };
     const bias = this.cacheBias(cache);
     const out = tf.tidy(() => {
-      const { h, kv } = this.blocks(this.embed(b), this.causal(L).reshape([1, 1, L, L]));
-      const keys = this.dense('copy/key', h);
+      const { h, kv } = this.blocks(this.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
+      const keys = dense(tf, this.P, 'copy/key', h);
       const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
       const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
-      const p = this.mixture(this.heads(hq, keys, tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'));
+      const p = copyMixture(tf, outputHeads(tf, this.P, hq, keys, tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'), this.vocabulary.size);
       return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
     });
     cache.kv = out.kv;
@@ -465,8 +357,8 @@ export class TransformerModelH implements ModelH {
       const past = cache.kv.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
       const biasT = tf.tensor3d(bias, [A, 1, C]);
       const { h, kv } = this.blocks(this.embed(token, positions), biasT.reshape([A, 1, 1, C]), past);
-      const keys = tf.concat([pick(cache.keys), this.dense('copy/key', h)], 1);
-      const p = this.mixture(this.heads(h, keys, biasT), tf.tensor2d(cache.ids.flat(), [A, C], 'int32'));
+      const keys = tf.concat([pick(cache.keys), dense(tf, this.P, 'copy/key', h)], 1);
+      const p = copyMixture(tf, outputHeads(tf, this.P, h, keys, biasT), tf.tensor2d(cache.ids.flat(), [A, C], 'int32'), this.vocabulary.size);
       return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
     });
     tf.dispose(old);
@@ -542,113 +434,21 @@ export class TransformerModelH implements ModelH {
 
   // ---------------------------------------------------------------- checkpoints
 
-  /** Writes model.json and a weights file into `dir`, atomically (temp file, fsync, rename). */
-  async save(dir: string): Promise<void> {
-    this.assertLive();
-    const tensors: { name: string; shape: number[]; data: Float32Array }[] = this.weights.list.map((v, i) => ({ name: `param/${this.weights.names[i]}`, shape: this.weights.shapes[i], data: v.dataSync() as Float32Array }));
-    tensors.push({ name: 'adam/m', shape: [this.weights.size], data: this.adamM.dataSync() as Float32Array });
-    tensors.push({ name: 'adam/v', shape: [this.weights.size], data: this.adamV.dataSync() as Float32Array });
-    await fs.mkdir(dir, { recursive: true });
-    const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    const bytes = new Uint8Array(4 * tensors.reduce((n, t) => n + t.data.length, 0));
-    const view = new DataView(bytes.buffer);
-    let offset = 0;
-    for (const t of tensors) {
-      entries.push({ name: t.name, shape: t.shape, offset, length: t.data.length });
-      for (let i = 0; i < t.data.length; i++) view.setFloat32(offset + 4 * i, t.data[i], true);
-      offset += 4 * t.data.length;
-    }
-    const weightsFile = `weights-${this.steps}-${randomBytes(4).toString('hex')}.bin`;
-    await writeFileAtomic(dir, weightsFile, [bytes]);
-    const json: ModelHJSON = {
-      format: MODEL_H_FORMAT,
-      version: MODEL_H_VERSION,
-      savedAt: new Date().toISOString(),
-      preset: this.preset,
-      config: { ...this.config },
-      optimiser: { ...this.optimiser },
-      seed: this.seed,
-      step: this.steps,
-      backend: this.backend,
-      vocabulary: this.vocabulary.toJSON(),
-      weightsFile,
-      tensors: entries,
-    };
-    await writeFileAtomic(dir, MODEL_H_JSON, [`${JSON.stringify(json, null, 1)}\n`]);
-    await syncDir(dir);
-    for (const name of await fs.readdir(dir)) {
-      if (/^weights-.*\.bin$/.test(name) && name !== weightsFile) await fs.rm(join(dir, name), { force: true });
-    }
+  protected checkpointExtras(): { vocabulary: ExpertVocabularyJSON } {
+    return { vocabulary: this.vocabulary.toJSON() };
   }
 
-  /** Restores a model saved with `save` (on the given backend). */
+  /** Restores a model saved with `save` (on the given backend), also from H′'s older checkpoints. */
   static async load(dir: string, handle: BackendHandle): Promise<TransformerModelH> {
-    const file = join(dir, MODEL_H_JSON);
-    let json: ModelHJSON;
-    try {
-      json = JSON.parse(await fs.readFile(file, 'utf8')) as ModelHJSON;
-    } catch (e) {
-      throw new Error(`no H′ checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    if (json.format !== MODEL_H_FORMAT) throw new Error(`${file} is not an H′ checkpoint (format ${String(json.format)})`);
-    if (json.version !== MODEL_H_VERSION) throw new Error(`${file}: unsupported H′ checkpoint version ${String(json.version)}`);
-    if (typeof json.weightsFile !== 'string' || /[/\\]/.test(json.weightsFile)) throw new Error(`${file}: bad weightsFile`);
-    const bytes = await fs.readFile(join(dir, json.weightsFile));
-    const model = new TransformerModelH(handle, {
-      preset: json.preset,
-      vocabulary: ExpertVocabulary.fromJSON(json.vocabulary),
-      seed: json.seed,
-      config: json.config,
-      optimiser: json.optimiser,
-    });
-    try {
-      model.restore(json, bytes);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    return model;
-  }
-
-  private restore(json: ModelHJSON, bytes: Uint8Array): void {
-    const tf = this.tf;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const byName = new Map(json.tensors.map((t) => [t.name, t]));
-    const take = (name: string, shape: readonly number[]): Float32Array => {
-      const e = byName.get(name);
-      if (!e) throw new Error(`H′ checkpoint: missing tensor ${name}`);
-      if (e.shape.length !== shape.length || e.shape.some((s, i) => s !== shape[i])) {
-        throw new Error(`H′ checkpoint: tensor ${name} has shape [${e.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
-      }
-      if (e.offset + 4 * e.length > bytes.byteLength) throw new Error(`H′ checkpoint: tensor ${name} lies beyond the end of ${json.weightsFile}`);
-      return Float32Array.from({ length: e.length }, (_, i) => view.getFloat32(e.offset + 4 * i, true));
-    };
-    const values = this.weights.list.map((_, i) => take(`param/${this.weights.names[i]}`, this.weights.shapes[i]));
-    const m = take('adam/m', [this.weights.size]);
-    const v = take('adam/v', [this.weights.size]);
-    tf.tidy(() => {
-      this.weights.list.forEach((p, i) => p.assign(tf.tensor(values[i], this.weights.shapes[i])));
-      this.adamM.assign(tf.tensor1d(m));
-      this.adamV.assign(tf.tensor1d(v));
-    });
-    this.steps = json.step;
-  }
-
-  // ---------------------------------------------------------------- lifecycle
-
-  private assertLive(): void {
-    if (this.disposed) throw new Error('this model H′ has been disposed');
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.tf.dispose([...this.weights.list, this.adamM, this.adamV]);
+    return LearnedModel.fromCheckpoint<ModelHMeta, TransformerModelH>(dir, 'h', (meta) => new TransformerModelH(handle, {
+      preset: meta.preset as ModelPreset,
+      vocabulary: ExpertVocabulary.fromJSON(meta.vocabulary),
+      seed: meta.seed,
+      config: meta.config as Partial<ModelHConfig>,
+      optimiser: meta.optimiser as Partial<ModelHOptimiserConfig>,
+    }));
   }
 }
-
-/** A layer's keys and values [A, H, C, dk] (a type, not an interface: tidy returns it). */
-type KeyValue = { k: Tensor; v: Tensor };
 
 /** Keys and values of every column decoded so far, for appending tokens without recomputing. */
 interface DecodeCache {
@@ -661,26 +461,6 @@ interface DecodeCache {
   prefix: number[];
   /** Columns of the padded prefix. */
   padded: number;
-}
-
-interface ModelHJSON {
-  format: typeof MODEL_H_FORMAT;
-  version: typeof MODEL_H_VERSION;
-  savedAt: string;
-  preset: ModelPreset;
-  config: ModelHConfig;
-  optimiser: ModelHOptimiserConfig;
-  seed: number;
-  step: number;
-  /** The backend it was trained on (informational; any backend can load it). */
-  backend: BackendName;
-  vocabulary: ReturnType<ExpertVocabulary['toJSON']>;
-  weightsFile: string;
-  tensors: { name: string; shape: number[]; offset: number; length: number }[];
-}
-
-function dims(t: Tensor): number[] {
-  return t.shape as number[];
 }
 
 // ---------------------------------------------------------------- factories

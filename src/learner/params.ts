@@ -1,7 +1,7 @@
 /**
  * What models X and H′ share about their weights: a registry of trainable variables (seeded
- * initialisers, kept by name, as a list and as one flat vector), and the optimiser step (global-norm
- * clipping, Adam with linear warm-up) on flat vectors.
+ * initialisers, kept by name, as a list and as one flat vector), the optimiser's settings and its
+ * step (global-norm clipping, Adam with linear warm-up) on flat vectors.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './backend';
@@ -16,6 +16,13 @@ let instances = 0;
 /** A prefix for a new model's variables: tf.variable names are global to the engine, so ours are unique even across module copies. */
 export function variablePrefix(kind: string): string {
   return `${kind}${++instances}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A seed from a name (FNV-1a over its characters, starting from `basis`): one per variable, or per dropout call. */
+export function nameSeed(basis: number, name: string): number {
+  let h = basis >>> 0;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return h % 2147483647;
 }
 
 /** A model's trainable variables, in creation order. */
@@ -102,6 +109,27 @@ export interface AdamSettings {
   epsilon: number;
   /** Gradients are rescaled so that their global norm is at most this. */
   clipNorm: number;
+}
+
+/** The settings a model's options may override one by one (they take precedence over `optimiser`). */
+export interface OptimiserOverrides<O extends AdamSettings> {
+  learningRate?: number;
+  warmupSteps?: number;
+  clipNorm?: number;
+  /** Any other settings. */
+  optimiser?: Partial<O>;
+}
+
+/** A preset's optimiser settings with a model's overrides applied. */
+export function resolveOptimiser<O extends AdamSettings>(preset: O, options: OptimiserOverrides<O> & { emaDecay?: number }): O {
+  return {
+    ...preset,
+    ...options.optimiser,
+    ...(options.learningRate !== undefined && { learningRate: options.learningRate }),
+    ...(options.warmupSteps !== undefined && { warmupSteps: options.warmupSteps }),
+    ...(options.emaDecay !== undefined && { emaDecay: options.emaDecay }),
+    ...(options.clipNorm !== undefined && { clipNorm: options.clipNorm }),
+  };
 }
 
 /** The learning rate at a step (1-based): linear warm-up, then constant. */

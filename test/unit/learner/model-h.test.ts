@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TokenType } from '../../../src/learner/expert-tokens';
-import { createModelH, loadModelH, type ExpertTranscript, type TransformerModelH } from '../../../src/learner/model-h';
+import { createModelH, loadModelH } from '../../../src/learner/factory';
+import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertAction, PartialTranscript } from '../../../src/learner/types';
 
 const task = builtinTask('permutation-powering')!;
