@@ -24,14 +24,14 @@
  * checkpoint format are those of the model X (layers.ts, learned-model.ts, checkpoint.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { AnyTask, Answer } from '../core/index';
-import { initBackend, type BackendHandle } from './backend';
+import type { Answer } from '../core/index';
+import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
-import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertLengths, type ExpertVocabularyJSON } from './expert-tokens';
+import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
 import { attention, causalBias, copyMixture, dense, feedForward, NEG, norm, outputHeads, type KeyValue, type Weights } from './layers';
-import { LearnedModel, type LearnedModelOptions } from './learned-model';
+import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
 import type { AdamSettings } from './params';
-import type { BackendPreference, ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
+import type { ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
 type Tensor = tfjs.Tensor;
 
@@ -47,10 +47,7 @@ export interface ModelHConfig {
 /** H′'s optimiser: Adam with warm-up and clipping (no teacher). */
 export type ModelHOptimiserConfig = AdamSettings;
 
-export interface ModelHPresetDefinition {
-  model: ModelHConfig;
-  optimiser: ModelHOptimiserConfig;
-}
+export type ModelHPresetDefinition = ModelDefinition<ModelHConfig, ModelHOptimiserConfig>;
 
 const BASE_OPTIMISER: ModelHOptimiserConfig = { learningRate: 1e-3, warmupSteps: 100, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, clipNorm: 1 };
 
@@ -461,50 +458,4 @@ interface DecodeCache {
   prefix: number[];
   /** Columns of the padded prefix. */
   padded: number;
-}
-
-// ---------------------------------------------------------------- factories
-
-export interface CreateModelHOptions extends Omit<ModelHOptions, 'vocabulary'> {
-  /** Default `auto` (tfjs-node, else wasm, else cpu). */
-  backend?: BackendPreference;
-  /** The task: its vocabulary, k and the lengths of its questions and answers (sampled). */
-  task?: AnyTask;
-  /**
-   * An explicit vocabulary: a finished `ExpertVocabulary`, or the task symbols (lengths then come
-   * from `task` when given, else from `lengths`, defaulting to 16 symbols per question/answer).
-   */
-  vocabulary?: ExpertVocabulary | readonly string[];
-  /** k; default the task's. Needed with a symbol list and no task. */
-  maxSubquestions?: number;
-  /** Overrides of the lengths found by sampling the task (or of the defaults). */
-  lengths?: Partial<Omit<ExpertLengths, 'maxSubquestions'>>;
-}
-
-/** The vocabulary `createModelH` would use for these options. */
-export function expertVocabularyFor(options: Pick<CreateModelHOptions, 'task' | 'vocabulary' | 'maxSubquestions' | 'lengths'>): ExpertVocabulary {
-  const { task, vocabulary, maxSubquestions, lengths } = options;
-  if (vocabulary instanceof ExpertVocabulary) return vocabulary;
-  const overrides = { ...lengths, ...(maxSubquestions !== undefined && { maxSubquestions }) };
-  if (task) {
-    const found = expertVocabularyForTask(task, { lengths: overrides });
-    return vocabulary ? new ExpertVocabulary(vocabulary, found.lengths) : found;
-  }
-  if (!vocabulary) throw new Error('createModelH: give a task or a vocabulary');
-  if (maxSubquestions === undefined) throw new Error('createModelH: with a symbol list and no task, give maxSubquestions');
-  return new ExpertVocabulary(vocabulary, { maxQuestionLength: 16, maxAnswerLength: 16, ...overrides, maxSubquestions });
-}
-
-/** Initialises the backend and builds a fresh H′. */
-export async function createModelH(options: CreateModelHOptions): Promise<TransformerModelH> {
-  const { backend, task, vocabulary, maxSubquestions, lengths, ...rest } = options;
-  const voc = expertVocabularyFor({ task, vocabulary, maxSubquestions, lengths });
-  const handle = await initBackend(backend ?? 'auto');
-  return new TransformerModelH(handle, { ...rest, vocabulary: voc });
-}
-
-/** Initialises the backend and restores an H′ saved with `save(dir)`. */
-export async function loadModelH(dir: string, options: { backend?: BackendPreference } = {}): Promise<TransformerModelH> {
-  const handle = await initBackend(options.backend ?? 'auto');
-  return TransformerModelH.load(dir, handle);
 }

@@ -21,7 +21,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle } from './backend';
 import { beamSearch } from './beam-search';
 import type { CheckpointMeta } from './checkpoint';
-import { LearnedModel, type LearnedModelOptions } from './learned-model';
+import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
 import { attention, causalBias, copyMixture, dense, dims, feedForward, norm, outputHeads, symbolMatchBias, type Weights } from './layers';
 import type { AdamSettings } from './params';
 import type { DataParallelGroup } from './parallel';
@@ -78,10 +78,7 @@ export interface OptimiserConfig extends AdamSettings {
   emaDecay: number;
 }
 
-export interface PresetDefinition {
-  model: ModelXConfig;
-  optimiser: OptimiserConfig;
-}
+export type PresetDefinition = ModelDefinition<ModelXConfig, OptimiserConfig>;
 
 const BASE_OPTIMISER: OptimiserConfig = { learningRate: 1e-3, warmupSteps: 100, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, clipNorm: 1, emaDecay: 0.99 };
 
