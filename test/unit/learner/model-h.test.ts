@@ -2,7 +2,7 @@
 // powering's H, forceAnswer, leaks, the decoding cache, checkpoints and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
@@ -202,6 +202,17 @@ test('checkpoint round trip: identical next outputs and identical further traini
       const states = partials(heldOut.slice(0, 30));
       assert.deepEqual(loaded.next(states), model.next(states));
       assert.deepEqual(loaded.next(states, { forceAnswer: true }), model.next(states, { forceAnswer: true }));
+      // H′'s checkpoints from before the shared format had no dtype in their tensor table: they load.
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      for (const e of json.tensors) delete e.dtype;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      const old = await loadModelH(dir, { backend: 'wasm' });
+      try {
+        assert.equal(old.step, model.step);
+        assert.deepEqual(old.next(states), model.next(states));
+      } finally {
+        old.dispose();
+      }
       // The Adam state and step were restored: the next step is the same on both.
       const batch = heldOut.slice(30, 46).map((d) => d.transcript);
       assert.deepEqual(loaded.trainStep(batch), model.trainStep(batch));

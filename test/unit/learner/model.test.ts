@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, NAMES, type SeededRng } from '../../../src/core/index';
 import { createModelX, loadModelX, Tokenizer, type TrainingExample, type TransformerModelX } from '../../../src/learner/index';
+import { encodeBatch } from '../../../src/learner/x-inputs';
 
 const tokenizer = new Tokenizer(['get', ...NAMES, '?'], { maxFactLength: 2, maxQuestionLength: 2, maxAnswerLength: 2 });
 
@@ -166,14 +167,14 @@ test('symbol match: the indicators mark equal symbols (never padding); a checkpo
     assert.equal(m.parameterCount - plain.parameterCount, (2 * 2 + 2 * 2) * 2, 'one [pairs × heads] weight per encoder and question layer');
     // Facts (aa bb), (bb cc), (cc aa) and a question about bb.
     const facts = [['aa', 'bb'], ['bb', 'cc'], ['cc', 'aa']];
-    const enc = (m as unknown as { encodeBatch(i: unknown[]): { factMatch: Float32Array; questionMatch: Float32Array; maxFacts: number } }).encodeBatch([{ facts, question: ['get', 'bb'] }, { facts: facts.slice(0, 2), question: ['get', 'bb'] }]);
+    const enc = encodeBatch(tokenizer, [{ facts, question: ['get', 'bb'] }, { facts: facts.slice(0, 2), question: ['get', 'bb'] }], m.config.symbolMatch === true);
     const N = enc.maxFacts;
-    const fm = (c: number, i: number, j: number, s: number, t: number) => enc.factMatch[(((c * N + i) * N + j) * 2 + s) * 2 + t];
+    const fm = (c: number, i: number, j: number, s: number, t: number) => enc.factMatch![(((c * N + i) * N + j) * 2 + s) * 2 + t];
     assert.equal(fm(0, 0, 1, 1, 0), 1, "fact 0's second symbol (bb) is fact 1's first");
     assert.equal(fm(0, 0, 1, 0, 0), 0);
     assert.equal(fm(0, 2, 0, 1, 0), 1, 'cc → aa closes the cycle');
     assert.equal(fm(1, 0, 2, 0, 0), 0, 'the padding fact of the smaller context matches nothing');
-    const qm = (e: number, j: number, s: number, t: number) => enc.questionMatch[((e * N + j) * 2 + s) * 2 + t];
+    const qm = (e: number, j: number, s: number, t: number) => enc.questionMatch![((e * N + j) * 2 + s) * 2 + t];
     assert.equal(qm(0, 1, 1, 0), 1, "the question's bb is fact 1's first symbol");
     assert.equal(qm(0, 0, 1, 1), 1, "and fact 0's second");
     assert.equal(qm(0, 2, 1, 0) + qm(0, 2, 1, 1) + qm(0, 0, 0, 0), 0);
