@@ -1,6 +1,6 @@
 /**
- * Two kernel fixes TensorFlow.js 4.22 needs to train at a usable speed on the `wasm` backend
- * (measured in /work/shared/notes/ml-backends.md):
+ * Kernel fixes TensorFlow.js 4.22 needs to train at a usable speed on the `wasm` backend (what
+ * each one costs without it: docs/learner.md):
  *
  * 1. `UnsortedSegmentSum` (the gradient of `tf.gather`, i.e. of every trainable embedding) is not
  *    registered on `wasm`, and on `cpu` it costs O(segments × rows × width). We register an
@@ -9,15 +9,11 @@
  *    flag; every other case runs a scalar triple loop. Backprop of a dense layer always asks for a
  *    transposed product, so for batch-1 products with a flag we materialise the transpose with the
  *    wasm `Transpose` kernel and call the original kernel without flags.
- *
- * Two more wasm kernels are replaced because they dominated our training steps once the above were
- * fixed (measured with `tf.profile`):
- *
- * 3. wasm `Slice` (and `SplitV`, built on it; we replace both) reads its input with `readSync`, which copies the whole
- *    input tensor out of the heap for every slice: splitting a 400k-value vector in 130 parts took
- *    ~110 ms. Ours copies only the slice, from a heap view.
- * 4. wasm `GatherV2` computes every element's address in C++ (~35 ns per value; 2.3 ms to gather
- *    64 rows of 8×128); ours copies whole rows with `TypedArray.set` (~50× faster).
+ * 3. wasm `Slice` (and `SplitV`, built on it; we replace both) reads its input with `readSync`,
+ *    which copies the whole input tensor out of the heap for every slice. Ours copies only the
+ *    slice, from a heap view.
+ * 4. wasm `GatherV2` computes every element's address in C++; ours copies whole rows with
+ *    `TypedArray.set`.
  *
  * Register before `tf.setBackend(...)` so that the kernels' setup functions run at initialisation.
  */

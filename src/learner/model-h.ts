@@ -17,8 +17,8 @@
  * gradient-norm clipping; optimiser state is kept as flat vectors like the model X's. No dropout.
  *
  * `next` decodes greedily, all states in lockstep: the prefixes are run once and every generated
- * token is appended to cached per-layer keys/values (about 6× faster than recomputing every
- * position at batch 256; `next(…, { recompute: true })` is the reference it is tested against).
+ * token is appended to cached per-layer keys/values (faster than recomputing every position, see
+ * docs/learner.md; `next(…, { recompute: true })` is the reference it is tested against).
  *
  * The layers (attention, LayerNorm, feed-forward, the copy heads), the optimiser and the
  * checkpoint format are those of the model X (layers.ts, learned-model.ts, checkpoint.ts).

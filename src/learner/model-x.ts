@@ -15,7 +15,7 @@
  * average of the weights (the "teacher") used by `predict({ teacher: true })`. Optimiser state and
  * the teacher are kept as flat vectors, so one step costs a handful of large ops instead of ~10 per
  * variable. Contexts shared by several examples of a batch are encoded once. The layers are those
- * H′ uses too (layers.ts); measurements behind the presets and our additions: docs/model-x.md.
+ * H′ uses too (layers.ts); measurements behind the presets and our additions: docs/learner.md.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle } from './backend';
@@ -55,14 +55,14 @@ export interface ModelXConfig {
    * equal (e.g. "the question's x = this fact's first symbol", "this fact's second symbol = that
    * fact's first"). The bonuses start at zero (the paper's model) and are learned. A lookup then
    * does not first have to discover symbol identity through random projections, which is what
-   * kept the paper's model at chance for thousands of steps on a CPU budget (docs/model-x.md).
+   * kept the paper's model at chance for thousands of steps on a CPU budget (docs/learner.md).
    */
   symbolMatch?: boolean;
   /**
    * Our second addition: a learned "null fact" — one more key and value in every attention from a
    * question (or an answer symbol) to the facts, always attendable. Without it attention must land
    * on some fact, so "no fact matches" (wildcard search's absent string, worth 0) has to be read
-   * off a near miss (measured: docs/model-x.md).
+   * off a near miss (measured: docs/learner.md).
    */
   nullFact?: boolean;
 }
@@ -88,7 +88,7 @@ export const PRESETS: Readonly<Record<ModelPreset, PresetDefinition>> = {
     model: { dModel: 32, heads: 2, encoderLayers: 1, questionLayers: 1, decoderLayers: 1, dFF: 64, symbolDim: 16, dropout: 0, symbolMatch: true },
     optimiser: { ...BASE_OPTIMISER, learningRate: 3e-3, warmupSteps: 20 },
   },
-  /** The default for real runs on a CPU (407,576 parameters with the permutation-powering vocabulary); how it was chosen: docs/model-x.md. */
+  /** The default for real runs on a CPU (407,576 parameters with the permutation-powering vocabulary); how it was chosen: docs/learner.md. */
   small: {
     model: { dModel: 64, heads: 4, encoderLayers: 3, questionLayers: 3, decoderLayers: 1, dFF: 256, symbolDim: 32, dropout: 0, symbolMatch: true },
     optimiser: { ...BASE_OPTIMISER, learningRate: 1e-3, warmupSteps: 200 },
