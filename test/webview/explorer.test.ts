@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import type { NodeView, TreeView } from '../../src/protocol/index';
+import type { NodeView, TreeView } from '../../src/protocol/explorer';
 import { Explorer } from './driver';
 import { bigTree, initMessage, makeContext, nodeAt, nodesOf, pinTree, PINS, RECORDED, run, SEED, TASKS } from './fixtures';
 import type { HarnessServer, Theme } from './harness';

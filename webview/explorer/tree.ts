@@ -10,7 +10,7 @@
 import { hierarchy, tree as d3tree, type HierarchyPointNode } from 'd3-hierarchy';
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior } from 'd3-zoom';
-import { svg } from './dom';
+import { svg } from '../dom';
 import { iconOf, searchNodes, stateOf, stateWord, type AnswerState, type INode, type IndexedTree } from './model';
 import type { PinState, Transform } from './state';
 

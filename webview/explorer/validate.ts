@@ -3,7 +3,7 @@
  * at the top; the webview then walks the data it is about to draw, so that a malformed tree or
  * round is reported as an error (with where it went wrong) instead of crashing a render.
  */
-import { parseHostMessage, type AnswerView, type HostMessage, type NodeView, type RoundView, type RunView, type TreeView } from '../src/protocol/index';
+import { parseHostMessage, type AnswerView, type HostMessage, type NodeView, type RoundView, type RunView, type TreeView } from '../../src/protocol/explorer';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -2,10 +2,10 @@
  * The Explorer webview: the header (run, rounds, training), the question bar, the tree, the
  * inspector, the charts; the host messages in, the user's actions out.
  */
-import type { AnnotationView, HostMessage, OverrideView, PinView, RoundView, RunView, StatusView, TaskSummary, TreeView } from '../src/protocol/index';
+import type { AnnotationView, HostMessage, OverrideView, PinView, RoundView, RunView, StatusView, TaskSummary, TreeView } from '../../src/protocol/explorer';
 import { Charts } from './charts';
-import { button, h, iconButton, isTextField, pct, setChildren } from './dom';
-import { icon } from './icons';
+import { button, h, iconButton, isTextField, pct, setChildren } from '../dom';
+import { icon } from '../icons';
 import { Inspector } from './inspector';
 import { iconOf, indexTree, pathOf, sourceWord, stateOf, whyWrong, type IndexedTree } from './model';
 import { Host } from './state';
