@@ -1,8 +1,11 @@
 /**
- * The typed messages between the extension host and the Explorer webview — one module, used by
- * both sides. Every message is validated on receipt (`parseHostMessage`, `parseWebviewMessage`):
- * a malformed message is rejected with a reason, never acted on. No vscode, no Node APIs here.
+ * The Explorer panel's messages between the extension host and its webview — one module, used by
+ * both sides. Every message is validated on receipt, deeply (`parseHostMessage` walks a whole tree
+ * before the webview draws it; `parseWebviewMessage` bounds what the host acts on): a malformed
+ * message is rejected with a one-line reason naming its type and field, never acted on.
+ * Pure TypeScript (no vscode, no Node APIs): the webview bundles it.
  */
+import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, messageType, need, needList, needObj, validated, type Obj, type Result } from './validate';
 
 // ---------------------------------------------------------------- views (host → webview data)
 
@@ -108,7 +111,8 @@ export interface RunView {
   skipped: number;
 }
 
-export type RunStatus = 'none' | 'idle' | 'running' | 'stopped' | 'crashed';
+export const RUN_STATUSES = ['none', 'idle', 'running', 'stopped', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface StatusView {
   status: RunStatus;
@@ -143,6 +147,10 @@ export interface TaskSummary {
 
 // ---------------------------------------------------------------- messages
 
+/** The extension commands the webview may ask for (`amplification.<command>`). */
+export const EXPLORER_COMMANDS = ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing'] as const;
+export type ExplorerCommand = (typeof EXPLORER_COMMANDS)[number];
+
 export type HostMessage =
   /** The whole state; sent in answer to `ready` and after big changes. */
   | { type: 'init'; run: RunView | null; pins: PinView[]; selectedPin: string | null; selectedRound: number | null; status: StatusView; tasks: TaskSummary[]; compare: RunView | null }
@@ -171,90 +179,246 @@ export type WebviewMessage =
   | { type: 'pause' }
   | { type: 'sampleQuestion' }
   | { type: 'pinQuestion'; text: string }
-  | { type: 'command'; command: 'newRun' | 'openRun' | 'compareRuns' | 'exportAnnotations' | 'stopComparing' }
+  | { type: 'command'; command: ExplorerCommand }
   /** Open a file (e.g. a user task that failed to compile) at a line. */
   | { type: 'openFile'; file: string; line?: number };
 
-// ---------------------------------------------------------------- validation
+// ---------------------------------------------------------------- validation: webview → host
 
-type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+/** Per message type: its fields checked, the message rebuilt from them (or, for `Checks`, only checked). */
+type Parsers<M extends { type: string }> = { [K in M['type']]: (m: Obj) => Extract<M, { type: K }> };
+type Checks<M extends { type: string }> = { [K in M['type']]: (m: Obj) => void };
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStrArray = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
-const isSymbols = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 && x.length <= 64 && x.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 64 && !/\s/.test(s));
-const isPath = (x: unknown): x is number[] => Array.isArray(x) && x.length <= 256 && x.every((i) => Number.isInteger(i) && i >= 0 && i < 1024);
-const isCount = (x: unknown, max: number): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= max;
+/** Each message rebuilt from its checked fields (nothing else reaches the host). */
+const webviewParsers: Parsers<WebviewMessage> = {
+  ready: () => ({ type: 'ready' }),
+  step: () => ({ type: 'step' }),
+  pause: () => ({ type: 'pause' }),
+  sampleQuestion: () => ({ type: 'sampleQuestion' }),
+  selectRound: (m) => {
+    need(isCount(m.round, 1e6), 'round is not a round number');
+    return { type: 'selectRound', round: m.round };
+  },
+  selectPin: (m) => {
+    need(isId(m.pin, 199), 'pin is not a pin id');
+    return { type: 'selectPin', pin: m.pin };
+  },
+  expand: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    need(typeof m.open === 'boolean', 'open is not true or false');
+    return { type: 'expand', path: m.path, open: m.open };
+  },
+  override: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    need(m.answer === null || isSymbols(m.answer), 'answer is not symbols without white space, or null to undo');
+    return { type: 'override', path: m.path, answer: m.answer };
+  },
+  annotate: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    need(isStr(m.note) && m.note.length <= 10000, 'note is not a string of at most 10,000 characters');
+    need(isStrArray(m.tags) && m.tags.length <= 32 && m.tags.every((t) => isId(t, 64)), 'tags is not a list of up to 32 short strings');
+    need(m.note.trim() !== '' || m.tags.length > 0, 'note and tags are both empty');
+    return { type: 'annotate', path: m.path, note: m.note, tags: m.tags };
+  },
+  removeAnnotation: (m) => {
+    need(isId(m.id, 199), 'id is not an annotation id');
+    return { type: 'removeAnnotation', id: m.id };
+  },
+  runRounds: (m) => {
+    need(Number.isInteger(m.rounds) && (m.rounds as number) >= 1 && (m.rounds as number) <= 10000, 'rounds is not 1..10000');
+    return { type: 'runRounds', rounds: m.rounds as number };
+  },
+  pinQuestion: (m) => {
+    need(isStr(m.text) && m.text.trim().length > 0 && m.text.length <= 500, 'text is not a question (1 to 500 characters)');
+    return { type: 'pinQuestion', text: m.text };
+  },
+  openFile: (m) => {
+    need(isId(m.file, 4096), 'file is not a file name');
+    need(m.line === undefined || isCount(m.line, 1e7), 'line is not a line number');
+    return { type: 'openFile', file: m.file, ...(m.line !== undefined ? { line: m.line } : {}) };
+  },
+  command: (m) => {
+    need(EXPLORER_COMMANDS.includes(m.command as ExplorerCommand), `command ${JSON.stringify(m.command)?.slice(0, 40)} is not one of ${EXPLORER_COMMANDS.join(', ')}`);
+    return { type: 'command', command: m.command as ExplorerCommand };
+  },
+};
 
 /** Validates a message from the webview. */
 export function parseWebviewMessage(x: unknown): Result<WebviewMessage> {
-  const fail = (error: string): Result<WebviewMessage> => ({ ok: false, error });
-  if (!isObj(x)) return fail('a message must be an object');
-  const m = x;
-  switch (m.type) {
-    case 'ready':
-    case 'step':
-    case 'pause':
-    case 'sampleQuestion':
-      return { ok: true, value: { type: m.type } };
-    case 'selectRound':
-      return isCount(m.round, 1e6) ? { ok: true, value: { type: 'selectRound', round: m.round } } : fail('selectRound needs a round number');
-    case 'selectPin':
-      return typeof m.pin === 'string' && m.pin.length > 0 && m.pin.length < 200 ? { ok: true, value: { type: 'selectPin', pin: m.pin } } : fail('selectPin needs a pin id');
-    case 'expand':
-      return isPath(m.path) && typeof m.open === 'boolean' ? { ok: true, value: { type: 'expand', path: m.path, open: m.open } } : fail('expand needs a path and open');
-    case 'override':
-      if (!isPath(m.path)) return fail('override needs a node path');
-      if (m.answer !== null && !isSymbols(m.answer)) return fail('override needs an answer: symbols without white space, or null to undo');
-      return { ok: true, value: { type: 'override', path: m.path, answer: m.answer as string[] | null } };
-    case 'annotate':
-      if (!isPath(m.path)) return fail('annotate needs a node path');
-      if (typeof m.note !== 'string' || m.note.length > 10000) return fail('annotate needs a note (at most 10,000 characters)');
-      if (!isStrArray(m.tags) || m.tags.length > 32 || m.tags.some((t) => t.length === 0 || t.length > 64)) return fail('annotate needs tags (up to 32 short strings)');
-      if (m.note.trim() === '' && m.tags.length === 0) return fail('an annotation needs a note or a tag');
-      return { ok: true, value: { type: 'annotate', path: m.path, note: m.note, tags: m.tags } };
-    case 'removeAnnotation':
-      return typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200 ? { ok: true, value: { type: 'removeAnnotation', id: m.id } } : fail('removeAnnotation needs an id');
-    case 'runRounds':
-      return Number.isInteger(m.rounds) && (m.rounds as number) >= 1 && (m.rounds as number) <= 10000 ? { ok: true, value: { type: 'runRounds', rounds: m.rounds as number } } : fail('runRounds needs 1..10000 rounds');
-    case 'pinQuestion':
-      return typeof m.text === 'string' && m.text.trim().length > 0 && m.text.length <= 500 ? { ok: true, value: { type: 'pinQuestion', text: m.text } } : fail('pinQuestion needs the question text');
-    case 'openFile':
-      if (typeof m.file !== 'string' || m.file.length === 0 || m.file.length > 4096) return fail('openFile needs a file');
-      if (m.line !== undefined && !isCount(m.line, 1e7)) return fail('openFile: line must be a non-negative integer');
-      return { ok: true, value: { type: 'openFile', file: m.file, ...(m.line !== undefined ? { line: m.line as number } : {}) } };
-    case 'command':
-      return ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing'].includes(m.command as string)
-        ? { ok: true, value: { type: 'command', command: m.command as 'newRun' } }
-        : fail('unknown command');
-    default:
-      return fail(`unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`);
-  }
+  const t = messageType(x, webviewParsers);
+  if (!t.ok) return t;
+  return validated<WebviewMessage>(t.value.type, () => webviewParsers[t.value.type](t.value.m));
 }
 
-/** Validates a message from the host (the webview trusts nothing either). */
+// ---------------------------------------------------------------- validation: host → webview
+
+/** The most nodes a tree may have before the webview refuses it (the host budgets far fewer). */
+const MAX_NODES = 200_000;
+const MAX_DEPTH = 256;
+
+const needStr = (x: unknown, where: string): void => need(isStr(x), `${where} is not a string`);
+const needNum = (x: unknown, where: string): void => need(isNum(x), `${where} is not a number`);
+const needBool = (x: unknown, where: string): void => need(typeof x === 'boolean', `${where} is not true or false`);
+const needStrs = (x: unknown, where: string): void => need(isStrArray(x), `${where} is not a list of strings`);
+const optional = (x: unknown, where: string, check: (x: unknown, where: string) => void): void => {
+  if (x !== undefined) check(x, where);
+};
+
+function checkAnswer(x: unknown, where: string): Obj {
+  const a = needObj(x, where);
+  needStrs(a.symbols, `${where}.symbols`);
+  needStr(a.label, `${where}.label`);
+  need(a.correct === null || typeof a.correct === 'boolean', `${where}.correct is not true, false or null`);
+  return a;
+}
+
+/** `facts`: how many facts the tree has (a node's `mentions` index them). */
+function checkNode(x: unknown, where: string, depth: number, count: { n: number }, facts: number): void {
+  need(depth <= MAX_DEPTH, `the tree is deeper than ${MAX_DEPTH}`);
+  need(++count.n <= MAX_NODES, `the tree has more than ${MAX_NODES} nodes`);
+  const n = needObj(x, where);
+  needStr(n.label, `${where}.label`);
+  needStrs(n.question, `${where}.question`);
+  need(Array.isArray(n.path) && n.path.every(isIndex), `${where}.path is not a list of indices`);
+  needBool(n.primitive, `${where}.primitive`);
+  checkAnswer(n.answer, `${where}.answer`);
+  checkAnswer(n.truth, `${where}.truth`);
+  needStr(n.source, `${where}.source`);
+  optional(n.x, `${where}.x`, (v, w) => {
+    const xv = checkAnswer(v, w);
+    needNum(xv.probability, `${w}.probability`);
+    need(Array.isArray(xv.top) && xv.top.every((t) => isObj(t) && isStr(t.label) && isNum(t.probability)), `${w}.top is not a list of labels with probabilities`);
+  });
+  optional(n.h, `${where}.h`, checkAnswer);
+  optional(n.replaced, `${where}.replaced`, checkAnswer);
+  needBool(n.changed, `${where}.changed`);
+  optional(n.compared, `${where}.compared`, (v, w) => {
+    const c = needObj(v, w);
+    checkAnswer(c.answer, `${w}.answer`);
+    optional(c.x, `${w}.x`, checkAnswer);
+    needBool(c.differs, `${w}.differs`);
+  });
+  needBool(n.expandable, `${where}.expandable`);
+  needNum(n.annotations, `${where}.annotations`);
+  needBool(n.opened, `${where}.opened`);
+  need(Array.isArray(n.mentions) && n.mentions.every((i) => isIndex(i) && i < facts), `${where}.mentions is not a list of indexes into the ${facts} facts`);
+  need(n.history === undefined || (Array.isArray(n.history) && n.history.every((c) => c === null || typeof c === 'boolean')), `${where}.history is not a list of true, false or null`);
+  optional(n.error, `${where}.error`, needStr);
+  optional(n.children, `${where}.children`, (v, w) => needList(v, w, (c, wc) => checkNode(c, wc, depth + 1, count, facts)));
+}
+
+function checkTree(x: unknown, where: string): void {
+  const t = needObj(x, where);
+  needStr(t.pin, `${where}.pin`);
+  needNum(t.round, `${where}.round`);
+  needNum(t.size, `${where}.size`);
+  const facts = needList(t.facts, `${where}.facts`, (f, w) => {
+    const fact = needObj(f, w);
+    needStr(fact.label, `${w}.label`);
+    needStrs(fact.symbols, `${w}.symbols`);
+    needBool(fact.mentioned, `${w}.mentioned`);
+  });
+  optional(t.compare, `${where}.compare`, (v, w) => {
+    const c = needObj(v, w);
+    needStr(c.label, `${w}.label`);
+    needBool(c.found, `${w}.found`);
+    needNum(c.differing, `${w}.differing`);
+    optional(c.reason, `${w}.reason`, needStr);
+  });
+  checkNode(t.root, `${where}.root`, 0, { n: 0 }, facts.length);
+}
+
+function checkRound(x: unknown, where: string): void {
+  const r = needObj(x, where);
+  need(Number.isInteger(r.round), `${where}.round is not a round number`);
+  for (const k of ['size', 'accuracy', 'targetAccuracy', 'callsToHTotal'] as const) needNum(r[k], `${where}.${k}`);
+  need(isObj(r.accuracyByClass) && Object.values(r.accuracyByClass).every(isNum), `${where}.accuracyByClass is not a record of numbers`);
+  // Drawn when present (the agreement line skips a round recorded without it).
+  need(r.agreementAverage === undefined || r.agreementAverage === null || isNum(r.agreementAverage), `${where}.agreementAverage is not a number`);
+}
+
+function checkRun(x: unknown, where: string): void {
+  const r = needObj(x, where);
+  for (const k of ['id', 'task', 'mode', 'model', 'backend'] as const) needStr(r[k], `${where}.${k}`);
+  needList(r.rounds, `${where}.rounds`, checkRound);
+}
+
+function checkStatus(x: unknown, where: string): void {
+  const s = needObj(x, where);
+  need(RUN_STATUSES.includes(s.status as RunStatus), `${where}.status ${JSON.stringify(s.status)?.slice(0, 40)} is not one of ${RUN_STATUSES.join(', ')}`);
+  needNum(s.round, `${where}.round`);
+  optional(s.phase, `${where}.phase`, needStr);
+  optional(s.message, `${where}.message`, needStr);
+}
+
+const checkPins = (x: unknown, where: string): void => {
+  needList(x, where, (p, w) => {
+    const pin = needObj(p, w);
+    needStr(pin.id, `${w}.id`);
+    needStr(pin.label, `${w}.label`);
+    needStrs(pin.question, `${w}.question`);
+  });
+};
+
+const checkSelectedPin = (x: unknown, where: string): void => need(x === null || isStr(x), `${where} is not a string or null`);
+
+/** The checks per host message (each throws `Invalid` naming the field). */
+const hostChecks: Checks<HostMessage> = {
+  init: (m) => {
+    if (m.run !== null) checkRun(m.run, 'run');
+    if (m.compare !== null && m.compare !== undefined) checkRun(m.compare, 'compare');
+    checkPins(m.pins, 'pins');
+    checkStatus(m.status, 'status');
+    checkSelectedPin(m.selectedPin, 'selectedPin');
+    need(m.selectedRound === null || isNum(m.selectedRound), 'selectedRound is not a number or null');
+    needList(m.tasks, 'tasks', (t, w) => {
+      const task = needObj(t, w);
+      for (const k of ['name', 'description', 'example'] as const) needStr(task[k], `${w}.${k}`);
+    });
+  },
+  round: (m) => checkRound(m.round, 'round'),
+  tree: (m) => checkTree(m.tree, 'tree'),
+  status: (m) => checkStatus(m.status, 'status'),
+  pins: (m) => {
+    checkPins(m.pins, 'pins');
+    optional(m.selectedPin, 'selectedPin', checkSelectedPin);
+  },
+  annotations: (m) => {
+    needList(m.annotations, 'annotations', (a, w) => {
+      const an = needObj(a, w);
+      for (const k of ['id', 'note', 'at'] as const) needStr(an[k], `${w}.${k}`);
+      needStrs(an.tags, `${w}.tags`);
+      need(isPath(an.path), `${w}.path is not a node path`);
+    });
+  },
+  overrides: (m) => {
+    needList(m.overrides, 'overrides', (o, w) => {
+      const ov = needObj(o, w);
+      needStr(ov.pin, `${w}.pin`);
+      needStr(ov.label, `${w}.label`);
+      needStrs(ov.question, `${w}.question`);
+      checkAnswer(ov.answer, `${w}.answer`);
+    });
+  },
+  error: (m) => {
+    needStr(m.message, 'message');
+    optional(m.detail, 'detail', needStr);
+    need(m.file === undefined || isId(m.file, 4096), 'file is not a file name');
+    need(m.line === undefined || isIndex(m.line), 'line is not a line number');
+    need(m.column === undefined || isIndex(m.column), 'column is not a column number');
+  },
+  reveal: (m) => {
+    needStr(m.pin, 'pin');
+    need(isPath(m.path), 'path is not a node path');
+  },
+};
+
+/** Validates a message from the host, down to every node of a tree (the webview trusts nothing either). */
 export function parseHostMessage(x: unknown): Result<HostMessage> {
-  const fail = (error: string): Result<HostMessage> => ({ ok: false, error });
-  if (!isObj(x)) return fail('a message must be an object');
-  switch (x.type) {
-    case 'init':
-      return Array.isArray(x.pins) && isObj(x.status) && Array.isArray(x.tasks) && (x.run === null || isObj(x.run)) ? { ok: true, value: x as HostMessage } : fail('malformed init');
-    case 'round':
-      return isObj(x.round) && Number.isInteger(x.round.round) ? { ok: true, value: x as HostMessage } : fail('malformed round');
-    case 'tree':
-      return isObj(x.tree) && isObj(x.tree.root) && Array.isArray(x.tree.facts) ? { ok: true, value: x as HostMessage } : fail('malformed tree');
-    case 'status':
-      return isObj(x.status) && typeof x.status.status === 'string' ? { ok: true, value: x as HostMessage } : fail('malformed status');
-    case 'pins':
-      return Array.isArray(x.pins) ? { ok: true, value: x as HostMessage } : fail('malformed pins');
-    case 'annotations':
-      return Array.isArray(x.annotations) ? { ok: true, value: x as HostMessage } : fail('malformed annotations');
-    case 'overrides':
-      return Array.isArray(x.overrides) ? { ok: true, value: x as HostMessage } : fail('malformed overrides');
-    case 'error':
-      return typeof x.message === 'string' ? { ok: true, value: x as HostMessage } : fail('malformed error');
-    case 'reveal':
-      return typeof x.pin === 'string' && isPath(x.path) ? { ok: true, value: x as HostMessage } : fail('malformed reveal');
-    default:
-      return fail(`unknown message type ${JSON.stringify(x.type)?.slice(0, 40)}`);
-  }
+  const t = messageType(x, hostChecks);
+  if (!t.ok) return t;
+  return validated(t.value.type, () => {
+    hostChecks[t.value.type](t.value.m);
+    return t.value.m as unknown as HostMessage;
+  });
 }

@@ -484,7 +484,7 @@ export const tests: WebviewTest[] = [
       // The tree and the header are intact.
       assert.equal(await ex.page.locator('g.node').count(), [...nodesOf(pinTree('p1', 12).root)].length);
       assert.ok((await ex.page.locator('.round-label').textContent())!.includes('round 12'));
-      assert.ok((await banners.last().textContent())!.includes('error.line'), 'a malformed error place is refused');
+      assert.ok((await banners.last().textContent())!.includes('malformed error: line'), 'a malformed error place is refused');
       assert.equal(await ex.page.locator('.banner .open-file').count(), 0, 'no file link for an error without a file');
       // A host error with its detail and its place: "Open file:line" posts openFile.
       const file = 'examples/range-max.task.ts';

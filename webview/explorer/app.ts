@@ -2,7 +2,7 @@
  * The Explorer webview: the header (run, rounds, training), the question bar, the tree, the
  * inspector, the charts; the host messages in, the user's actions out.
  */
-import type { AnnotationView, HostMessage, OverrideView, PinView, RoundView, RunView, StatusView, TaskSummary, TreeView } from '../../src/protocol/explorer';
+import { parseHostMessage, type AnnotationView, type HostMessage, type OverrideView, type PinView, type RoundView, type RunView, type StatusView, type TaskSummary, type TreeView } from '../../src/protocol/explorer';
 import { Charts } from './charts';
 import { button, h, iconButton, isTextField, pct, setChildren } from '../dom';
 import { icon } from '../icons';
@@ -10,7 +10,6 @@ import { Inspector } from './inspector';
 import { iconOf, indexTree, pathOf, sourceWord, stateOf, whyWrong, type IndexedTree } from './model';
 import { Host } from './state';
 import { TreeCanvas } from './tree';
-import { validateHostMessage } from './validate';
 
 interface ErrorEntry {
   id: number;
@@ -109,7 +108,7 @@ export class App {
 
   /** Validates a host message and applies it; a malformed one is reported, never acted on. */
   onMessage(raw: unknown): void {
-    const checked = validateHostMessage(raw);
+    const checked = parseHostMessage(raw);
     if (!checked.ok) {
       this.addError(`Ignored a malformed message from the extension (${checked.error.slice(0, 160)}).`, checked.error);
       return;
