@@ -57,7 +57,7 @@ test('a malformed host message is one line naming its type and the field', () =>
     [{ type: 'tree', tree: patched(tree, [], (n) => ({ ...n, opened: 'yes' })) }, 'malformed tree: tree.root.opened is not true or false'],
     [{ type: 'tree', tree: patched(tree, [], (n) => ({ ...n, mentions: [0, 99] })) }, `malformed tree: tree.root.mentions is not a list of indexes into the ${tree.facts.length} facts`],
     [{ type: 'tree', tree: patched(tree, [2], (n) => ({ ...n, answer: { ...n.answer, correct: 'no' } })) }, 'malformed tree: tree.root.children[2].answer.correct is not true, false or null'],
-    [{ type: 'init', ...initMessage(), status: {} }, 'malformed init: status.status undefined is not one of none, idle, running, stopped, crashed'],
+    [{ ...initMessage(), status: {} }, 'malformed init: status.status undefined is not one of none, idle, running, stopped, crashed'],
     [{ ...initMessage(), tasks: [{ name: 'x', description: 'y' }] }, 'malformed init: tasks[0].example is not a string'],
     [{ ...initMessage(), run: { ...initMessage().run, rounds: [{ ...rounds(1)[0], round: 1.5 }] } }, 'malformed init: run.rounds[0].round is not a round number'],
     [{ type: 'round', round: { round: 3 } }, 'malformed round: round.size is not a number'],
