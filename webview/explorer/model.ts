@@ -7,7 +7,6 @@ import type { AnswerView, NodeView, TreeView } from '../../src/protocol/explorer
 /** A path's key: child indices joined by dots; the root's key is ''. */
 export const keyOf = (path: readonly number[]): string => path.join('.');
 export const pathOf = (key: string): number[] => (key === '' ? [] : key.split('.').map(Number));
-export const parentKey = (key: string): string | null => (key === '' ? null : key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '');
 
 export interface INode {
   node: NodeView;

@@ -3,7 +3,7 @@
  * Built for big trees: nodes beyond a depth start collapsed (at most ~150 show by default); the
  * layout, zoom and culling are in tree-viewport.ts, the drawing of one node in tree-nodes.ts.
  */
-import { parentKey, searchNodes, type INode, type IndexedTree } from './model';
+import { searchNodes, type INode, type IndexedTree } from './model';
 import type { PinState } from './state';
 import { NodeLayers, type NodeLook } from './tree-nodes';
 import { Viewport } from './tree-viewport';
@@ -245,7 +245,7 @@ export class TreeCanvas implements NodeLook {
 
   private nearestExisting(key: string): string {
     let k: string | null = key;
-    while (k !== null && !this.ix?.byKey.has(k)) k = parentKey(k);
+    while (k !== null && !this.ix?.byKey.has(k)) k = k === '' ? null : k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '';
     return k ?? '';
   }
 
