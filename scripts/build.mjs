@@ -2,7 +2,7 @@
 // extension host and the webview; then the core's type declarations with tsc.
 // Usage: node scripts/build.mjs [--no-types] [--watch] [--production (minified, no source maps: the VSIX)]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
@@ -26,10 +26,9 @@ const builds = [
   // The process that loads and checks a user's task file (src/engine/task-sandbox.ts starts it).
   { ...common, entryPoints: ['src/engine/task-sandbox-main.ts'], outfile: 'dist/task-sandbox.js', external },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
+  // The Explorer panel's webview (webview/explorer/), for the browser sandbox.
+  { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/explorer/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
-if (existsSync('webview/main.ts')) {
-  builds.push({ bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' });
-}
 
 mkdirSync('dist/wasm', { recursive: true });
 const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');

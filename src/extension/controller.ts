@@ -12,7 +12,7 @@ import { editKey, instanceKey } from '../engine/run-folder';
 import type { AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
-import { parseWebviewMessage, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/index';
+import { parseWebviewMessage, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
 import type { RunSession } from './session';
 import { hasUnrecorded, recomputeTree, roundView, runView, treeView } from './view-model';
 

@@ -4,7 +4,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { HostMessage } from '../protocol/index';
+import type { HostMessage } from '../protocol/explorer';
 import { ExplorerController, type ControllerHost, type ControllerState } from './controller';
 import type { RunSession } from './session';
 

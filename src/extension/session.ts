@@ -14,7 +14,7 @@ import type { AnnotationEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRe
 import { RunWorker, type RunWorkerOptions } from '../engine/run-worker';
 import { resolveTasks } from '../engine/task-loader';
 import type { WorkerEvent } from '../engine/worker-protocol';
-import type { RunStatus, StatusView } from '../protocol/index';
+import type { RunStatus, StatusView } from '../protocol/explorer';
 
 export class RunSession {
   private pinnedCache = new Map<number, PinnedRound | null>();

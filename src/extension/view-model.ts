@@ -8,7 +8,7 @@ import {
   type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type Question,
 } from '../core/index';
 import type { NodeAnswers, RoundRecord, RunMeta } from '../engine/run-types';
-import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/index';
+import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/explorer';
 
 export function answerView(task: AnyTask, a: Answer, truth: Answer | undefined): AnswerView {
   return { symbols: [...a], label: task.format.answer(a), correct: truth === undefined ? null : sameTuple(a, truth) };

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/index';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/explorer';
 import type { HarnessServer, Theme } from './harness';
 
 export const SCREENSHOTS = 'test-results/webview';

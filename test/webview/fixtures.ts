@@ -6,7 +6,7 @@
  * each question mentions, each node's history over the recorded rounds) are realistic and
  * reproducible.
  */
-import type { HostMessage, NodeView, PinView, RoundView, RunView, TaskSummary, TreeView } from '../../src/protocol/index';
+import type { HostMessage, NodeView, PinView, RoundView, RunView, TaskSummary, TreeView } from '../../src/protocol/explorer';
 
 const LETTERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 export const NAMES = LETTERS.flatMap((x) => LETTERS.map((y) => x + y));

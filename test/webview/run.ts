@@ -5,7 +5,13 @@
  */
 import { chromium } from 'playwright-core';
 import { Explorer, SCREENSHOTS } from './driver';
-import { tests, type TestContext } from './explorer.test';
+import { benchTests } from './bench.test';
+import { compareTests } from './compare.test';
+import type { TestContext, WebviewTest } from './context';
+import { inspectorTests } from './inspector.test';
+import { overridesTests } from './overrides.test';
+import { pageTests } from './page.test';
+import { treeTests } from './tree.test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { harnessHtml, startServer } from './harness';
 
@@ -15,6 +21,9 @@ export interface Summary {
 }
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The tests by feature; the benchmark last. */
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...inspectorTests, ...overridesTests, ...compareTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

@@ -9,7 +9,7 @@ import { RunFolder } from '../../../src/engine/run-folder';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { RunSession } from '../../../src/extension/session';
 import { viewNodeAt } from '../../../src/extension/view-model';
-import type { HostMessage, NodeView } from '../../../src/protocol/index';
+import type { HostMessage, NodeView } from '../../../src/protocol/explorer';
 import { permutationOracleFactory } from '../engine/fake-learner';
 
 const pp = builtinTask('permutation-powering')!;
@@ -141,7 +141,7 @@ test('10,000 random and malformed messages are all rejected and change nothing',
   for (let i = 0; i < 10000; i++) {
     const m = junk(0);
     // Skip the rare junk that happens to be a valid message (a real action).
-    if ((await import('../../../src/protocol/index')).parseWebviewMessage(m).ok) continue;
+    if ((await import('../../../src/protocol/explorer')).parseWebviewMessage(m).ok) continue;
     const n = posted.length;
     await ctl.handle(m);
     sent++;

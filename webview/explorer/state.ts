@@ -2,7 +2,7 @@
  * The host API (`acquireVsCodeApi`) and the view state the webview persists with setState: the
  * selected pin and round, and per pin the open/closed nodes, the selection and the zoom transform.
  */
-import { parseWebviewMessage, type WebviewMessage } from '../src/protocol/index';
+import { parseWebviewMessage, type WebviewMessage } from '../../src/protocol/explorer';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

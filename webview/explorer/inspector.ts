@@ -3,8 +3,8 @@
  * alternatives, H's answer, the ground truth, the subquestions as a transcript, the facts, the
  * notes — and the override and note editors.
  */
-import type { AnnotationView, FactView, OverrideView } from '../src/protocol/index';
-import { button, h, setChildren } from './dom';
+import type { AnnotationView, FactView, OverrideView } from '../../src/protocol/explorer';
+import { button, h, setChildren } from '../dom';
 import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, whyWrong, type INode } from './model';
 
 export interface InspectorCallbacks {

@@ -7,8 +7,8 @@ import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { line } from 'd3-shape';
-import type { RoundView, RunView } from '../src/protocol/index';
-import { h, pct, setChildren, svg } from './dom';
+import type { RoundView, RunView } from '../../src/protocol/explorer';
+import { h, pct, setChildren, svg } from '../dom';
 
 interface Series {
   name: string;

@@ -2,7 +2,7 @@
  * The tree as the webview works on it: every node indexed by its path key, with its parent, its
  * subtree size and how many wrong answers its subtree hides. Pure functions, no DOM.
  */
-import type { AnswerView, NodeView, TreeView } from '../src/protocol/index';
+import type { AnswerView, NodeView, TreeView } from '../../src/protocol/explorer';
 
 /** A path's key: child indices joined by dots; the root's key is ''. */
 export const keyOf = (path: readonly number[]): string => path.join('.');
