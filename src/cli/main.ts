@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type Sandb
 import { tfjsLearnerFactory } from '../learner/factory';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
+import { MODES, MODE_TABLE } from '../engine/modes/index';
 import { experimentFigure2 } from './experiment';
 import { cmdPlay } from './play';
 import { TrainUsageError, train } from './train';
@@ -35,7 +36,7 @@ Commands:
   tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
       [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
   train --task T                train X by amplification (or the supervised baseline)
-      [--mode amplify|supervised] [--size N | --curriculum] [--rounds R] [--steps-per-round S]
+      [--mode ${MODES.join('|')}] [--size N | --curriculum] [--rounds R] [--steps-per-round S]
       [--model tiny|small|paper] [--backend auto|tfjs-node|wasm|cpu] [--seed S] [--out DIR]
       [--resume DIR] [--until ACC] [--minutes M] [--fault-rate P --fault-kind random|systematic]
       [--tree] [--json]
@@ -213,7 +214,8 @@ async function cmdTree(args: string[], io: Io): Promise<number> {
 
 const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R] [--threads T])
   --task T              a built-in task or a .task.ts file
-  --mode M              amplify (default: H with X answering subquestions) | supervised (ground truth)
+  --mode M              how the targets are built (default ${MODES[0]}):
+${MODE_TABLE.map((m) => `      ${m.name.padEnd(18)}${m.help}`).join('\n')}
   --size N              train at size N (default: the task's default size)
   --curriculum          start at --size and raise N when X agrees with its targets (gate 0.85)
   --max-size N          the curriculum's largest N
@@ -223,8 +225,8 @@ const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --re
   --contexts C          new contexts per round, 8 questions each (default 256)
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
   --eval-contexts E     held-out contexts for evaluation (default 32)
-  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 8)
+  --expert-calls C      modes with H′: questions H decomposes per round to train H′ (default 64)
+  --expert-steps S      modes with H′: H′'s optimiser steps per round, batch 32 (default 8)
   --model P             tiny | small (default) | paper
   --symbol-match on|off override the preset's symbol-match attention (an ablation)
   --null-fact on|off    override the preset's null fact (an ablation)
@@ -292,15 +294,15 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   time budget or until X reaches --until; writes run folders, curves/*.csv|json, summary.json|csv
   and figure2.svg into the experiment folder.
   --tasks a,b           tasks (default: all five)
-  --modes m,n           supervised, amplify, amplify-learned-h (default: all three)
+  --modes m,n           ${MODES.join(', ')} (default: all)
   --budget-minutes M    per run (default 10)
   --until ACC           stop a run once X's held-out accuracy reaches ACC (default 0.9)
   --size N              size N (default: each task's default)
   --model P             tiny | small (default) | paper
   --contexts C          new contexts per round (default 256)
   --buffer B            examples (questions) kept in the replay buffer (default 10000)
-  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 8)
+  --expert-calls C      modes with H′: questions H decomposes per round to train H′ (default 64)
+  --expert-steps S      modes with H′: H′'s optimiser steps per round (default 8)
   --symbol-match on|off override the preset's symbol-match attention
   --null-fact on|off    override the null fact (default: the preset's; on for wildcard-search)
   --seed S              seed (default 1)

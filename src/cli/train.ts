@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { expandHCH, makeContext, makeQuestion, renderTree, type AnyTask } from '../core/index';
 import { DEFAULT_CONFIG, Run, modelAnswerer, newRunId, type LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
-import { MODES, type RoundRecord, type RunConfig } from '../engine/run-types';
+import { MODES } from '../engine/modes/index';
+import type { RoundRecord, RunConfig } from '../engine/run-types';
 import { resolveTasks } from '../engine/task-loader';
 import type { BackendPreference, ModelPreset } from '../learner/types';
 
@@ -24,7 +25,7 @@ export interface TrainOptions {
   batchSize?: number;
   contextsPerRound?: number;
   bufferSize?: number;
-  /** amplify-learned-h: questions decomposed by H per round (H′'s training data) and H′'s optimiser steps per round. */
+  /** Modes with H′: questions decomposed by H per round (H′'s training data) and H′'s optimiser steps per round. */
   expertCalls?: number;
   expertSteps?: number;
   evalContexts?: number;

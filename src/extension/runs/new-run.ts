@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
 import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
-import { MODES, type Mode, type RunConfig } from '../../engine/run-types';
+import { MODE_TABLE, isMode } from '../../engine/modes/index';
+import type { Mode, RunConfig } from '../../engine/run-types';
 import { RunWorker } from '../../engine/run-worker';
 import { loadTaskFile } from '../../engine/task-loader';
 import type { WorkerEvent } from '../../engine/worker-protocol';
@@ -33,10 +34,7 @@ export interface NewRunOptions {
 /** The training mode of a new run of `task`, picked by the user (undefined when cancelled). */
 export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
   return (await vscode.window.showQuickPick(
-    [
-      { label: 'amplify' as Mode, detail: 'X learns from Amplify^H(X): H decomposes, X answers the subquestions — no ground truth' },
-      { label: 'supervised' as Mode, detail: 'the baseline: X learns from ground truth' },
-    ],
+    MODE_TABLE.map((m) => ({ label: m.name, description: m.label, detail: m.help })),
     { title: `New Run (${task.name}): mode` },
   ))?.label;
 }
@@ -76,7 +74,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
   const task = builtinTask(taskName!) ?? (taskFile ? (await loadTaskFile(taskFile))[0].task : undefined);
   if (!task) throw new Error(`unknown task '${taskName}'`);
   const mode = preset?.mode ?? (await pickMode(task));
-  if (!mode || !MODES.includes(mode)) return;
+  if (!isMode(mode)) return;
   let size = preset?.size;
   if (size === undefined) {
     const text = await vscode.window.showInputBox({
