@@ -14,27 +14,17 @@ import * as path from 'node:path';
 import type { LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
 import { BASELINE_MODE, MODES, modeSpec, type Mode } from '../engine/modes/index';
-import type { RoundRecord } from '../engine/run-types';
+import type { RoundRecord, RunConfig } from '../engine/run-types';
 import { BUILTIN_TASKS } from '../core/index';
-import { train, TrainUsageError, type TrainIo } from './train';
+import { train, type TrainIo } from './train';
 
 export interface ExperimentOptions {
   tasks?: string[];
-  modes?: string[];
+  modes?: Mode[];
   budgetMinutes?: number;
   until?: number;
-  size?: number;
-  seed?: number;
-  model?: string;
-  /** New contexts per round and the replay buffer's size in examples (the runs' defaults when absent). */
-  contextsPerRound?: number;
-  bufferSize?: number;
-  /** Overrides of the preset's architecture switches, for every run of the experiment. */
-  symbolMatch?: boolean;
-  nullFact?: boolean;
-  /** Modes with H′: H's questions and H′'s optimiser steps per round. */
-  expertCalls?: number;
-  expertSteps?: number;
+  /** Knobs for every run (from the option table), e.g. size, seed, model, contextsPerRound, modelSwitches. */
+  config?: Partial<RunConfig>;
   out?: string;
   /** Skip (task, mode) pairs whose run folder already has rounds (resume an interrupted experiment). */
   keep?: boolean;
@@ -144,8 +134,7 @@ export const FIGURE2_SWITCHES: Readonly<Record<string, { symbolMatch?: boolean; 
 
 export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, factory: LearnerFactory): Promise<number> {
   const tasks = o.tasks?.length ? o.tasks : BUILTIN_TASKS.map((t) => t.name);
-  const modes = (o.modes?.length ? o.modes : DEFAULT_MODES) as Mode[];
-  for (const m of modes) if (!MODES.includes(m)) throw new TrainUsageError(`--modes: unknown mode '${m}' (${MODES.join(', ')})`);
+  const modes = o.modes?.length ? o.modes : DEFAULT_MODES;
   const budget = o.budgetMinutes ?? 10;
   const out = path.resolve(o.out ?? path.join('.amplification', 'experiments', `figure2-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`));
   fs.mkdirSync(path.join(out, 'curves'), { recursive: true });
@@ -160,7 +149,9 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
         fs.rmSync(dir, { recursive: true, force: true });
         io.out(`\n== ${task} · ${mode}`);
         const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
-        await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, contextsPerRound: o.contextsPerRound, bufferSize: o.bufferSize, expertCalls: o.expertCalls, expertSteps: o.expertSteps, symbolMatch: o.symbolMatch ?? FIGURE2_SWITCHES[task]?.symbolMatch, nullFact: o.nullFact ?? FIGURE2_SWITCHES[task]?.nullFact, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
+        const switches = { ...FIGURE2_SWITCHES[task], ...o.config?.modelSwitches };
+        const config = { ...o.config, ...(Object.keys(switches).length > 0 ? { modelSwitches: switches } : {}), mode, rounds: 100000 };
+        await train({ task, config, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
       } else io.out(`\n== ${task} · ${mode}: kept (${existing.length} rounds)`);
       // Written after every curve: an interrupted experiment keeps what it measured.
       summaries = collect(out, tasks, curves);

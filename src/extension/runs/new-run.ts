@@ -40,12 +40,11 @@ export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
 }
 
 /** The new run's RunConfig: what `preset` gives, else the `amplification.*` settings `cfg`, else the defaults. */
-export function configFromSettings(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
+export function newRunConfig(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
   return {
-    ...DEFAULT_CONFIG, task: task.name, mode, size, maxSize: task.sizes.max, rounds: preset?.rounds ?? cfg.rounds,
-    stepsPerRound: preset?.stepsPerRound ?? cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend,
-    seed: preset?.seed ?? Math.floor(Math.random() * 1e6), threads: preset?.threads ?? cfg.trainingThreads,
-    overridesFeedTraining: cfg.overridesFeedTraining, ...(cfg.faultRate > 0 ? { fault: { rate: cfg.faultRate, kind: cfg.faultKind } } : {}),
+    ...DEFAULT_CONFIG, ...cfg.runConfig, task: task.name, mode, size, maxSize: task.sizes.max, seed: preset?.seed ?? Math.floor(Math.random() * 1e6),
+    ...(preset?.rounds !== undefined ? { rounds: preset.rounds } : {}), ...(preset?.stepsPerRound !== undefined ? { stepsPerRound: preset.stepsPerRound } : {}),
+    ...(preset?.model !== undefined ? { model: preset.model } : {}), ...(preset?.threads !== undefined ? { threads: preset.threads } : {}),
   };
 }
 
@@ -84,7 +83,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     if (text === undefined) return;
     size = Number(text);
   }
-  const config = configFromSettings(task, mode, size, preset, cfg);
+  const config = newRunConfig(task, mode, size, preset, cfg);
   const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
     const w = new RunWorker({ workerFile: state.workerFile });
