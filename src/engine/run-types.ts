@@ -9,8 +9,8 @@
  * <run>/checkpoints/round-NNNN/  the last checkpoint (RunState.checkpoint names it):
  *     model.json, weights-*.bin    X (student, EMA teacher, Adam state, tokenizer)
  *     buffer.json                  X's replay buffer
- *     expert/                      H′, the learned expert (amplify-learned-h)
- *     expert-buffer.json           H's transcripts that train H′ (amplify-learned-h)
+ *     expert/                      H′, the learned expert (modes with H′)
+ *     expert-buffer.json           H's transcripts that train H′ (modes with H′)
  * <run>/pinned/round-NNNN.json   per round: each pinned question answered by X and by Amplify
  *
  * <run>/pinned.json              the pinned questions (atomic)
