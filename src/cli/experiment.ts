@@ -13,27 +13,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
-import { MODES, type Mode, type RoundRecord } from '../engine/run-types';
+import { BASELINE_MODE, MODES, modeSpec, type Mode } from '../engine/modes/index';
+import type { RoundRecord, RunConfig } from '../engine/run-types';
 import { BUILTIN_TASKS } from '../core/index';
-import { train, TrainUsageError, type TrainIo } from './train';
+import { train, type TrainIo } from './train';
 
 export interface ExperimentOptions {
   tasks?: string[];
-  modes?: string[];
+  modes?: Mode[];
   budgetMinutes?: number;
   until?: number;
-  size?: number;
-  seed?: number;
-  model?: string;
-  /** New contexts per round and the replay buffer's size in examples (the runs' defaults when absent). */
-  contextsPerRound?: number;
-  bufferSize?: number;
-  /** Overrides of the preset's architecture switches, for every run of the experiment. */
-  symbolMatch?: boolean;
-  nullFact?: boolean;
-  /** amplify-learned-h: H's questions and H′'s optimiser steps per round. */
-  expertCalls?: number;
-  expertSteps?: number;
+  /** Knobs for every run (from the option table), e.g. size, seed, model, contextsPerRound, modelSwitches. */
+  config?: Partial<RunConfig>;
   out?: string;
   /** Skip (task, mode) pairs whose run folder already has rounds (resume an interrupted experiment). */
   keep?: boolean;
@@ -56,8 +47,14 @@ export interface CurveSummary {
   minutes: number;
 }
 
-const DEFAULT_MODES: Mode[] = ['supervised', 'amplify', 'amplify-learned-h'];
-const COLOURS: Record<string, string> = { supervised: '#1f77b4', amplify: '#d62728', 'amplify-learned-h': '#2ca02c' };
+/** Every mode, the baseline (ground-truth targets) first. */
+const DEFAULT_MODES: readonly Mode[] = [BASELINE_MODE, ...MODES.filter((m) => m !== BASELINE_MODE)];
+
+/** A mode's line in the figure: its colour and dash pattern from the mode table. */
+function stroke(mode: Mode, width: number): string {
+  const spec = modeSpec(mode);
+  return `stroke="${spec.colour}" stroke-width="${width}"${spec.dash ? ` stroke-dasharray="${spec.dash}"` : ''}`;
+}
 
 export function summarise(task: string, mode: Mode, folder: string, records: readonly RoundRecord[], threshold = 0.9): CurveSummary {
   const last = records[records.length - 1];
@@ -107,14 +104,14 @@ export function figureSvg(curves: readonly { task: string; mode: Mode; records: 
     g.push(`<text x="${(W + m.l - m.r) / 2}" y="${H - 6}" text-anchor="middle" font-size="10">training questions</text>`);
     for (const c of curves.filter((c) => c.task === task)) {
       const pts = c.records.filter((r) => r.questionsTotal > 0).map((r) => `${x(r.questionsTotal).toFixed(1)},${y(r.accuracy).toFixed(1)}`);
-      if (pts.length) g.push(`<polyline fill="none" stroke="${COLOURS[c.mode] ?? '#555'}" stroke-width="1.6"${c.mode === 'amplify-learned-h' ? ' stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"><title>${esc(`${task} · ${c.mode}`)}</title></polyline>`);
+      if (pts.length) g.push(`<polyline fill="none" ${stroke(c.mode, 1.6)} points="${pts.join(' ')}"><title>${esc(`${task} · ${c.mode}`)}</title></polyline>`);
     }
     g.push('</g>');
     parts.push(g.join(''));
   });
   const legendY = rows * H + 8;
   const legend = [...new Set(curves.map((c) => c.mode))].map((mode, i) =>
-    `<g transform="translate(${m.l + i * 190},${legendY})"><line x1="0" x2="24" y1="6" y2="6" stroke="${COLOURS[mode] ?? '#555'}" stroke-width="2"${mode === 'amplify-learned-h' ? ' stroke-dasharray="5 3"' : ''}/><text x="30" y="10" font-size="11">${esc(mode === 'amplify' ? 'amplification (H)' : mode === 'amplify-learned-h' ? 'amplification (H′)' : 'supervised')}</text></g>`,
+    `<g transform="translate(${m.l + i * 190},${legendY})"><line x1="0" x2="24" y1="6" y2="6" ${stroke(mode, 2)}/><text x="30" y="10" font-size="11">${esc(modeSpec(mode).label)}</text></g>`,
   );
   const width = cols * W;
   const height = legendY + 22;
@@ -137,8 +134,7 @@ export const FIGURE2_SWITCHES: Readonly<Record<string, { symbolMatch?: boolean; 
 
 export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, factory: LearnerFactory): Promise<number> {
   const tasks = o.tasks?.length ? o.tasks : BUILTIN_TASKS.map((t) => t.name);
-  const modes = (o.modes?.length ? o.modes : DEFAULT_MODES) as Mode[];
-  for (const m of modes) if (!MODES.includes(m)) throw new TrainUsageError(`--modes: unknown mode '${m}' (${MODES.join(', ')})`);
+  const modes = o.modes?.length ? o.modes : DEFAULT_MODES;
   const budget = o.budgetMinutes ?? 10;
   const out = path.resolve(o.out ?? path.join('.amplification', 'experiments', `figure2-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`));
   fs.mkdirSync(path.join(out, 'curves'), { recursive: true });
@@ -153,7 +149,9 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
         fs.rmSync(dir, { recursive: true, force: true });
         io.out(`\n== ${task} · ${mode}`);
         const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
-        await train({ task, mode, size: o.size, seed: o.seed ?? 1, model: o.model, contextsPerRound: o.contextsPerRound, bufferSize: o.bufferSize, expertCalls: o.expertCalls, expertSteps: o.expertSteps, symbolMatch: o.symbolMatch ?? FIGURE2_SWITCHES[task]?.symbolMatch, nullFact: o.nullFact ?? FIGURE2_SWITCHES[task]?.nullFact, rounds: 100000, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
+        const switches = { ...FIGURE2_SWITCHES[task], ...o.config?.modelSwitches };
+        const config = { ...o.config, ...(Object.keys(switches).length > 0 ? { modelSwitches: switches } : {}), mode, rounds: 100000 };
+        await train({ task, config, minutes: budget, until: o.until ?? 0.9, out: dir, json: true }, quiet, factory);
       } else io.out(`\n== ${task} · ${mode}: kept (${existing.length} rounds)`);
       // Written after every curve: an interrupted experiment keeps what it measured.
       summaries = collect(out, tasks, curves);
@@ -164,16 +162,15 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
 }
 
 /**
- * Every curve of the experiment folder — this invocation's and earlier ones' (e.g. H′ added later
- * with --modes amplify-learned-h --keep) — into curves/, summary.json|csv and figure2.svg.
+ * Every curve of the experiment folder — this invocation's and earlier ones' (e.g. a mode added
+ * later with --modes and --keep) — into curves/, summary.json|csv and figure2.svg.
  */
 function collect(out: string, tasks: readonly string[], curves: { task: string; mode: Mode; records: RoundRecord[] }[]): CurveSummary[] {
   curves.length = 0;
   const summaries: CurveSummary[] = [];
   const names = [...new Set([...BUILTIN_TASKS.map((t) => t.name), ...tasks])];
-  const order = [...DEFAULT_MODES, ...MODES.filter((m) => !DEFAULT_MODES.includes(m))];
   for (const task of names) {
-    for (const mode of order) {
+    for (const mode of DEFAULT_MODES) {
       const dir = path.join(out, `${task}-${mode}`);
       if (!fs.existsSync(path.join(dir, 'rounds.jsonl'))) continue;
       const records = RunFolder.open(dir).rounds().records;
@@ -196,14 +193,18 @@ function writeSummary(out: string, summaries: readonly CurveSummary[], curves: r
   fs.writeFileSync(path.join(out, 'figure2.svg'), figureSvg(curves));
 }
 
-/** Per task: questions to 90% under amplification (H and H′) divided by supervised's (null when either did not reach 90%). */
-export function ratios(summaries: readonly CurveSummary[]): Record<string, { amplify: number | null; amplifyLearnedH: number | null }> {
-  const out: Record<string, { amplify: number | null; amplifyLearnedH: number | null }> = {};
+/**
+ * Per task and per mode other than the baseline (keyed by the mode's name in camelCase): questions
+ * to 90% divided by the baseline's (null when either did not reach 90%).
+ */
+export function ratios(summaries: readonly CurveSummary[]): Record<string, Record<string, number | null>> {
+  const out: Record<string, Record<string, number | null>> = {};
+  const camel = (mode: Mode) => mode.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
   for (const task of new Set(summaries.map((s) => s.task))) {
     const q = (mode: Mode) => summaries.find((s) => s.task === task && s.mode === mode)?.questionsTo90 ?? null;
-    const sup = q('supervised');
-    const r = (v: number | null) => (v !== null && sup ? v / sup : null);
-    out[task] = { amplify: r(q('amplify')), amplifyLearnedH: r(q('amplify-learned-h')) };
+    const base = q(BASELINE_MODE);
+    const r = (v: number | null) => (v !== null && base ? v / base : null);
+    out[task] = Object.fromEntries(MODES.filter((m) => m !== BASELINE_MODE).map((m) => [camel(m), r(q(m))]));
   }
   return out;
 }

@@ -14,11 +14,12 @@ import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type Sandb
 import { tfjsLearnerFactory } from '../learner/factory';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
+import { configFromValues } from '../engine/options';
+import type { Mode } from '../engine/run-types';
 import { experimentFigure2 } from './experiment';
+import { UsageError, optionsHelp, parseCommand, synopsis } from './options';
 import { cmdPlay } from './play';
 import { TrainUsageError, train } from './train';
-
-export class UsageError extends Error {}
 
 export interface Io {
   out(s: string): void;
@@ -35,14 +36,13 @@ Commands:
   tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
       [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
   train --task T                train X by amplification (or the supervised baseline)
-      [--mode amplify|supervised] [--size N | --curriculum] [--rounds R] [--steps-per-round S]
-      [--model tiny|small|paper] [--backend auto|tfjs-node|wasm|cpu] [--seed S] [--out DIR]
-      [--resume DIR] [--until ACC] [--minutes M] [--fault-rate P --fault-kind random|systematic]
-      [--tree] [--json]
+      ${synopsis('train', ['mode', 'size', 'curriculum', 'rounds', 'steps-per-round'])}
+      ${synopsis('train', ['model', 'backend', 'seed', 'out', 'resume'])}
+      ${synopsis('train', ['until', 'minutes', 'fault-rate', 'fault-kind', 'tree', 'json'])}
   play <task | file.task.ts>    you play H: ask subquestions ($1, $2 … point at subanswers), then answer
       [--size N] [--seed S] [--question Q] [--answerer x|truth|me] [--run DIR [--round R]] [--transcripts FILE]
   experiment figure2            supervised vs amplification (H and H′) on every task, the paper's Figure 2
-      [--tasks a,b] [--modes m,n] [--budget-minutes M] [--until ACC] [--size N] [--model P] [--out DIR] [--keep]
+      ${synopsis('experiment', ['tasks', 'modes', 'budget-minutes', 'until', 'size', 'model', 'out', 'keep'])}
 
 Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
 Run 'amplify <command> --help' for a command's details.`;
@@ -212,74 +212,19 @@ async function cmdTree(args: string[], io: Io): Promise<number> {
 }
 
 const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R] [--threads T])
-  --task T              a built-in task or a .task.ts file
-  --mode M              amplify (default: H with X answering subquestions) | supervised (ground truth)
-  --size N              train at size N (default: the task's default size)
-  --curriculum          start at --size and raise N when X agrees with its targets (gate 0.85)
-  --max-size N          the curriculum's largest N
-  --rounds R            rounds to run (default 100)
-  --steps-per-round S   optimiser steps per round (default 16)
-  --batch B             examples per step, whole contexts of 8 questions (default 256)
-  --contexts C          new contexts per round, 8 questions each (default 256)
-  --buffer B            examples (questions) kept in the replay buffer (default 10000)
-  --eval-contexts E     held-out contexts for evaluation (default 32)
-  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round, batch 32 (default 8)
-  --model P             tiny | small (default) | paper
-  --symbol-match on|off override the preset's symbol-match attention (an ablation)
-  --null-fact on|off    override the preset's null fact (an ablation)
-  --backend B           auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu
-  --lr X                peak learning rate (default: the preset's)
-  --threads T           threads that train X, data-parallel (default 0: one per core, at most 2)
-  --seed S              seed (default 1)
-  --out DIR             the run folder (default .amplification/runs/<id>)
-  --resume DIR          continue a run from its last checkpoint
-  --until ACC           stop once X's held-out accuracy reaches ACC (0..1)
-  --minutes M           stop after M minutes
-  --fault-rate P        replace a fraction P of targets by wrong answers
-  --fault-kind K        random (default) | systematic
-  --tree                print a decomposition tree with the model's answers at the end
-  --json                the last output line is one JSON object with the results`;
-
-function numberOption(value: string | undefined, name: string, min: number, max = Infinity): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}] (got '${String(value)}')`);
-  return n;
-}
-
-function onOff(value: string | undefined, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on' || value === 'off') return value === 'on';
-  throw new UsageError(`--${name} must be on or off (got '${value}')`);
-}
+${optionsHelp('train')}`;
 
 async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
-  const { values, positionals } = parse(args, {
-    task: { type: 'string' }, mode: { type: 'string' }, size: { type: 'string' }, curriculum: { type: 'boolean' }, 'max-size': { type: 'string' },
-    rounds: { type: 'string' }, 'steps-per-round': { type: 'string' }, batch: { type: 'string' }, contexts: { type: 'string' }, buffer: { type: 'string' },
-    'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' }, 'eval-contexts': { type: 'string' }, model: { type: 'string' }, 'symbol-match': { type: 'string' }, 'null-fact': { type: 'string' }, backend: { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
-    out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, until: { type: 'string' }, minutes: { type: 'string' },
-    'fault-rate': { type: 'string' }, 'fault-kind': { type: 'string' }, tree: { type: 'boolean' },
-  });
-  if (values.help) {
+  const { values, help, positionals } = parseCommand('train', args);
+  if (help) {
     io.out(TRAIN_HELP);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`train takes options only (got '${positionals[0]}'); use --task`);
-  const str = (k: string) => values[k] as string | undefined;
   try {
     return await train({
-      task: str('task'), mode: str('mode'), size: intOption(str('size'), 'size', 1), curriculum: Boolean(values.curriculum),
-      maxSize: intOption(str('max-size'), 'max-size', 1), rounds: intOption(str('rounds'), 'rounds', 1),
-      stepsPerRound: intOption(str('steps-per-round'), 'steps-per-round', 1), batchSize: intOption(str('batch'), 'batch', 1),
-      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
-      expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0), evalContexts: intOption(str('eval-contexts'), 'eval-contexts', 1),
-      model: str('model'), symbolMatch: onOff(str('symbol-match'), 'symbol-match'), nullFact: onOff(str('null-fact'), 'null-fact'),
-      backend: str('backend'), learningRate: numberOption(str('lr'), 'lr', 0, 1), threads: intOption(str('threads'), 'threads', 0), seed: intOption(str('seed'), 'seed', 0),
-      out: str('out'), resume: str('resume'), json: Boolean(values.json), until: numberOption(str('until'), 'until', 0, 1),
-      minutes: numberOption(str('minutes'), 'minutes', 0), faultRate: numberOption(str('fault-rate'), 'fault-rate', 0, 1),
-      faultKind: str('fault-kind'), showTree: Boolean(values.tree),
+      task: values.task as string | undefined, config: configFromValues(values), out: values.out as string | undefined, resume: values.resume as string | undefined,
+      json: Boolean(values.json), until: values.until as number | undefined, minutes: values.minutes as number | undefined, showTree: Boolean(values.tree),
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);
@@ -291,44 +236,19 @@ const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   Trains each task in each mode from the same seed and size, one run after the other, each for a
   time budget or until X reaches --until; writes run folders, curves/*.csv|json, summary.json|csv
   and figure2.svg into the experiment folder.
-  --tasks a,b           tasks (default: all five)
-  --modes m,n           supervised, amplify, amplify-learned-h (default: all three)
-  --budget-minutes M    per run (default 10)
-  --until ACC           stop a run once X's held-out accuracy reaches ACC (default 0.9)
-  --size N              size N (default: each task's default)
-  --model P             tiny | small (default) | paper
-  --contexts C          new contexts per round (default 256)
-  --buffer B            examples (questions) kept in the replay buffer (default 10000)
-  --expert-calls C      amplify-learned-h: questions H decomposes per round to train H′ (default 64)
-  --expert-steps S      amplify-learned-h: H′'s optimiser steps per round (default 8)
-  --symbol-match on|off override the preset's symbol-match attention
-  --null-fact on|off    override the null fact (default: the preset's; on for wildcard-search)
-  --seed S              seed (default 1)
-  --out DIR             the experiment folder (default .amplification/experiments/figure2-<time>)
-  --keep                keep runs already in DIR (resume an interrupted experiment)`;
+${optionsHelp('experiment')}`;
 
 async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
-  const { values, positionals } = parse(args, {
-    tasks: { type: 'string' }, modes: { type: 'string' }, 'budget-minutes': { type: 'string' }, until: { type: 'string' }, size: { type: 'string' },
-    model: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
-    contexts: { type: 'string' }, buffer: { type: 'string' }, 'expert-calls': { type: 'string' }, 'expert-steps': { type: 'string' },
-    'symbol-match': { type: 'string' }, 'null-fact': { type: 'string' },
-  });
-  if (values.help) {
+  const { values, help, positionals } = parseCommand('experiment', args);
+  if (help) {
     io.out(EXPERIMENT_HELP);
     return 0;
   }
   if (positionals[0] !== 'figure2' || positionals.length !== 1) throw new UsageError(`experiment takes one name: figure2 (got '${positionals.join(' ')}')`);
-  const str = (k: string) => values[k] as string | undefined;
-  const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
   try {
     return await experimentFigure2({
-      tasks: list('tasks'), modes: list('modes'), budgetMinutes: numberOption(str('budget-minutes'), 'budget-minutes', 0.01),
-      until: numberOption(str('until'), 'until', 0, 1), size: intOption(str('size'), 'size', 1), seed: intOption(str('seed'), 'seed', 0),
-      model: str('model'), out: str('out'), keep: Boolean(values.keep),
-      contextsPerRound: intOption(str('contexts'), 'contexts', 1), bufferSize: intOption(str('buffer'), 'buffer', 1),
-      expertCalls: intOption(str('expert-calls'), 'expert-calls', 1), expertSteps: intOption(str('expert-steps'), 'expert-steps', 0),
-      symbolMatch: onOff(str('symbol-match'), 'symbol-match'), nullFact: onOff(str('null-fact'), 'null-fact'),
+      tasks: values.tasks as string[] | undefined, modes: values.modes as Mode[] | undefined, budgetMinutes: values.budgetMinutes as number | undefined,
+      until: values.until as number | undefined, config: configFromValues(values), out: values.out as string | undefined, keep: Boolean(values.keep),
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

@@ -3,9 +3,8 @@ import * as path from 'node:path';
 import { expandHCH, makeContext, makeQuestion, renderTree, type AnyTask } from '../core/index';
 import { DEFAULT_CONFIG, Run, modelAnswerer, newRunId, type LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
-import { MODES, type RoundRecord, type RunConfig } from '../engine/run-types';
+import type { RoundRecord, RunConfig } from '../engine/run-types';
 import { resolveTasks } from '../engine/task-loader';
-import type { BackendPreference, ModelPreset } from '../learner/types';
 
 export interface TrainIo {
   out(s: string): void;
@@ -15,27 +14,8 @@ export interface TrainIo {
 
 export interface TrainOptions {
   task?: string;
-  mode?: string;
-  size?: number;
-  curriculum?: boolean;
-  maxSize?: number;
-  rounds?: number;
-  stepsPerRound?: number;
-  batchSize?: number;
-  contextsPerRound?: number;
-  bufferSize?: number;
-  /** amplify-learned-h: questions decomposed by H per round (H′'s training data) and H′'s optimiser steps per round. */
-  expertCalls?: number;
-  expertSteps?: number;
-  evalContexts?: number;
-  model?: string;
-  /** Override the preset's symbol-match attention and null fact (ablations). */
-  symbolMatch?: boolean;
-  nullFact?: boolean;
-  backend?: string;
-  learningRate?: number;
-  threads?: number;
-  seed?: number;
+  /** The run's knobs (from the option table); the rest are DEFAULT_CONFIG's and the task's default and largest size. */
+  config?: Partial<RunConfig>;
   out?: string;
   resume?: string;
   json?: boolean;
@@ -43,16 +23,11 @@ export interface TrainOptions {
   until?: number;
   /** Stop after this many minutes (the round under way finishes). */
   minutes?: number;
-  faultRate?: number;
-  faultKind?: string;
   /** Print one decomposition tree with the model's answers at the end. */
   showTree?: boolean;
 }
 
 export class TrainUsageError extends Error {}
-
-const PRESETS: readonly ModelPreset[] = ['tiny', 'small', 'paper'];
-const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
@@ -87,12 +62,6 @@ export function summaryTable(records: readonly RoundRecord[], backend: string): 
   return lines.join('\n');
 }
 
-function choice<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new TrainUsageError(`--${name} must be one of ${allowed.join(', ')} (got '${value}')`);
-  return value as T;
-}
-
 export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactory): Promise<number> {
   let run: Run;
   let task: AnyTask;
@@ -103,38 +72,14 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
     const loaded = await resolveTasks(meta.taskFile ?? meta.taskName);
     task = (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
     // The number of rounds and the threads may change on resume (threads compute the same steps).
-    run = await Run.resume(folder, task, factory, { ...(o.rounds ? { rounds: o.rounds } : {}), ...(o.threads !== undefined ? { threads: o.threads } : {}) });
+    const { rounds, threads } = o.config ?? {};
+    run = await Run.resume(folder, task, factory, { ...(rounds ? { rounds } : {}), ...(threads !== undefined ? { threads } : {}) });
     resumed = true;
   } else {
     if (!o.task) throw new TrainUsageError('train needs --task (a built-in task name or a .task.ts file), or --resume DIR');
     const loaded = await resolveTasks(o.task);
     task = loaded[0].task;
-    const fault = o.faultRate !== undefined ? { rate: o.faultRate, kind: choice(o.faultKind, ['random', 'systematic'] as const, 'fault-kind') ?? 'random' } : undefined;
-    const config: RunConfig = {
-      ...DEFAULT_CONFIG,
-      task: task.name,
-      mode: choice(o.mode, MODES, 'mode') ?? DEFAULT_CONFIG.mode,
-      size: o.size ?? task.sizes.default,
-      curriculum: o.curriculum ?? false,
-      maxSize: o.maxSize ?? task.sizes.max,
-      rounds: o.rounds ?? DEFAULT_CONFIG.rounds,
-      stepsPerRound: o.stepsPerRound ?? DEFAULT_CONFIG.stepsPerRound,
-      batchSize: o.batchSize ?? DEFAULT_CONFIG.batchSize,
-      contextsPerRound: o.contextsPerRound ?? DEFAULT_CONFIG.contextsPerRound,
-      bufferSize: o.bufferSize ?? DEFAULT_CONFIG.bufferSize,
-      ...(o.expertCalls !== undefined ? { expertCallsPerRound: o.expertCalls } : {}),
-      ...(o.expertSteps !== undefined ? { expertStepsPerRound: o.expertSteps } : {}),
-      evalContexts: o.evalContexts ?? DEFAULT_CONFIG.evalContexts,
-      model: choice(o.model, PRESETS, 'model') ?? DEFAULT_CONFIG.model,
-      ...(o.symbolMatch !== undefined || o.nullFact !== undefined ? {
-        modelSwitches: { ...(o.symbolMatch !== undefined ? { symbolMatch: o.symbolMatch } : {}), ...(o.nullFact !== undefined ? { nullFact: o.nullFact } : {}) },
-      } : {}),
-      backend: choice(o.backend, BACKENDS, 'backend') ?? DEFAULT_CONFIG.backend,
-      seed: o.seed ?? DEFAULT_CONFIG.seed,
-      ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
-      ...(o.threads !== undefined ? { threads: o.threads } : {}),
-      ...(fault ? { fault } : {}),
-    };
+    const config: RunConfig = { ...DEFAULT_CONFIG, size: task.sizes.default, maxSize: task.sizes.max, ...o.config, task: task.name };
     const dir = o.out ?? path.join('.amplification', 'runs', `${newRunId()}-${task.name}-${config.mode}`);
     try {
       run = await Run.create(task, config, factory, dir, loaded[0].file);

@@ -48,9 +48,9 @@ export interface CheckpointFiles {
   dir: string;
   /** The replay buffer of X's training examples. */
   buffer: string;
-  /** H′'s checkpoint (mode amplify-learned-h). */
+  /** H′'s checkpoint (modes with H′). */
   expert: string;
-  /** The replay buffer of H's transcripts that train H′ (mode amplify-learned-h). */
+  /** The replay buffer of H's transcripts that train H′ (modes with H′). */
   expertBuffer: string;
 }
 

@@ -9,8 +9,8 @@
  * <run>/checkpoints/round-NNNN/  the last checkpoint (RunState.checkpoint names it):
  *     model.json, weights-*.bin    X (student, EMA teacher, Adam state, tokenizer)
  *     buffer.json                  X's replay buffer
- *     expert/                      H′, the learned expert (amplify-learned-h)
- *     expert-buffer.json           H's transcripts that train H′ (amplify-learned-h)
+ *     expert/                      H′, the learned expert (modes with H′)
+ *     expert-buffer.json           H's transcripts that train H′ (modes with H′)
  * <run>/pinned/round-NNNN.json   per round: each pinned question answered by X and by Amplify
  *
  * <run>/pinned.json              the pinned questions (atomic)
@@ -25,11 +25,12 @@
 import type { Answer, InstanceId, Question, Transcript } from '../core/index';
 import type { HCHTree } from '../core/hch';
 import type { BackendName, BackendPreference, ModelPreset, ModelSwitches, ScoredAnswer } from '../learner/types';
+import type { Mode } from './modes/index';
 
 export const RUN_FORMAT_VERSION = 1;
 
-export type Mode = 'amplify' | 'amplify-learned-h' | 'supervised';
-export const MODES: readonly Mode[] = ['amplify', 'amplify-learned-h', 'supervised'];
+/** A training mode: one of the table in `modes/index.ts` (`MODES`). */
+export type { Mode };
 
 export interface FaultConfig {
   /** Fraction of targets replaced by a wrong answer, 0..1. */
@@ -41,6 +42,7 @@ export interface FaultConfig {
 export interface RunConfig {
   /** A built-in task name or the path of a task file. */
   task: string;
+  /** How a round's targets are built (see `modes/`). */
   mode: Mode;
   /** Size N to start at (fixed unless `curriculum`). */
   size: number;
@@ -72,11 +74,11 @@ export interface RunConfig {
   fault?: FaultConfig;
   /** Depth of the trees recorded for pinned questions each round (default 3). */
   pinnedDepth?: number;
-  /** amplify-learned-h: questions decomposed by the real H each round (its transcripts train H′). Default 64. */
+  /** Modes with H′: questions decomposed by the real H each round (its transcripts train H′). Default 64 (DEFAULT_EXPERT_CALLS). */
   expertCallsPerRound?: number;
-  /** amplify-learned-h: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
+  /** Modes with H′: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
-  /** amplify-learned-h: the size of H′ (default small). */
+  /** Modes with H′: the size of H′ (default small). */
   expertModel?: ModelPreset;
 }
 
@@ -104,7 +106,7 @@ export interface RoundRecord {
   /** X's held-out accuracy against ground truth (0..1), overall and per question class. */
   accuracy: number;
   accuracyByClass: Record<string, number>;
-  /** The targets' accuracy against ground truth (amplified targets; 1 for supervised). */
+  /** The targets' accuracy against ground truth (amplified targets; 1 when the targets are the ground truth). */
   targetAccuracy: number;
   targetAccuracyByClass: Record<string, number>;
   /**
@@ -127,12 +129,12 @@ export interface RoundRecord {
   examplesTotal: number;
   overridesUsed: number;
   faultsInjected: number;
-  /** Wall time per phase; `expertTrain` (amplify-learned-h) is the part of `targets` spent training H′. */
+  /** Wall time per phase; `expertTrain` (modes with H′) is the part of `targets` spent training H′. */
   seconds: { targets: number; train: number; eval: number; total: number; expertTrain?: number };
   /** Seconds since the run started (summed over resumptions). */
   elapsed: number;
   tensors?: number;
-  /** amplify-learned-h: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
+  /** Modes with H′: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
   expertAgreement?: number;
   expertLoss?: number;
 }

@@ -1,21 +1,22 @@
 /**
- * A run: a sequence of rounds. A round samples contexts and questions at the current size N, builds
- * targets (Amplify^H with the EMA teacher answering non-primitive subquestions and lookup answering
- * primitives — or ground truth for the supervised baseline), appends them to the replay buffer,
- * trains X, evaluates X and the targets against ground truth on held-out contexts per question
- * class, and moves the curriculum (a gate on X's agreement with its targets: it never looks at
- * ground truth in amplification modes).
+ * A run: a sequence of rounds. A round goes through named phases: `targets` samples contexts and
+ * questions at the current size N and lets the run's mode (`modes/`) build their targets (Amplify^H
+ * with the EMA teacher answering non-primitive subquestions and lookup answering primitives, or H′
+ * in place of H, or ground truth for the baseline); `train` appends them to the replay buffer and
+ * trains X; `evaluate` measures X against ground truth on held-out contexts per question class;
+ * `curriculum` moves the gate on X's agreement with its targets (it never looks at ground truth);
+ * `record` counts the round into the run's state and its record.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
-  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type SourcedAnswer, type Transcript,
+  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng, type SourcedAnswer,
 } from '../core/index';
 import type { LearnerFactory } from '../learner/factory';
 import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
-import { amplifyLearnedMany } from './learned-expert';
 import { ContextBuffer, ReplayBuffer } from './buffer';
+import { DEFAULT_MODE, MODES, isMode, modeSpec, type RoundTargets } from './modes/index';
 import { readJson, writeJsonAtomic } from './files';
 import { RunFolder, editKey, type Overrides } from './run-folder';
 import {
@@ -27,7 +28,7 @@ export type { LearnerFactory };
 export type ExpertTranscript = PartialTranscript & { answer: Answer };
 
 export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
-  mode: 'amplify',
+  mode: DEFAULT_MODE,
   size: 8,
   curriculum: false,
   maxSize: 64,
@@ -49,15 +50,25 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   overridesFeedTraining: true,
 };
 
-/**
- * H′'s optimiser steps per round when the config does not say. Each cost ~130 ms on this project's
- * 2-core VM (batch 32, another run beside it); 40 made H′'s training 10 of a round's 14 s. With 8,
- * H′ agreed with H on every checked question from round 14 (99.9% on average after) and its run
- * reached 90% (permutation powering, N = 8; docs/results.md).
- */
-export const DEFAULT_EXPERT_STEPS = 8;
-
 export type Phase = 'targets' | 'train' | 'eval' | 'pinned' | 'checkpoint';
+
+type TargetRequest = AnswerRequest & { instance: InstanceId };
+
+/** What the targets phase hands to the later phases. */
+interface RoundTargetSet {
+  requests: TargetRequest[];
+  /** One training example per request: the target X learns. */
+  examples: TrainingExample[];
+  /** Each target against ground truth, by question class. */
+  checks: { cls: string; ok: boolean }[];
+  /** What the mode built (its transcripts, calls to H, H′'s round). */
+  built: RoundTargets;
+  /** X's agreement (0/1) with a sample of the targets, before training. */
+  agreements: number[];
+  overridesUsed: number;
+  faultsInjected: number;
+  subquestionsToX: number;
+}
 
 /**
  * X (student or EMA teacher) as an answerer for Amplify: its greedy answer; a re-asked question
@@ -126,7 +137,7 @@ export class Run {
   private readonly answerSymbols: string[];
   private sessionStart = Date.now();
 
-  /** H's transcripts that train H′ (mode amplify-learned-h). */
+  /** H's transcripts that train H′ (modes that need H′). */
   readonly expertBuffer: ReplayBuffer<ExpertTranscript>;
 
   private constructor(
@@ -159,7 +170,7 @@ export class Run {
     const state: RunState = {
       formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false,
     };
-    const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
+    const expert = modeSpec(config.mode).needs.learnedH ? await createExpert(factory, task, config) : undefined;
     return new Run(task, config, model, folder, state, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
   }
 
@@ -172,7 +183,7 @@ export class Run {
       // Nothing was checkpointed: start over in the same folder.
       const model = await createModel(factory, task, config);
       const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
-      const expert = config.mode === 'amplify-learned-h' ? await createExpert(factory, task, config) : undefined;
+      const expert = modeSpec(config.mode).needs.learnedH ? await createExpert(factory, task, config) : undefined;
       return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
     }
     const files = folder.checkpoint(state.checkpoint);
@@ -180,7 +191,7 @@ export class Run {
     const buffer = fs.existsSync(files.buffer) ? ContextBuffer.fromJSON(readJson(files.buffer), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
     let expert: ModelH | undefined;
     let expertBuffer: ReplayBuffer<ExpertTranscript> | undefined;
-    if (config.mode === 'amplify-learned-h') {
+    if (modeSpec(config.mode).needs.learnedH) {
       if (!factory.loadExpert) throw new Error('this learner has no learned expert H′');
       expert = await factory.loadExpert(files.expert, config.backend);
       if (fs.existsSync(files.expertBuffer)) expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readJson(files.expertBuffer), config.bufferSize);
@@ -255,16 +266,40 @@ export class Run {
     return { accuracy: fraction(entries.filter((e) => e.ok).length, entries.length), accuracyByClass: byClass(entries) };
   }
 
-  /** One round; appends its record to the run folder and checkpoints. */
+  /** One round, phase by phase; appends its record to the run folder and checkpoints. */
   async runRound(onPhase?: (phase: Phase) => void): Promise<RoundRecord> {
     const t0 = performance.now();
     const round = this.state.round + 1;
     const size = this.state.size;
     const rng = createRng([this.config.seed, 'round', round]);
     onPhase?.('targets');
+    const targets = this.targetsPhase(round, size, rng);
+    const t1 = performance.now();
+    onPhase?.('train');
+    const training = this.trainPhase(targets, rng);
+    const t2 = performance.now();
+    onPhase?.('eval');
+    const evaluation = this.evaluate(size);
+    const agreementAverage = this.curriculumPhase(targets.agreements);
+    const t3 = performance.now();
+    const record = this.recordPhase({ round, size, targets, training, evaluation, agreementAverage, seconds: { targets: t1 - t0, train: t2 - t1, eval: t3 - t2, total: performance.now() - t0 } });
+    if (this.folder) {
+      onPhase?.('pinned');
+      this.answerPinned(round, size);
+      this.folder.appendRound(record);
+      onPhase?.('checkpoint');
+      await this.checkpoint();
+    }
+    return record;
+  }
 
-    // Questions: fresh contexts at size N, plus (when they feed training) the overridden pairs.
-    const requests: { ctx: AnyContext; question: Question; instance: InstanceId }[] = [];
+  /**
+   * The round's questions — fresh contexts at size N, plus (when they feed training) the overridden
+   * pairs — and their targets, built by the run's mode; the user's overrides and injected faults
+   * replace targets. Then X's agreement with the targets, before training on them (the gate).
+   */
+  private targetsPhase(round: number, size: number, rng: Rng): RoundTargetSet {
+    const requests: TargetRequest[] = [];
     for (let i = 0; i < this.config.contextsPerRound; i++) {
       const instance = { size, seed: `${this.config.seed}/train/${round}`, index: i };
       const ctx = this.context(instance);
@@ -277,81 +312,59 @@ export class Run {
     const overrideOf = (instance: InstanceId | undefined, q: Question) =>
       instance ? overrides.get(editKey({ instance, question: q }))?.answer : undefined;
 
-    let transcripts: (Transcript | undefined)[] = [];
-    let callsToH = 0;
-    let expertAgreement: number | undefined;
-    let expertLoss: number | undefined;
-    let expertTrainMs: number | undefined;
     const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
-    if (this.config.mode === 'supervised') transcripts = requests.map(() => undefined);
-    else if (this.config.mode === 'amplify') {
-      transcripts = amplifyMany(this.task, requests, answerer);
-      callsToH = transcripts.length;
-    } else {
-      // The paper's full method: H decomposes a few questions; its transcripts train H′; H′ builds the targets.
-      const expert = this.expert!;
-      const calls = requests.slice(0, Math.min(requests.length, this.config.expertCallsPerRound ?? 64));
-      const byH = amplifyMany(this.task, calls, answerer);
-      callsToH = byH.length;
-      const byExpert = amplifyLearnedMany(this.task, requests, answerer, expert);
-      expertAgreement = fraction(byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length, byH.length);
-      this.expertBuffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
-      let loss = 0;
-      const steps = this.config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS;
-      const te = performance.now();
-      if (this.expertBuffer.size > 0) for (let s = 0; s < steps; s++) loss += expert.trainStep(this.expertBuffer.sample(rng, 32)).loss;
-      expertTrainMs = performance.now() - te;
-      expertLoss = loss / Math.max(1, steps);
-      transcripts = byExpert;
-    }
+    const built = modeSpec(this.config.mode).targets({
+      task: this.task, config: this.config, requests, answerer, rng,
+      ...(this.expert ? { learnedH: { model: this.expert, buffer: this.expertBuffer } } : {}),
+    });
 
-    let overridesUsed = 0;
-    let faultsInjected = 0;
-    let subquestionsToX = 0;
-    const targets: TrainingExample[] = [];
-    const targetChecks: { cls: string; ok: boolean }[] = [];
+    const counts = { overridesUsed: 0, faultsInjected: 0, subquestionsToX: 0 };
+    const examples: TrainingExample[] = [];
+    const checks: { cls: string; ok: boolean }[] = [];
     requests.forEach((r, i) => {
       const truth = groundTruth(this.task, r.ctx, r.question).answer;
-      const t = transcripts[i];
+      const t = built.transcripts[i];
       let answer: Answer = t ? t.answer : truth;
       if (t) {
         for (const s of t.steps) {
-          if (s.source === 'X') subquestionsToX++;
-          if (s.source === 'override') overridesUsed++;
+          if (s.source === 'X') counts.subquestionsToX++;
+          if (s.source === 'override') counts.overridesUsed++;
         }
       }
       const own = overrideOf(r.instance, r.question);
       if (own) {
         answer = own;
-        overridesUsed++;
+        counts.overridesUsed++;
       } else {
         const wrong = this.fault(r.question, answer, rng);
         if (wrong) {
           answer = wrong;
-          faultsInjected++;
+          counts.faultsInjected++;
         }
       }
-      targets.push({ facts: r.ctx.facts, question: r.question, answer });
-      targetChecks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
+      examples.push({ facts: r.ctx.facts, question: r.question, answer });
+      checks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
     });
 
     // The gate: X's agreement with its targets, before training on them. Agreeing on "?" (H could
     // not answer) does not count, and such targets are not trained on: they say nothing of the task.
     // The gate's moving average spans `gate.horizon` questions: a sample of that many per round (at
     // least 256) measures it; predicting all of a round's targets would cost a third of the round.
-    const sampled = sampleWithoutReplacement(targets, Math.max(256, this.config.gate.horizon), rng);
+    const sampled = sampleWithoutReplacement(examples, Math.max(256, this.config.gate.horizon), rng);
     const before = predictInBatches(this.model, sampled, false, this.config.batchSize * 4);
-    const agreements: number[] = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
-    const t1 = performance.now();
+    const agreements = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
+    return { requests, examples, checks, built, agreements, ...counts };
+  }
 
-    onPhase?.('train');
-    // Grouped by context (requests of one context are adjacent and share its facts).
+  /** Appends the targets (grouped by context, without '?') to the replay buffer and trains X on samples of it. */
+  private trainPhase(targets: RoundTargetSet, rng: Rng): { loss: number; stepsTrained: number } {
+    // Requests of one context are adjacent and share its facts.
     const groups = new Map<AnyContext, TrainingExample[]>();
-    targets.forEach((t, i) => {
+    targets.examples.forEach((t, i) => {
       if (isUnknown(t.answer)) return;
-      const g = groups.get(requests[i].ctx) ?? [];
+      const g = groups.get(targets.requests[i].ctx) ?? [];
       g.push(t);
-      groups.set(requests[i].ctx, g);
+      groups.set(targets.requests[i].ctx, g);
     });
     this.buffer.add([...groups.values()]);
     // Nothing to learn from yet (every target so far was '?'): no step is taken this round.
@@ -360,11 +373,11 @@ export class Run {
     for (let s = 0; s < stepsTrained; s++) {
       loss += this.model.trainStep(this.buffer.sample(rng, this.config.batchSize)).loss;
     }
-    loss /= Math.max(1, stepsTrained);
-    const t2 = performance.now();
+    return { loss: loss / Math.max(1, stepsTrained), stepsTrained };
+  }
 
-    onPhase?.('eval');
-    const evaluation = this.evaluate(size);
+  /** Adds the round's agreements to the gate's window and raises N when its average passes the threshold; returns the average. */
+  private curriculumPhase(agreements: readonly number[]): number {
     this.state.agreementWindow.push(...agreements);
     this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - this.config.gate.horizon));
     const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
@@ -375,36 +388,38 @@ export class Run {
       this.state.size = Math.min(this.config.maxSize, this.task.sizes.max, this.state.size + 1);
       this.state.agreementWindow = [];
     }
-    const t3 = performance.now();
+    return agreementAverage;
+  }
 
-    this.state.round = round;
+  /** Counts the round into the run's state and makes its record (times in milliseconds). */
+  private recordPhase(r: {
+    round: number; size: number; targets: RoundTargetSet; training: { loss: number; stepsTrained: number };
+    evaluation: { accuracy: number; accuracyByClass: Record<string, number> }; agreementAverage: number;
+    seconds: { targets: number; train: number; eval: number; total: number };
+  }): RoundRecord {
+    const { targets, training } = r;
+    const { callsToH, learnedH } = targets.built;
+    this.state.round = r.round;
     this.state.callsToHTotal += callsToH;
-    this.state.questionsTotal += targets.length;
-    this.state.examplesTotal += stepsTrained * this.config.batchSize;
+    this.state.questionsTotal += targets.examples.length;
+    this.state.examplesTotal += training.stepsTrained * this.config.batchSize;
     const now = Date.now();
     this.state.elapsed += (now - this.sessionStart) / 1000;
     this.sessionStart = now;
-    const record: RoundRecord = {
-      round, size, accuracy: evaluation.accuracy, accuracyByClass: evaluation.accuracyByClass,
-      targetAccuracy: fraction(targetChecks.filter((c) => c.ok).length, targetChecks.length), targetAccuracyByClass: byClass(targetChecks),
-      agreement: fraction(agreements.reduce((a, b) => a + b, 0), agreements.length), agreementAverage, loss, stepsTrained,
-      callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX, questionsTotal: this.state.questionsTotal,
-      examplesTotal: this.state.examplesTotal, overridesUsed, faultsInjected,
+    return {
+      round: r.round, size: r.size, accuracy: r.evaluation.accuracy, accuracyByClass: r.evaluation.accuracyByClass,
+      targetAccuracy: fraction(targets.checks.filter((c) => c.ok).length, targets.checks.length), targetAccuracyByClass: byClass(targets.checks),
+      agreement: fraction(targets.agreements.reduce((a, b) => a + b, 0), targets.agreements.length), agreementAverage: r.agreementAverage,
+      loss: training.loss, stepsTrained: training.stepsTrained,
+      callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX: targets.subquestionsToX, questionsTotal: this.state.questionsTotal,
+      examplesTotal: this.state.examplesTotal, overridesUsed: targets.overridesUsed, faultsInjected: targets.faultsInjected,
       seconds: {
-        targets: (t1 - t0) / 1000, train: (t2 - t1) / 1000, eval: (t3 - t2) / 1000, total: (performance.now() - t0) / 1000,
-        ...(expertTrainMs !== undefined ? { expertTrain: expertTrainMs / 1000 } : {}),
+        targets: r.seconds.targets / 1000, train: r.seconds.train / 1000, eval: r.seconds.eval / 1000, total: r.seconds.total / 1000,
+        ...(learnedH ? { expertTrain: learnedH.trainMs / 1000 } : {}),
       },
       elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
-      ...(expertAgreement !== undefined ? { expertAgreement, expertLoss } : {}),
+      ...(learnedH ? { expertAgreement: learnedH.agreement, expertLoss: learnedH.loss } : {}),
     };
-    if (this.folder) {
-      onPhase?.('pinned');
-      this.answerPinned(round, size);
-      this.folder.appendRound(record);
-      onPhase?.('checkpoint');
-      await this.checkpoint();
-    }
-    return record;
   }
 
   /** Answers every pinned question with X and with Amplify^H(X), for the UI to step through rounds. */
@@ -497,7 +512,7 @@ function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig):
 }
 
 async function createExpert(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelH> {
-  if (!factory.createExpert) throw new Error('this learner has no learned expert H′ (mode amplify-learned-h)');
+  if (!factory.createExpert) throw new Error(`this learner has no learned expert H′ (mode ${config.mode})`);
   return factory.createExpert({ task, vocabulary: taskVocabulary(task), preset: config.expertModel ?? 'small', backend: config.backend, seed: config.seed + 1 });
 }
 
@@ -510,6 +525,7 @@ export function predictInBatches(model: ModelX, items: readonly QueryItem[], tea
 
 export function validateConfig(task: AnyTask, c: RunConfig): void {
   const problems: string[] = [];
+  if (!isMode(c.mode)) problems.push(`mode must be one of ${MODES.join(', ')} (got ${String(c.mode)})`);
   const posInt = (name: keyof RunConfig) => {
     const v = c[name];
     if (!Number.isInteger(v) || (v as number) < 1) problems.push(`${name} must be a positive integer (got ${String(v)})`);

@@ -1,22 +1,16 @@
 /** The `amplification.*` settings and the workspace's places: its root, the run roots, its task files. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_CONFIG } from '../engine/run';
-import type { BackendPreference, ModelPreset } from '../learner/types';
+import { configFromSettings } from '../engine/options';
 
 export function settings() {
   const c = vscode.workspace.getConfiguration('amplification');
   return {
-    backend: c.get<BackendPreference>('backend', 'auto'),
     defaultTask: c.get<string>('defaultTask', 'permutation-powering'),
     defaultSize: c.get<number>('defaultSize', 8),
-    modelPreset: c.get<ModelPreset>('modelPreset', 'small'),
     rounds: c.get<number>('rounds', 20),
-    stepsPerRound: c.get<number>('stepsPerRound', DEFAULT_CONFIG.stepsPerRound),
-    trainingThreads: c.get<number>('trainingThreads', 0),
-    overridesFeedTraining: c.get<boolean>('overridesFeedTraining', true),
-    faultRate: c.get<number>('faultRate', 0),
-    faultKind: c.get<'random' | 'systematic'>('faultKind', 'random'),
+    /** What new runs take from the settings: the option table's setting rows (src/engine/options.ts). */
+    runConfig: configFromSettings((key) => c.get(key)),
     runFolder: c.get<string>('runFolder', '.amplification/runs'),
     taskFiles: c.get<string>('taskFiles', '**/*.task.ts'),
   };

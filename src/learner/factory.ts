@@ -18,7 +18,7 @@ export interface LearnerFactory {
   create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
   load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
   versions(): Record<string, string>;
-  /** H′, the learned expert (mode amplify-learned-h). */
+  /** H′, the learned expert (modes that need H′). */
   createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number }): Promise<ModelH>;
   loadExpert?(dir: string, backend: BackendPreference): Promise<ModelH>;
 }

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
 import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
-import { MODES, type Mode, type RunConfig } from '../../engine/run-types';
+import { MODE_TABLE, isMode } from '../../engine/modes/index';
+import type { Mode, RunConfig } from '../../engine/run-types';
 import { RunWorker } from '../../engine/run-worker';
 import { loadTaskFile } from '../../engine/task-loader';
 import type { WorkerEvent } from '../../engine/worker-protocol';
@@ -33,21 +34,17 @@ export interface NewRunOptions {
 /** The training mode of a new run of `task`, picked by the user (undefined when cancelled). */
 export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
   return (await vscode.window.showQuickPick(
-    [
-      { label: 'amplify' as Mode, detail: 'X learns from Amplify^H(X): H decomposes, X answers the subquestions — no ground truth' },
-      { label: 'supervised' as Mode, detail: 'the baseline: X learns from ground truth' },
-    ],
+    MODE_TABLE.map((m) => ({ label: m.name, description: m.label, detail: m.help })),
     { title: `New Run (${task.name}): mode` },
   ))?.label;
 }
 
 /** The new run's RunConfig: what `preset` gives, else the `amplification.*` settings `cfg`, else the defaults. */
-export function configFromSettings(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
+export function newRunConfig(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
   return {
-    ...DEFAULT_CONFIG, task: task.name, mode, size, maxSize: task.sizes.max, rounds: preset?.rounds ?? cfg.rounds,
-    stepsPerRound: preset?.stepsPerRound ?? cfg.stepsPerRound, model: preset?.model ?? cfg.modelPreset, backend: cfg.backend,
-    seed: preset?.seed ?? Math.floor(Math.random() * 1e6), threads: preset?.threads ?? cfg.trainingThreads,
-    overridesFeedTraining: cfg.overridesFeedTraining, ...(cfg.faultRate > 0 ? { fault: { rate: cfg.faultRate, kind: cfg.faultKind } } : {}),
+    ...DEFAULT_CONFIG, ...cfg.runConfig, task: task.name, mode, size, maxSize: task.sizes.max, seed: preset?.seed ?? Math.floor(Math.random() * 1e6),
+    ...(preset?.rounds !== undefined ? { rounds: preset.rounds } : {}), ...(preset?.stepsPerRound !== undefined ? { stepsPerRound: preset.stepsPerRound } : {}),
+    ...(preset?.model !== undefined ? { model: preset.model } : {}), ...(preset?.threads !== undefined ? { threads: preset.threads } : {}),
   };
 }
 
@@ -76,7 +73,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
   const task = builtinTask(taskName!) ?? (taskFile ? (await loadTaskFile(taskFile))[0].task : undefined);
   if (!task) throw new Error(`unknown task '${taskName}'`);
   const mode = preset?.mode ?? (await pickMode(task));
-  if (!mode || !MODES.includes(mode)) return;
+  if (!isMode(mode)) return;
   let size = preset?.size;
   if (size === undefined) {
     const text = await vscode.window.showInputBox({
@@ -86,7 +83,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     if (text === undefined) return;
     size = Number(text);
   }
-  const config = configFromSettings(task, mode, size, preset, cfg);
+  const config = newRunConfig(task, mode, size, preset, cfg);
   const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
     const w = new RunWorker({ workerFile: state.workerFile });

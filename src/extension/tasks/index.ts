@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { InstanceId, Question } from '../../core/index';
 import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
 import { RunFolder } from '../../engine/run-folder';
+import { BASELINE_MODE } from '../../engine/modes/index';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../engine/run-types';
 import type { ExtensionState } from '../state';
 import { workspaceRoot, workspaceTaskFiles } from '../workspace';
@@ -55,7 +56,7 @@ async function exploreCounterexample(state: ExtensionState, arg: CounterexampleL
   const folder = path.join(root, '.amplification', 'checks', `${newRunId()}-${arg.task}`);
   const meta: RunMeta = {
     formatVersion: RUN_FORMAT_VERSION, id: path.basename(folder), kind: 'check', createdAt: new Date().toISOString(), taskName: arg.task,
-    ...(arg.file ? { taskFile: arg.file } : {}), config: { ...DEFAULT_CONFIG, task: arg.task, size: arg.instance.size, mode: 'supervised' }, backend: 'fake', versions: {},
+    ...(arg.file ? { taskFile: arg.file } : {}), config: { ...DEFAULT_CONFIG, task: arg.task, size: arg.instance.size, mode: BASELINE_MODE }, backend: 'fake', versions: {},
   };
   const f = RunFolder.create(folder, meta);
   f.savePinned([{ id: 'counterexample', instance: arg.instance, question: arg.question, label: 'counterexample' }]);

@@ -1,0 +1,60 @@
+/**
+ * The interface every training mode implements (one file per mode in this folder; `index.ts` holds
+ * the table). A mode says what it needs (H, H′, ground truth), how it builds a round's targets, and
+ * how it is shown: its label and chart colour, and its help line (the New Run… picker's detail and
+ * `amplify train --help`).
+ */
+import type { Answer, AnswerRequest, Answerer, AnyTask, Rng, Transcript } from '../../core/index';
+import type { ModelH, PartialTranscript } from '../../learner/types';
+import type { ReplayBuffer } from '../buffer';
+import type { RunConfig } from '../run-types';
+
+export interface ModeNeeds {
+  /** The hand-written expert H decomposes questions while the targets are built (each is a call to H). */
+  H: boolean;
+  /** The learned expert H′ builds the targets: the learner must make one, checkpoints hold it. */
+  learnedH: boolean;
+  /** The targets are the ground truth. */
+  groundTruth: boolean;
+}
+
+/** What a round gives a mode to build its targets from. */
+export interface TargetInputs {
+  task: AnyTask;
+  config: RunConfig;
+  /** The round's questions, in their contexts. */
+  requests: readonly AnswerRequest[];
+  /** X (the EMA teacher) behind the user's overrides: answers the non-primitive subquestions. */
+  answerer: Answerer;
+  rng: Rng;
+  /** H′ and the replay buffer of H's transcripts that trains it (present when the mode needs H′). */
+  learnedH?: { model: ModelH; buffer: ReplayBuffer<PartialTranscript & { answer: Answer }> };
+}
+
+export interface RoundTargets {
+  /** Per request: the transcript whose answer is the target, or undefined when the target is the ground truth. */
+  transcripts: (Transcript | undefined)[];
+  /** Questions H decomposed this round. */
+  callsToH: number;
+  /** H′ this round: its agreement with H (before training on H's transcripts), its mean loss, its training time. */
+  learnedH?: { agreement: number; loss: number; trainMs: number };
+}
+
+export interface ModeSpec<N extends string = string> {
+  /** The name in run configs, run folders and `--mode`. */
+  readonly name: N;
+  /** How charts, legends and tables name it, e.g. "amplification (H)". */
+  readonly label: string;
+  /** Its line colour in charts and its dash pattern (SVG `stroke-dasharray`; absent: solid). */
+  readonly colour: string;
+  readonly dash?: string;
+  /** One line: what X learns from (the New Run… picker's detail, `--help`). */
+  readonly help: string;
+  readonly needs: ModeNeeds;
+  targets(inputs: TargetInputs): RoundTargets;
+}
+
+/** Keeps a mode's name as a literal type, so that `Mode` can be derived from the table. */
+export function defineMode<const N extends string>(spec: ModeSpec<N>): ModeSpec<N> {
+  return spec;
+}
