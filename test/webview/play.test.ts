@@ -12,8 +12,9 @@ import { builtinTask, makeContext, type PlayRecord } from '../../src/core/index'
 import { powQuestion } from '../../src/core/tasks/permutation-powering';
 import { PlayController } from '../../src/extension/play/play-controller';
 import { parsePlayWebviewMessage } from '../../src/protocol/play';
-import type { TestContext, WebviewTest } from './context';
+import { clickNode, keyOf, loaded, type TestContext, type WebviewTest } from './context';
 import { SCREENSHOTS } from './driver';
+import { nodesOf, pinTree } from './fixtures';
 import { harnessHtml, type Theme } from './harness';
 
 const pp = builtinTask('permutation-powering')!;
@@ -186,6 +187,23 @@ export const playTests: WebviewTest[] = [
       assert.equal(p.saved.length, 0, 'a skipped question is not saved');
       assert.equal(await page.getByRole('button', { name: "Show H's own tree beside yours" }).count(), 0);
       await p.close();
+    },
+  },
+  {
+    name: 'play: the Explorer inspector’s Answer as the Expert… posts the node’s path (the host opens the play panel on its question)',
+    async run(ctx) {
+      const tree = pinTree('p1', 12);
+      const ex = await loaded(ctx, 'light', tree);
+      const node = [...nodesOf(tree.root)].find((n) => n.path.length === 1 && !n.primitive)!;
+      await clickNode(ex, keyOf(node));
+      await ex.clearPosted();
+      await ex.page.getByRole('button', { name: `Decompose ${node.label} yourself, as H` }).click();
+      const m = await ex.waitPosted('answerAsExpert');
+      assert.deepEqual(m.path, node.path);
+      const primitive = [...nodesOf(tree.root)].find((n) => n.primitive)!;
+      await clickNode(ex, keyOf(primitive));
+      assert.equal(await ex.page.getByRole('button', { name: /yourself, as H/ }).count(), 0, 'a lookup has nothing to decompose');
+      assert.deepEqual(await ex.problems(), []);
     },
   },
 ];
