@@ -95,9 +95,9 @@ async function answerAsExpert(state: ExtensionState, args?: AnswerAsExpertArgs):
       if (!text) return;
       question = parseTyped(task, text)!;
     } else {
-      const ctx = makeContext(task, instance);
-      question = makeQuestion(task, instance, ctx);
-      for (let j = 1; isPrimitive(task, question) && j < 32; j++) question = makeQuestion(task, instance, ctx, j);
+      const sampled = sampleQuestion(task, instance);
+      if (!sampled) throw new Error(`no question to decompose was sampled for ${task.name} at size ${size}`);
+      question = sampled;
     }
   }
   const answerer = await pickAnswerer(state, task, run);
@@ -113,15 +113,22 @@ async function answerAsExpert(state: ExtensionState, args?: AnswerAsExpertArgs):
       return saved;
     },
     next: () => {
-      const inst = { ...instance, index: instance.index + 1 };
-      instance = inst;
-      const ctx = makeContext(t, inst);
-      let q = makeQuestion(t, inst, ctx);
-      for (let j = 1; isPrimitive(t, q) && j < 32; j++) q = makeQuestion(t, inst, ctx, j);
-      return isPrimitive(t, q) ? undefined : setup(inst, q);
+      instance = { ...instance, index: instance.index + 1 };
+      const q = sampleQuestion(t, instance);
+      return q && setup(instance, q);
     },
     log: (m) => state.log(m),
   }, `Expert: ${t.format.question(question)}`);
+}
+
+/** A sampled question of the instance with something to decompose (not a lookup), or undefined. */
+function sampleQuestion(task: AnyTask, instance: InstanceId): Question | undefined {
+  const ctx = makeContext(task, instance);
+  for (let j = 0; j < 32; j++) {
+    const q = makeQuestion(task, instance, ctx, j);
+    if (!isPrimitive(task, q)) return q;
+  }
+  return undefined;
 }
 
 function parseTyped(task: AnyTask, text: string): Question | undefined {

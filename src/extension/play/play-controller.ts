@@ -105,9 +105,10 @@ export class PlayController {
       case 'complete':
         this.host.post({ type: 'completions', id: m.id, items: this.session.complete(m.line).slice(0, 500) });
         return;
-      case 'ask':
-        await this.prefetch(m.text);
-        return this.outcome(this.session.ask(m.text));
+      case 'ask': {
+        const problem = await this.prefetch(m.text);
+        return this.outcome(problem ? { ok: false, error: problem } : this.session.ask(m.text));
+      }
       case 'answer':
         return this.outcome(this.session.answer(m.text));
       case 'undo':
@@ -130,8 +131,11 @@ export class PlayController {
     }
   }
 
-  /** With answerer X: fetches X's answer to the subquestion `text` will ask, when it is one X answers. */
-  private async prefetch(text: string): Promise<void> {
+  /**
+   * With answerer X: fetches X's answer to the subquestion `text` will ask, when it is one X
+   * answers; returns why X could not answer (the worker failed), or undefined.
+   */
+  private async prefetch(text: string): Promise<string | undefined> {
     const a = this.setup.answerer;
     if (a.kind !== 'x' || this.session.done) return;
     const sub = substitutePointers(text, this.session.steps.map((s) => s.answer), 'question');
@@ -144,8 +148,13 @@ export class PlayController {
       q = sub.text.trim().split(/[\s,]+/);
     }
     if (questionProblem(playVocabulary(task), q) || isPrimitive(task, q) || this.relay.ready.has(questionKey(q))) return;
-    const answer = await a.xAnswer(this.setup.instance, q);
-    if (answer) this.relay.ready.set(questionKey(q), answer);
+    try {
+      const answer = await a.xAnswer(this.setup.instance, q);
+      if (answer) this.relay.ready.set(questionKey(q), answer);
+    } catch (e) {
+      return `X could not answer ${task.format.question(q)}: ${(e as Error).message}`;
+    }
+    return undefined;
   }
 
   private outcome(o: PlayOutcome): void {

@@ -116,6 +116,12 @@ test('answerer X: the subanswer comes from the worker (asynchronously) before th
   assert.equal(view().question, `σ^3(${x})`);
   assert.equal(view().done, false);
 
+  const failing = setUp({ kind: 'x', round: 3, xAnswer: async () => { throw new Error('the worker stopped'); } });
+  await failing.c.handle({ type: 'ready' });
+  await failing.c.handle({ type: 'ask', text: `σ^2(${x})` });
+  assert.equal(failing.last('problem')!.message, `X could not answer σ^2(${x}): the worker stopped`);
+  assert.deepEqual(failing.view().steps, [], 'nothing was asked');
+
   const me = setUp({ kind: 'me', budget: 1 });
   await me.c.handle({ type: 'ask', text: `σ^2(${x})` });
   assert.equal(me.view().depth, 1);
