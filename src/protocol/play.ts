@@ -56,6 +56,7 @@ export interface PlayView {
 export interface PlayCompareView {
   mine: PlayNodeView;
   h: PlayNodeView;
+  /** Nodes marked `differs`, in both trees together. */
   differing: number;
 }
 
