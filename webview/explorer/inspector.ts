@@ -105,6 +105,8 @@ export class Inspector {
     if (node.compared) {
       const c = node.compared;
       const note = `${d.compareLabel ?? 'compared tree'}${c.x ? ` · X ${c.x.label}` : ''}${c.differs ? ' · differs' : ' · same'}`;
+      // Another subquestion at this position: both questions, this one's above.
+      if (c.label) rows.push(h('div', { cls: 'row ans-compared-q' }, h('span', { cls: 'k', text: 'Compared asks' }), h('span', { cls: 'v mono', text: `${c.label} (here: ${node.label})` })));
       rows.push(answerRow('Compared', c.answer.label, stateOf(c.answer, d.hideTruth), note, c.differs ? 'compared differs' : 'compared'));
     }
     if (node.error) rows.push(h('div', { cls: 'row error-text', attrs: { role: 'status' } }, h('span', { text: '⚠ ' }), node.error));

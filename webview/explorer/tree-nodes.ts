@@ -286,7 +286,7 @@ export class NodeLayers {
     if (n.expandable && inode.children.length === 0) badges.push({ text: '⊕', cls: 'b-expand more', label: 'expand into its own decomposition (→ or double-click)' });
     if (n.opened && inode.children.length > 0) badges.push({ text: '⊖', cls: 'b-opened more', label: 'opened on request: click or ← closes it' });
     if (n.changed) badges.push({ text: 'Δ', cls: 'b-changed', label: 'changed since the previous round' });
-    if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
+    if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: ${n.compared.label ? `there H asked ${n.compared.label}, ` : ''}answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
     let bx = NODE_W - 8;
@@ -340,7 +340,7 @@ function describe(n: INode, chips: Chip[]): string {
   for (const c of chips) parts.push(c.state === 'truth' ? `truth ${c.value}` : `${c.tag === '✎' ? 'override' : c.tag} ${c.value}${c.state === 'hidden' ? '' : ` ${stateWord(c.state)}`}${c.used ? ' (used)' : ''}`);
   if (n.node.primitive) parts.push('primitive lookup');
   if (n.node.changed) parts.push('changed since the previous round');
-  if (n.node.compared?.differs) parts.push(`differs in the compared tree (answer ${n.node.compared.answer.label})`);
+  if (n.node.compared?.differs) parts.push(`differs in the compared tree (${n.node.compared.label ? `question ${n.node.compared.label}, ` : ''}answer ${n.node.compared.answer.label})`);
   if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
   if (n.children.length) parts.push(`${n.children.length} subquestions`);
   if (n.node.expandable) parts.push('expandable');
