@@ -132,12 +132,17 @@ export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previo
       top: xa.x.top.map((t) => ({ label: inp.task.format.answer(t.answer), probability: t.probability })),
     };
   }
-  if (compared && sameTuple(compared.question, n.question)) {
-    const cx = primitive ? undefined : inp.compared?.answers[key]?.x.answer;
+  if (compared) {
+    // By position: the node at the same path, whatever it asks (another subquestion is a difference).
+    const sameQuestion = sameTuple(compared.question, n.question);
+    const cTruth = sameQuestion ? truth : compared.truth;
+    const cPrimitive = sameQuestion ? primitive : compared.primitive === true || isPrimitive(inp.task, compared.question);
+    const cx = cPrimitive ? undefined : inp.compared?.answers[questionKey(compared.question)]?.x.answer;
     view.compared = {
-      answer: answerView(inp.task, compared.answer, truth),
-      ...(cx ? { x: answerView(inp.task, cx, truth) } : {}),
-      differs: !sameTuple(compared.answer, n.answer) || (cx !== undefined && xa !== undefined && !sameTuple(cx, xa.x.answer)),
+      answer: answerView(inp.task, compared.answer, cTruth),
+      ...(cx ? { x: answerView(inp.task, cx, cTruth) } : {}),
+      differs: !sameQuestion || !sameTuple(compared.answer, n.answer) || (cx !== undefined && xa !== undefined && !sameTuple(cx, xa.x.answer)),
+      ...(sameQuestion ? {} : { question: [...compared.question], label: inp.task.format.question(compared.question) }),
     };
   }
   if (n.children) {

@@ -41,10 +41,12 @@ export interface NodeView {
   /** The answer differs from the previous round's answer at the same node. */
   changed: boolean;
   /**
-   * Compare mode: the same node (same path, same question) in the compared tree — another run's,
-   * or another round's — with its answer and X's; `differs` when either differs from this node's.
+   * Compare mode: the node at the same path (position) in the compared tree — another run's, or
+   * another round's — with its answer and X's. `question` and `label`: that node's question, only
+   * when it is not this node's (H asked another subquestion there). `differs` when the question,
+   * the answer or X's answer differs from this node's.
    */
-  compared?: { answer: AnswerView; x?: AnswerView; differs: boolean };
+  compared?: { answer: AnswerView; x?: AnswerView; differs: boolean; question?: string[]; label?: string };
   /** A non-primitive leaf that can be expanded into its own decomposition. */
   expandable: boolean;
   annotations: number;
@@ -303,6 +305,8 @@ function checkNode(x: unknown, where: string, depth: number, count: { n: number 
     checkAnswer(c.answer, `${w}.answer`);
     optional(c.x, `${w}.x`, checkAnswer);
     needBool(c.differs, `${w}.differs`);
+    optional(c.question, `${w}.question`, needStrs);
+    optional(c.label, `${w}.label`, needStr);
   });
   needBool(n.expandable, `${where}.expandable`);
   needNum(n.annotations, `${where}.annotations`);

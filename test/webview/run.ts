@@ -7,8 +7,10 @@ import { chromium } from 'playwright-core';
 import { Explorer, SCREENSHOTS } from './driver';
 import { benchTests } from './bench.test';
 import { compareTests } from './compare.test';
+import { fitTests } from './fit.test';
 import type { TestContext, WebviewTest } from './context';
 import { inspectorTests } from './inspector.test';
+import { legendTests } from './legend.test';
 import { overridesTests } from './overrides.test';
 import { pageTests } from './page.test';
 import { playTests } from './play.test';
@@ -24,7 +26,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

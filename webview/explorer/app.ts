@@ -10,6 +10,7 @@ import { Charts } from './charts';
 import { Header, type HeaderData } from './header';
 import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
+import { Legend } from './legend';
 import { indexTree, pathOf, whyWrong, type IndexedTree } from './model';
 import { QuestionBar } from './question-bar';
 import { Host } from './state';
@@ -52,6 +53,7 @@ export class App {
   private tree3: TreeCanvas;
   private inspector: Inspector;
   private charts: Charts;
+  private legend = new Legend();
 
   constructor(mount: HTMLElement) {
     this.root = mount;
@@ -119,6 +121,7 @@ export class App {
       },
       whyWrong: () => this.whyWrong(),
       toggleTruth: () => this.setHideTruth(!this.host.state.hideTruth),
+      toggleLegend: () => this.legend.toggle(),
       escape: () => {
         if (!this.inspector.editorOpen) return this.banner.clear();
         this.inspector.close();
@@ -174,6 +177,7 @@ export class App {
         rounds.push(m.round);
         rounds.sort((a, b) => a.round - b.round);
         this.run = { ...this.run, rounds };
+        this.chartsWrap.hidden = false;
         this.renderHeader();
         this.header.renderProgress(this.headerData());
         this.charts.set(this.run, this.compare, this.currentRound());
@@ -332,6 +336,11 @@ export class App {
   whyWrong(): void {
     const n = this.ix?.byKey.get(this.tree3.selected);
     if (!n) return;
+    if (this.host.state.hideTruth) {
+      // Blind mode: finding what is wrong would reveal correctness.
+      this.qbar.flash('The truth is hidden: show it (t) to find what is wrong.');
+      return;
+    }
     const to = whyWrong(n);
     if (!to) {
       this.qbar.flash(n.node.answer.correct === false ? 'Nothing below is wrong.' : 'This node’s answer is not wrong.');
@@ -345,6 +354,7 @@ export class App {
     this.host.state.hideTruth = hide;
     this.qbar.setTruthShown(!hide);
     this.tree3.setHideTruth(hide);
+    this.legend.render(hide);
     this.renderRootSummary();
     this.renderInspector();
     this.host.save();
@@ -353,7 +363,8 @@ export class App {
   // ------------------------------------------------------------------ build and render
 
   private build(): void {
-    this.treeWrap.append(this.tree3.el, this.treeEmpty);
+    this.legend.render(this.host.state.hideTruth);
+    this.treeWrap.append(this.tree3.el, this.treeEmpty, this.legend.el);
     const left = h('div', { cls: 'left' }, this.qbar.el, this.noticeEl, this.treeWrap);
     this.workspace.append(left, this.inspector.el);
 
@@ -383,7 +394,7 @@ export class App {
     const welcome = this.initialized && this.run === null;
     this.welcomeEl.hidden = !welcome && this.initialized;
     this.workspace.hidden = welcome || !this.initialized;
-    this.chartsWrap.hidden = !this.run;
+    this.chartsWrap.hidden = !this.run?.rounds.length;
     if (!this.initialized) {
       setChildren(this.welcomeEl, h('p', { cls: 'muted loading', text: 'Connecting to the extension…' }));
     } else if (welcome) {
@@ -399,7 +410,7 @@ export class App {
     this.welcomeEl.hidden = true;
     this.workspace.hidden = false;
     this.treeEmpty.hidden = true;
-    this.chartsWrap.hidden = !this.run;
+    this.chartsWrap.hidden = !this.run?.rounds.length;
   }
 
   private renderWelcome(): void {

@@ -85,10 +85,10 @@ export class Inspector {
     );
 
     // Answers.
-    const ans = stateOf(node.answer);
+    const ans = stateOf(node.answer, d.hideTruth);
     const rows: HTMLElement[] = [];
     rows.push(answerRow('Answer', node.answer.label, ans, `by ${sourceWord(node.source)}`, 'used'));
-    if (node.replaced) rows.push(answerRow('Before override', node.replaced.label, stateOf(node.replaced), '', 'replaced'));
+    if (node.replaced) rows.push(answerRow('Before override', node.replaced.label, stateOf(node.replaced, d.hideTruth), '', 'replaced'));
     if (node.x) {
       const alts = h('ol', { cls: 'alts', attrs: { 'aria-label': "X's top answers" } });
       const top = node.x.top.length ? node.x.top : [{ label: node.x.label, probability: node.x.probability }];
@@ -97,17 +97,19 @@ export class Inspector {
         bar.style.setProperty('--p', String(Math.max(0, Math.min(1, t.probability))));
         alts.append(h('li', { cls: t.label === node.x.label ? 'alt chosen' : 'alt' }, h('span', { cls: 'mono', text: t.label }), bar, h('span', { cls: 'prob', text: t.probability.toFixed(2) })));
       }
-      rows.push(answerRow('X (model)', node.x.label, stateOf(node.x), `p ${node.x.probability.toFixed(2)}`, 'x', alts));
+      rows.push(answerRow('X (model)', node.x.label, stateOf(node.x, d.hideTruth), `p ${node.x.probability.toFixed(2)}`, 'x', alts));
     } else if (node.primitive) {
       rows.push(h('div', { cls: 'row muted', text: 'Primitive question: answered by a lookup in the facts; X is not asked.' }));
     }
-    if (node.h) rows.push(answerRow('Amplify (H)', node.h.label, stateOf(node.h), 'H combining the subanswers', 'h'));
+    if (node.h) rows.push(answerRow('Amplify (H)', node.h.label, stateOf(node.h, d.hideTruth), 'H combining the subanswers', 'h'));
     if (d.hideTruth) rows.push(h('div', { cls: 'row' }, h('span', { cls: 'k', text: 'Truth' }), h('button', { cls: 'link', text: 'hidden — show', attrs: { type: 'button', 'aria-label': 'Show the ground truth' }, on: { click: () => this.cb.showTruth() } })));
     else rows.push(answerRow('Truth', node.truth.label, null, 'ground truth (amplification never sees it)', 'truth'));
     if (node.compared) {
       const c = node.compared;
       const note = `${d.compareLabel ?? 'compared tree'}${c.x ? ` · X ${c.x.label}` : ''}${c.differs ? ' · differs' : ' · same'}`;
-      rows.push(answerRow('Compared', c.answer.label, stateOf(c.answer), note, c.differs ? 'compared differs' : 'compared'));
+      // Another subquestion at this position: both questions, this one's above.
+      if (c.label) rows.push(h('div', { cls: 'row ans-compared-q' }, h('span', { cls: 'k', text: 'Compared asks' }), h('span', { cls: 'v mono', text: `${c.label} (here: ${node.label})` })));
+      rows.push(answerRow('Compared', c.answer.label, stateOf(c.answer, d.hideTruth), note, c.differs ? 'compared differs' : 'compared'));
     }
     if (node.error) rows.push(h('div', { cls: 'row error-text', attrs: { role: 'status' } }, h('span', { text: '⚠ ' }), node.error));
     sections.push(h('section', { cls: 'answers', attrs: { 'aria-label': 'Answers' } }, ...rows));
@@ -134,10 +136,10 @@ export class Inspector {
     if (n.children.length) {
       const list = h('ol', { cls: 'transcript' });
       for (const c of n.children) {
-        const s = stateOf(c.node.answer);
+        const s = stateOf(c.node.answer, d.hideTruth);
         list.append(
           h('li', {},
-            h('button', { cls: `tr-item s-${s}`, attrs: { type: 'button', 'aria-label': `Subquestion ${c.index + 1}: ${c.node.label}, answer ${c.node.answer.label} by ${sourceWord(c.node.source)}, ${stateWord(s)}` }, on: { click: () => this.cb.select(c.key) } },
+            h('button', { cls: `tr-item s-${s}`, attrs: { type: 'button', 'aria-label': `Subquestion ${c.index + 1}: ${c.node.label}, answer ${c.node.answer.label} by ${sourceWord(c.node.source)}${s === 'hidden' ? '' : `, ${stateWord(s)}`}` }, on: { click: () => this.cb.select(c.key) } },
               h('span', { cls: 'ord', text: String(c.index + 1) }),
               h('span', { cls: 'mono q', text: c.node.label }),
               h('span', { cls: 'arrow', text: '→' }),
@@ -153,9 +155,9 @@ export class Inspector {
       sections.push(section('Transcript', '', h('p', { cls: 'muted', text: node.primitive ? 'A primitive question: no subquestions.' : node.expandable ? 'Not decomposed here. Expand it (→ or double-click) to see H’s subquestions.' : 'No subquestions.' })));
     }
 
-    // History: the host's record of every round, or the rounds this view has shown.
+    // History: the host's record of every round, or the rounds this view has shown (correctness: not in blind mode).
     const hist = d.history.rounds;
-    if (d.history.source === 'host' ? hist.length > 0 : hist.length > 1) {
+    if (!d.hideTruth && (d.history.source === 'host' ? hist.length > 0 : hist.length > 1)) {
       sections.push(section('History', historyMeta(d.history.source, hist), this.historyStrip(hist, d.round, d.history.source)));
     }
 
@@ -339,7 +341,7 @@ function answerRow(k: string, value: string, state: ReturnType<typeof stateOf> |
     h('span', { cls: 'k', text: k }),
     h('span', { cls: 'v' },
       h('span', { cls: 'mono val', text: value }),
-      state ? h('span', { cls: `icon s-${state}`, text: ` ${iconOf(state)} `, attrs: { 'aria-label': stateWord(state) } }) : null,
+      state && state !== 'hidden' ? h('span', { cls: `icon s-${state}`, text: ` ${iconOf(state)} `, attrs: { 'aria-label': stateWord(state) } }) : null,
       note ? h('span', { cls: 'muted note-s', text: note }) : null,
     ),
     extra ?? null,

@@ -12,6 +12,7 @@ export interface KeyActions {
   openNote(): boolean;
   whyWrong(): void;
   toggleTruth(): void;
+  toggleLegend(): void;
   /** Escape: closes an editor, else dismisses the errors; false when there was nothing to close. */
   escape(): boolean;
   /** Enter with the focus in the tree. */
@@ -43,6 +44,10 @@ export function explorerKeys(a: KeyActions): (ev: KeyboardEvent) => void {
       case 't':
         a.toggleTruth();
         return true;
+      case 'l':
+      case '?':
+        a.toggleLegend();
+        return true;
       case 'Escape':
         return a.escape();
       case 'Enter':
@@ -63,7 +68,7 @@ export function explorerKeys(a: KeyActions): (ev: KeyboardEvent) => void {
 export function keysHelp(): HTMLElement {
   const keys: [string, string][] = [
     ['click', 'select'], ['↑ ↓', 'siblings'], ['← →', 'collapse / expand, parent / child'], ['double-click', 'expand (HCH)'],
-    ['Enter', 'override'], ['n', 'note'], ['w', 'why is this wrong?'], ['/', 'search'], ['f', 'fit'], ['[ ]', 'rounds'], ['t', 'truth'], ['Esc', 'close'],
+    ['Enter', 'override'], ['n', 'note'], ['w', 'why is this wrong?'], ['/', 'search'], ['f', 'fit'], ['[ ]', 'rounds'], ['t', 'truth (blind mode)'], ['l or ?', 'legend'], ['Esc', 'close'],
   ];
   return h('details', { cls: 'keys-help' },
     h('summary', { text: '⌨', attrs: { 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts' } }),

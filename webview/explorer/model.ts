@@ -32,10 +32,12 @@ export interface IndexedTree {
   count: number;
 }
 
-export type AnswerState = 'correct' | 'wrong' | 'unknown';
-export const stateOf = (a: AnswerView | undefined): AnswerState => (a === undefined || a.correct === null ? 'unknown' : a.correct ? 'correct' : 'wrong');
-export const iconOf = (s: AnswerState): string => (s === 'correct' ? '✓' : s === 'wrong' ? '✗' : '?');
-export const stateWord = (s: AnswerState): string => (s === 'correct' ? 'correct' : s === 'wrong' ? 'wrong' : 'unknown');
+/** 'hidden': the truth is hidden (blind mode), so no correctness is shown, not even "unknown". */
+export type AnswerState = 'correct' | 'wrong' | 'unknown' | 'hidden';
+export const stateOf = (a: AnswerView | undefined, hideTruth = false): AnswerState =>
+  hideTruth ? 'hidden' : a === undefined || a.correct === null ? 'unknown' : a.correct ? 'correct' : 'wrong';
+export const iconOf = (s: AnswerState): string => (s === 'correct' ? '✓' : s === 'wrong' ? '✗' : s === 'hidden' ? '' : '?');
+export const stateWord = (s: AnswerState): string => (s === 'correct' ? 'correct' : s === 'wrong' ? 'wrong' : s === 'hidden' ? 'correctness hidden' : 'unknown');
 
 /** Indexes a (validated) tree. Paths are the positions in the tree (they are what the host sends). */
 export function indexTree(tree: TreeView): IndexedTree {

@@ -100,12 +100,12 @@ export class QuestionBar {
       setChildren(this.rootSummary);
       return;
     }
-    const s = stateOf(n.answer);
+    const s = stateOf(n.answer, hideTruth);
     setChildren(this.rootSummary,
       h('span', { cls: 'mono', text: n.label }),
       h('span', { cls: 'arrow', text: ' → ' }),
       h('span', { cls: `root-answer mono s-${s}`, text: n.answer.label, attrs: { 'data-state': s } }),
-      h('span', { cls: `icon s-${s}`, text: ` ${iconOf(s)}`, attrs: { 'aria-label': s } }),
+      s === 'hidden' ? null : h('span', { cls: `icon s-${s}`, text: ` ${iconOf(s)}`, attrs: { 'aria-label': s } }),
       h('span', { cls: 'muted', text: ` by ${sourceWord(n.source)}` }),
       hideTruth ? null : h('span', { cls: 'muted', text: ` · truth ${n.truth.label}` }),
       h('span', { cls: 'muted', text: ` · N=${tree.size} · round ${tree.round}` }),

@@ -72,6 +72,25 @@ function fitText(text: string, font: string, width: number): string {
   return `${text.slice(0, lo)}…`;
 }
 
+/** A tooltip (an SVG <title>) on an element. */
+function tip(el: SVGElement, text: string): void {
+  const t = svg('title');
+  t.textContent = text;
+  el.append(t);
+}
+
+const CHIP_WHO: Record<string, string> = {
+  x: 'X, the learned model', h: 'H combining the subanswers (Amplify)', lookup: 'a lookup in the facts (primitive question)', override: 'your override', truth: 'the ground truth',
+};
+
+/** A chip's tooltip: who answered, the full answer, whether it is right (unless blind) and used. */
+function chipTip(c: Chip): string {
+  const who = CHIP_WHO[c.kind] ?? `answered by ${c.tag}`;
+  if (c.state === 'truth') return `T: ${who}: ${c.value}`;
+  const right = c.state === 'hidden' ? '' : ` — ${stateWord(c.state)} ${iconOf(c.state)}`;
+  return `${c.tag}: ${who}: ${c.value}${right}${c.used ? ' (bold border: the answer this node passes up)' : ''}`;
+}
+
 /** The layers the nodes are drawn in, and the node elements in the DOM by key. */
 export class NodeLayers {
   readonly nodes = svg('g', {}, 'nodes');
@@ -131,14 +150,14 @@ export class NodeLayers {
   /** Overview at scale `k`: one path per node state, the selection outlined. */
   drawOverview(visible: Point[], k: number, pointByKey: ReadonlyMap<string, Point>): void {
     // Wrong nodes last, so that they stay on top when shapes overlap.
-    const paths: Record<string, string> = { correct: '', unknown: '', primitive: '', wrong: '', match: '', collapsed: '' };
+    const paths: Record<string, string> = { hidden: '', correct: '', unknown: '', primitive: '', wrong: '', match: '', collapsed: '' };
     // At least 4×3 px on screen, however far out.
     const w = Math.max(NODE_W, 4 / k);
     const h = Math.max(NODE_H, 3 / k);
     for (const p of visible) {
       const n = p.data.node;
       const rect = `M${p.x},${p.y}h${w}v${h}h${-w}Z`;
-      const cls = n.primitive ? 'primitive' : stateOf(n.answer);
+      const cls = n.primitive ? 'primitive' : stateOf(n.answer, this.look.hideTruth);
       paths[cls] += rect;
       if (this.look.matches.has(p.data.key)) paths.match += rect;
       if (p.data.children.length && !this.look.isOpen(p.data)) paths.collapsed += `M${p.x},${p.y + h + 4 / k}h${w}`;
@@ -176,11 +195,11 @@ export class NodeLayers {
     const n = inode.node;
     const chips: Chip[] = [];
     const src = n.source;
-    if (src === 'override') chips.push({ tag: '✎', value: n.answer.label, state: stateOf(n.answer), used: true, kind: 'override' });
-    else if (src === 'lookup' || (n.primitive && src !== 'X' && src !== 'H')) chips.push({ tag: 'lookup', value: n.answer.label, state: stateOf(n.answer), used: true, kind: 'lookup' });
-    else if ((src !== 'X' && src !== 'H') || (src === 'X' && !n.x) || (src === 'H' && !n.h)) chips.push({ tag: src, value: n.answer.label, state: stateOf(n.answer), used: true, kind: 'other' });
-    if (n.x) chips.push({ tag: 'X', value: n.x.label, state: stateOf(n.x), used: src === 'X', kind: 'x' });
-    if (n.h) chips.push({ tag: 'H', value: n.h.label, state: stateOf(n.h), used: src === 'H', kind: 'h' });
+    if (src === 'override') chips.push({ tag: '✎', value: n.answer.label, state: stateOf(n.answer, this.look.hideTruth), used: true, kind: 'override' });
+    else if (src === 'lookup' || (n.primitive && src !== 'X' && src !== 'H')) chips.push({ tag: 'lookup', value: n.answer.label, state: stateOf(n.answer, this.look.hideTruth), used: true, kind: 'lookup' });
+    else if ((src !== 'X' && src !== 'H') || (src === 'X' && !n.x) || (src === 'H' && !n.h)) chips.push({ tag: src, value: n.answer.label, state: stateOf(n.answer, this.look.hideTruth), used: true, kind: 'other' });
+    if (n.x) chips.push({ tag: 'X', value: n.x.label, state: stateOf(n.x, this.look.hideTruth), used: src === 'X', kind: 'x' });
+    if (n.h) chips.push({ tag: 'H', value: n.h.label, state: stateOf(n.h, this.look.hideTruth), used: src === 'H', kind: 'h' });
     if (!this.look.hideTruth) chips.push({ tag: 'T', value: n.truth.label, state: 'truth', used: false, kind: 'truth' });
     return chips;
   }
@@ -188,7 +207,7 @@ export class NodeLayers {
   private nodeElement(p: Point): SVGGElement {
     const inode = p.data;
     const n = inode.node;
-    const state = stateOf(n.answer);
+    const state = stateOf(n.answer, this.look.hideTruth);
     const open = this.look.isOpen(inode);
     const collapsed = inode.children.length > 0 && !open;
     const selected = inode.key === this.look.selected;
@@ -222,9 +241,15 @@ export class NodeLayers {
     title.textContent = `${n.label}  [${n.question.join(' ')}]${n.error ? `\n⚠ ${n.error}` : ''}`;
     g.append(title);
 
-    if (collapsed) g.append(svg('rect', { x: 4, y: 4, width: NODE_W, height: NODE_H, rx: 5 }, 'stack'));
+    if (collapsed) {
+      const stack = svg('rect', { x: 4, y: 4, width: NODE_W, height: NODE_H, rx: 5 }, 'stack');
+      tip(stack, 'stacked card: a collapsed subtree');
+      g.append(stack);
+    }
     g.append(svg('rect', { width: NODE_W, height: NODE_H, rx: n.primitive ? 16 : 5 }, 'card'));
-    g.append(svg('rect', { x: 0, y: 0, width: 4, height: NODE_H, rx: 2 }, 'state-bar'));
+    const bar = svg('rect', { x: 0, y: 0, width: 4, height: NODE_H, rx: 2 }, 'state-bar');
+    if (state !== 'hidden') tip(bar, `side bar: the answer is ${stateWord(state)}`);
+    g.append(bar);
     const labelRight = this.drawBadges(g, inode);
     const labelText = svg('text', { x: 11, y: 17 }, 'label');
     labelText.textContent = fitText(n.label, this.fontLabel, labelRight - 11);
@@ -233,8 +258,11 @@ export class NodeLayers {
 
     // Below: what a collapsed subtree hides, or that a leaf can be opened.
     if (collapsed) {
-      const more = svg('text', { x: 10, y: NODE_H + 13 }, `more${inode.wrongBelow ? ' has-wrong' : ''}`);
-      more.textContent = `▸ ${inode.below} hidden${inode.wrongBelow ? ` · ${inode.wrongBelow} ✗` : ' · all ✓/?'}`;
+      // Blind mode: how many, not how many are wrong.
+      const wrong = this.look.hideTruth ? 0 : inode.wrongBelow;
+      const more = svg('text', { x: 10, y: NODE_H + 13 }, `more${wrong ? ' has-wrong' : ''}`);
+      more.textContent = `▸ ${inode.below} hidden${this.look.hideTruth ? '' : wrong ? ` · ${wrong} ✗` : ' · all ✓/?'}`;
+      tip(more, `${inode.below} node${inode.below === 1 ? '' : 's'} below, collapsed${wrong ? `, ${wrong} with a wrong answer` : ''}: click to open`);
       g.append(more);
     }
 
@@ -242,6 +270,7 @@ export class NodeLayers {
     if (inode.parent) {
       const o = svg('g', { transform: `translate(-15,${NODE_H / 2})` }, 'order');
       o.append(svg('circle', { r: 8.5 }));
+      tip(o, `subquestion ${inode.index + 1} of ${inode.parent.children.length}`);
       const t = svg('text', { y: 4, 'text-anchor': 'middle' });
       t.textContent = String(inode.index + 1);
       o.append(t);
@@ -257,7 +286,7 @@ export class NodeLayers {
     if (n.expandable && inode.children.length === 0) badges.push({ text: '⊕', cls: 'b-expand more', label: 'expand into its own decomposition (→ or double-click)' });
     if (n.opened && inode.children.length > 0) badges.push({ text: '⊖', cls: 'b-opened more', label: 'opened on request: click or ← closes it' });
     if (n.changed) badges.push({ text: 'Δ', cls: 'b-changed', label: 'changed since the previous round' });
-    if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
+    if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: ${n.compared.label ? `there H asked ${n.compared.label}, ` : ''}answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
     let bx = NODE_W - 8;
@@ -280,7 +309,7 @@ export class NodeLayers {
     const gap = 4;
     const fmt = (c: Chip, max: number): string => {
       const v = c.value.length > max ? `${c.value.slice(0, Math.max(1, max - 1))}…` : c.value;
-      return c.state === 'truth' ? v : `${v} ${iconOf(c.state)}`;
+      return c.state === 'truth' || c.state === 'hidden' ? v : `${v} ${iconOf(c.state)}`;
     };
     let max = 14;
     const widthOf = (m: number): number =>
@@ -299,6 +328,7 @@ export class NodeLayers {
       val.textContent = body;
       t.append(tag, val);
       cg.append(t);
+      tip(cg, chipTip(c));
       g.append(cg);
       cx += w + gap;
     }
@@ -307,10 +337,10 @@ export class NodeLayers {
 
 function describe(n: INode, chips: Chip[]): string {
   const parts = [n.node.label];
-  for (const c of chips) parts.push(c.state === 'truth' ? `truth ${c.value}` : `${c.tag === '✎' ? 'override' : c.tag} ${c.value} ${stateWord(c.state)}${c.used ? ' (used)' : ''}`);
+  for (const c of chips) parts.push(c.state === 'truth' ? `truth ${c.value}` : `${c.tag === '✎' ? 'override' : c.tag} ${c.value}${c.state === 'hidden' ? '' : ` ${stateWord(c.state)}`}${c.used ? ' (used)' : ''}`);
   if (n.node.primitive) parts.push('primitive lookup');
   if (n.node.changed) parts.push('changed since the previous round');
-  if (n.node.compared?.differs) parts.push(`differs in the compared tree (answer ${n.node.compared.answer.label})`);
+  if (n.node.compared?.differs) parts.push(`differs in the compared tree (${n.node.compared.label ? `question ${n.node.compared.label}, ` : ''}answer ${n.node.compared.answer.label})`);
   if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
   if (n.children.length) parts.push(`${n.children.length} subquestions`);
   if (n.node.expandable) parts.push('expandable');

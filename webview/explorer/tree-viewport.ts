@@ -24,6 +24,10 @@ const MORE_H = 16;
 const OVERVIEW_SCALE = 0.4;
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 2.5;
+/** The smallest scale a fit uses: chip text (11 px) stays at least 10 px on screen; beyond it, pan. */
+export const MIN_READABLE_SCALE = 10 / 11;
+/** The largest scale a fit uses (a small tree is not blown up). */
+const MAX_FIT_SCALE = 1.1;
 
 interface Region {
   x0: number;
@@ -51,8 +55,8 @@ export class Viewport {
   /** The scale the overview was drawn at (its shapes have a minimum size on screen). */
   private drawnK = 1;
   private t: Transform = { x: 0, y: 0, k: 1 };
-  private pendingInitialView = false;
-  /** The view is still the automatic initial one (no pan or zoom by the user): redo it on resize. */
+  private pendingFit = false;
+  /** The view is the automatic fit (no pan or zoom by the user since): redone on resize and on every tree change. */
   private autoView = false;
   private applyingTransform = false;
   private cullFrame = 0;
@@ -94,9 +98,12 @@ export class Viewport {
     this.pointByKey.clear();
     if (ix) {
       const root = hierarchy<INode>(ix.root, (n) => (isOpen(n) ? n.children : null));
+      const collapsed = (n: INode): boolean => n.children.length > 0 && !isOpen(n);
       const laid = d3tree<INode>()
         .nodeSize([NODE_H + GAP_Y, NODE_W + GAP_X])
-        .separation((a, b) => (a.parent === b.parent ? 1 : 1.25) + (a.data.children.length && !isOpen(a.data) ? MORE_H / (NODE_H + GAP_Y) : 0))(root);
+        // Room for a collapsed node's "n hidden" line below it. d3 passes the pair in either order
+        // (upper, lower or lower, upper), so either collapsed makes room.
+        .separation((a, b) => (a.parent === b.parent ? 1 : 1.25) + (collapsed(a.data) || collapsed(b.data) ? MORE_H / (NODE_H + GAP_Y) : 0))(root);
       const made = new Map<HierarchyPointNode<INode>, Point>();
       laid.each((p) => {
         // d3.tree lays out top-down (x across, y down); the Explorer's tree grows to the right.
@@ -110,19 +117,15 @@ export class Viewport {
     this.region = null;
   }
 
-  /** The panel was resized: redo the automatic initial view, or draw what came into view. */
-  resized(): void {
-    if ((this.pendingInitialView || this.autoView) && this.size().w > 0) this.initialView();
-    else this.scheduleCull(true);
+  /** Is the view the automatic fit (the user has not panned or zoomed since)? */
+  get fitted(): boolean {
+    return this.autoView || this.pendingFit;
   }
 
-  /** Fits the whole (open) tree into the view. `auto`: an automatic view, redone on resize. */
-  fit(auto = false): void {
-    const { w, h } = this.size();
-    if (!this.points.length || w === 0) return;
-    const b = this.bounds();
-    const k = clamp(Math.min(w / (b.x1 - b.x0), h / (b.y1 - b.y0), 1.2) * 0.94, MIN_SCALE, MAX_SCALE);
-    this.setTransform({ k, x: w / 2 - ((b.x0 + b.x1) / 2) * k, y: h / 2 - ((b.y0 + b.y1) / 2) * k }, false, auto);
+  /** The panel was resized: fit again if the view is the automatic fit, else draw what came into view. */
+  resized(): void {
+    if (this.fitted && this.size().w > 0) this.fit();
+    else this.scheduleCull(true);
   }
 
   centerOn(key: string): void {
@@ -133,30 +136,34 @@ export class Viewport {
     this.setTransform({ k, x: w / 2 - (p.x + NODE_W / 2) * k, y: h / 2 - (p.y + NODE_H / 2) * k });
   }
 
-  /** The first view of a tree: all of it when it fits readably, else the root at a readable scale. */
-  initialView(): void {
+  /**
+   * Fits the whole (open) tree into the view when it is readable so (the scale at least
+   * MIN_READABLE_SCALE); else the root at the left at that scale, the rest reached by panning.
+   * The view is then the automatic fit until the user pans or zooms.
+   */
+  fit(): void {
     const { w, h } = this.size();
     if (!this.points.length) return;
     if (w === 0 || h === 0) {
-      this.pendingInitialView = true;
+      this.pendingFit = true;
       return;
     }
-    this.pendingInitialView = false;
+    this.pendingFit = false;
     const b = this.bounds();
-    this.autoView = true;
-    const kFit = Math.min(w / (b.x1 - b.x0), h / (b.y1 - b.y0), 1.1) * 0.94;
-    if (kFit >= 0.7) {
-      this.fit(true);
-    } else {
-      // Too big to fit readably: the root at the left, at a readable scale.
-      const k = 0.8;
-      const root = this.pointByKey.get('')!;
-      // The top of the tree in view if that keeps the root in the upper three quarters; else the
-      // root at three quarters of the height (never at the bottom edge, half hidden).
-      const rootMid = (root.y + NODE_H / 2) * k;
-      const y = Math.min(Math.max(h / 2 - rootMid, 8 - b.y0 * k), 0.75 * h - rootMid);
-      this.setTransform({ k, x: 24 - root.x * k, y }, false, true);
+    const kFit = Math.min(w / (b.x1 - b.x0), h / (b.y1 - b.y0), MAX_FIT_SCALE) * 0.94;
+    if (kFit >= MIN_READABLE_SCALE) {
+      this.setTransform({ k: kFit, x: w / 2 - ((b.x0 + b.x1) / 2) * kFit, y: h / 2 - ((b.y0 + b.y1) / 2) * kFit }, false, true);
+      return;
     }
+    const k = MIN_READABLE_SCALE;
+    const root = this.pointByKey.get('')!;
+    // Centred across when the tree is narrow enough, else the root at the left; the top of the
+    // tree in view if that keeps the root in the upper three quarters, else the root at three
+    // quarters of the height (never at the bottom edge, half hidden).
+    const x = (b.x1 - b.x0) * k <= w ? w / 2 - ((b.x0 + b.x1) / 2) * k : 8 - b.x0 * k;
+    const rootMid = (root.y + NODE_H / 2) * k;
+    const y = (b.y1 - b.y0) * k <= h ? h / 2 - ((b.y0 + b.y1) / 2) * k : Math.min(Math.max(h / 2 - rootMid, 8 - b.y0 * k), 0.75 * h - rootMid);
+    this.setTransform({ k, x, y }, false, true);
   }
 
   /** Screen position of a laid-out node's top-left corner. */
@@ -217,8 +224,10 @@ export class Viewport {
     return best && bestD <= (12 / this.t.k) ** 2 ? best.data.key : null;
   }
 
+  /** `auto`: the transform is the automatic fit (see `fitted`). */
   setTransform(t: Transform, forceRedraw = false, auto = false): void {
-    if (!auto) this.autoView = false;
+    this.autoView = auto;
+    this.pendingFit = false;
     if (forceRedraw) this.region = null;
     this.applyingTransform = true;
     select(this.svgEl).call(this.zoomer.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
@@ -245,9 +254,10 @@ export class Viewport {
   private onZoom(t: { x: number; y: number; k: number }): void {
     this.t = { x: t.x, y: t.y, k: t.k };
     this.g.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+    if (!this.applyingTransform) this.autoView = false;
+    this.svgEl.dataset.fitted = String(this.autoView);
     this.moved({ ...this.t });
     if (this.applyingTransform) return;
-    this.autoView = false;
     this.scheduleCull(false);
   }
 
@@ -331,4 +341,3 @@ export class Viewport {
   }
 }
 
-const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));

@@ -3,6 +3,7 @@
  * Built for big trees: nodes beyond a depth start collapsed (at most ~150 show by default); the
  * layout, zoom and culling are in tree-viewport.ts, the drawing of one node in tree-nodes.ts.
  */
+import { button } from '../dom';
 import { searchNodes, type INode, type IndexedTree } from './model';
 import type { PinState } from './state';
 import { NodeLayers, type NodeLook } from './tree-nodes';
@@ -24,6 +25,8 @@ export class TreeCanvas implements NodeLook {
   private live: HTMLElement;
   private layers: NodeLayers;
   private view: Viewport;
+  /** Shown once the user has panned or zoomed: the tree is then no longer fitted on changes. */
+  private refitBtn: HTMLButtonElement;
 
   private ix: IndexedTree | null = null;
   private pin: PinState | null = null;
@@ -44,14 +47,21 @@ export class TreeCanvas implements NodeLook {
     this.el.setAttribute('aria-label', 'Decomposition tree. Arrow keys move, Enter overrides, n adds a note, f fits, slash searches.');
     this.layers = new NodeLayers(this, this.el);
     this.view = new Viewport(this.layers, (t) => {
+      this.refitBtn.hidden = !this.ix || this.view.fitted;
       if (!this.pin) return;
-      this.pin.transform = t;
+      // A fitted view is kept as "fitted" (fit again on return), not as its transform.
+      this.pin.transform = this.view.fitted ? null : t;
       this.cb.viewChanged();
     });
     this.live = document.createElement('div');
     this.live.className = 'sr-only';
     this.live.setAttribute('aria-live', 'polite');
-    this.el.append(this.view.svgEl, this.live);
+    this.refitBtn = button('⤢ Re-fit', 'Fit the tree to the panel again, and on every change from now on (f). Panning or zooming stops the automatic fit.', () => {
+      this.fit();
+      this.focus();
+    }, 'refit');
+    this.refitBtn.hidden = true;
+    this.el.append(this.view.svgEl, this.refitBtn, this.live);
 
     this.view.svgEl.addEventListener('click', (ev) => this.onClick(ev));
     this.view.svgEl.addEventListener('dblclick', (ev) => this.onDblClick(ev));
@@ -62,7 +72,8 @@ export class TreeCanvas implements NodeLook {
   // ------------------------------------------------------------------ public API
 
   /**
-   * Shows a tree. `sameView`: the same question as before (a new round, an override): keep the
+   * Shows a tree. A fitted view (the user has not panned or zoomed since) is fitted again.
+   * Otherwise `sameView` (the same question as before: a new round, an override) keeps the
    * viewport, anchored on the selected node. `flash`: nodes marked `changed` flash once.
    */
   setTree(ix: IndexedTree, pin: PinState, opts: { sameView: boolean; flash: boolean }): void {
@@ -81,18 +92,20 @@ export class TreeCanvas implements NodeLook {
       this.flashTimer = window.setTimeout(() => this.flashKeys.clear(), 1500);
     }
     this.layout();
-    if (opts.sameView) {
+    if (opts.sameView && !this.view.fitted) {
       if (!this.view.keepAt(pin.selected, anchor)) this.view.redraw();
-    } else if (pin.transform) {
+    } else if (!opts.sameView && pin.transform) {
       this.view.setTransform(pin.transform);
     } else {
-      this.view.initialView();
+      this.view.fit();
     }
+    this.refitBtn.hidden = this.view.fitted;
     this.announce();
   }
 
   clear(): void {
     this.ix = null;
+    this.refitBtn.hidden = true;
     this.layout();
     this.view.redraw();
   }
@@ -188,7 +201,7 @@ export class TreeCanvas implements NodeLook {
     if (!this.view.has(sel)) this.select(this.nearestVisible(sel), { reveal: false });
   }
 
-  /** Fits the whole (open) tree into the view. */
+  /** Fits the whole (open) tree into the view (at a readable scale; see Viewport.fit), and on every change from now on. */
   fit(): void {
     this.view.fit();
   }
@@ -198,7 +211,8 @@ export class TreeCanvas implements NodeLook {
     this.searchQuery = query.trim();
     this.computeSearch();
     this.layout();
-    this.view.redraw(true);
+    if (this.view.fitted) this.view.fit();
+    else this.view.redraw(true);
     return this.matches.size;
   }
 
@@ -259,12 +273,13 @@ export class TreeCanvas implements NodeLook {
     this.view.layout(this.ix, (n) => this.isOpen(n));
   }
 
-  /** Changes open state while keeping `key` at the same place on the screen. */
+  /** Changes open state, fitting again (a fitted view) or keeping `key` at the same place on the screen. */
   private relayoutKeeping(key: string, change: () => void): void {
     const anchor = this.view.screenOf(key);
     change();
     this.layout();
-    if (!this.view.keepAt(key, anchor, true)) this.view.redraw(true);
+    if (this.view.fitted) this.view.fit();
+    else if (!this.view.keepAt(key, anchor, true)) this.view.redraw(true);
     this.cb.viewChanged();
   }
 

@@ -195,7 +195,11 @@ test('compare: the same pinned question in another run is diffed node by node; a
   assert.equal(sq.compared?.differs, true, 'the overridden subquestion differs');
   assert.deepEqual(sq.compared?.answer.symbols, [wrong]);
   assert.equal(tree.root.compared?.differs, true, 'and so does the root (H combined the wrong subanswer)');
-  assert.equal(tree.root.children![1].compared, undefined, 'H asked B about another name next: different questions are not compared');
+  // Compared by position: H asked B about another name next, and that other subquestion is a difference.
+  const next = tree.root.children![1];
+  assert.equal(next.compared?.differs, true, 'a changed subquestion at the same path differs');
+  assert.ok(next.compared?.label && next.compared.label !== next.label, `both questions are known (${next.label} vs ${next.compared?.label})`);
+  assert.deepEqual(next.compared?.question, [...pp.format.parseQuestion!(next.compared!.label!)!]);
   assert.ok(tree.compare!.differing >= 2);
   // Two rounds of one run: an oracle X answers alike in rounds 1 and 3.
   await ctl.setCompare(await RunSession.open(a.dir), 1);
