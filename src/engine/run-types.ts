@@ -135,6 +135,9 @@ export interface RoundRecord {
   /** amplify-learned-h: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
   expertAgreement?: number;
   expertLoss?: number;
+  /** Targets dropped this round because they cannot be trained on (see Run.targetProblem), and why. */
+  targetsDropped?: number;
+  warnings?: string[];
 }
 
 export interface RunState {

@@ -10,10 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
-  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type SourcedAnswer, type Transcript,
+  taskVocabulary, tupleProblem, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type SourcedAnswer, type Transcript,
 } from '../core/index';
 import type { LearnerFactory } from '../learner/factory';
 import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { amplifyLearnedMany } from './learned-expert';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { readJson, writeJsonAtomic } from './files';
@@ -310,26 +311,38 @@ export class Run {
     let subquestionsToX = 0;
     const targets: TrainingExample[] = [];
     const targetChecks: { cls: string; ok: boolean }[] = [];
+    /** Targets that cannot be trained on (e.g. from an override typed before overrides were checked): never trained, reported. */
+    const dropped: string[] = [];
     requests.forEach((r, i) => {
       const truth = groundTruth(this.task, r.ctx, r.question).answer;
       const t = transcripts[i];
       let answer: Answer = t ? t.answer : truth;
+      let byOverride = false;
       if (t) {
         for (const s of t.steps) {
           if (s.source === 'X') subquestionsToX++;
-          if (s.source === 'override') overridesUsed++;
+          if (s.source === 'override') {
+            overridesUsed++;
+            byOverride = true;
+          }
         }
       }
       const own = overrideOf(r.instance, r.question);
       if (own) {
         answer = own;
         overridesUsed++;
+        byOverride = true;
       } else {
         const wrong = this.fault(r.question, answer, rng);
         if (wrong) {
           answer = wrong;
           faultsInjected++;
         }
+      }
+      const problem = this.targetProblem(r.question, answer, byOverride);
+      if (problem) {
+        dropped.push(`${this.task.format.question(r.question)} → ${answer.join(' ')}: ${problem}`);
+        answer = [UNKNOWN]; // kept in line with `requests`; a '?' target is never trained on
       }
       targets.push({ facts: r.ctx.facts, question: r.question, answer });
       targetChecks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
@@ -396,10 +409,12 @@ export class Run {
       },
       elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
       ...(expertAgreement !== undefined ? { expertAgreement, expertLoss } : {}),
+      ...(dropped.length > 0 ? { targetsDropped: dropped.length, warnings: droppedWarnings(dropped) } : {}),
     };
     if (this.folder) {
       onPhase?.('pinned');
-      this.answerPinned(round, size);
+      const skipped = this.answerPinned(round, size).skipped;
+      if (skipped.length > 0) record.warnings = [...(record.warnings ?? []), `skipped ${skipped.length} pinned question(s) that are not questions of ${this.task.name}: ${skipped.join('; ')}`];
       this.folder.appendRound(record);
       onPhase?.('checkpoint');
       await this.checkpoint();
@@ -407,14 +422,39 @@ export class Run {
     return record;
   }
 
+  private vocabulary: ReadonlySet<string> | undefined;
+
+  /**
+   * Why a target cannot be trained on, or undefined: symbols the task's vocabulary lacks (the
+   * tokenizer would throw and stop the run at this round on every resume), or — for a target an
+   * override made or fed — an answer that does not fit the question (its shape: core/validate-input.ts;
+   * the host checks overrides against their context too, before writing them).
+   */
+  private targetProblem(question: Question, answer: Answer, byOverride: boolean): string | undefined {
+    if (isUnknown(answer)) return undefined;
+    const shape = tupleProblem(answer, 'the answer');
+    if (shape) return shape;
+    this.vocabulary ??= new Set(taskVocabulary(this.task));
+    const unknown = [...question, ...answer].find((s) => !this.vocabulary!.has(s));
+    if (unknown !== undefined) return `${unknown} is not a symbol of ${this.task.name}`;
+    return byOverride ? checkAnswer(this.task, question, answer) : undefined;
+  }
+
   /** Answers every pinned question with X and with Amplify^H(X), for the UI to step through rounds. */
-  answerPinned(round: number, size: number): PinnedAnswer[] {
-    if (!this.folder) return [];
-    const pins = this.folder.pinned();
+  answerPinned(round: number, size: number): { answers: PinnedAnswer[]; skipped: string[] } {
+    if (!this.folder) return { answers: [], skipped: [] };
+    // A pin that is no question of the task (written before pins were checked, or by hand) is
+    // skipped, not answered: X cannot read it, and it must not stop every round.
+    const skipped: string[] = [];
+    const pins = this.folder.pinned().filter((pin) => {
+      const problem = checkQuestion(this.task, pin.question);
+      if (problem) skipped.push(problem);
+      return problem === undefined;
+    });
     const overrides = this.folder.overrides();
     const answers = pins.map((pin) => this.answerPin(pin, overrides));
     this.folder.savePinnedRound({ round, size, answers });
-    return answers;
+    return { answers, skipped };
   }
 
   answerPin(pin: PinnedQuestion, overrides = this.overrides()): PinnedAnswer {
@@ -450,18 +490,31 @@ export class Run {
       answerer: modelAnswerer(this.model, true), truth: true, override: find, maxNodes: 3000,
       expand: (path) => path.length < depth || open.has(path.join('.')),
     });
-    const questions = new Map<string, Question>();
+    const questions: Question[] = [];
     walkHCH(tree.root, (n) => {
-      if (!n.primitive) questions.set(questionKey(n.question), n.question);
+      if (!n.primitive) questions.push(n.question);
     });
-    const items = [...questions.values()].map((q) => ({ facts: ctx.facts, question: q }));
+    return { tree, facts: ctx.facts, answers: this.answerQuestions(instance, questions) };
+  }
+
+  /**
+   * What X alone answers (student, with its top 3) and what the teacher answers, by question key,
+   * for questions of one context: the answers a tree needs for subquestions H asks anew (after an
+   * override, in the Explorer and `amplify tree`). Primitive questions are left out (lookups).
+   */
+  answerQuestions(instance: InstanceId, questions: readonly Question[]): Record<string, NodeAnswers> {
+    resolveSize(this.task, instance.size);
+    const ctx = this.context(instance);
+    const unique = new Map<string, Question>();
+    for (const q of questions) if (!this.task.isPrimitive(q)) unique.set(questionKey(q), q);
+    const items = [...unique.values()].map((q) => ({ facts: ctx.facts, question: q }));
     const student = items.length ? this.model.predict(items, { teacher: false, topK: 3 }) : [];
     const teacherAnswers = items.length ? this.model.predict(items, { teacher: true }) : [];
     const answers: Record<string, NodeAnswers> = {};
-    [...questions.keys()].forEach((k, i) => {
+    [...unique.keys()].forEach((k, i) => {
       answers[k] = { x: { answer: student[i].answer, probability: student[i].probability, top: student[i].top }, teacher: teacherAnswers[i].answer };
     });
-    return { tree, facts: ctx.facts, answers };
+    return answers;
   }
 
   /** Saves the model, the buffer and the state; the state file is written last (the commit point). */
@@ -487,6 +540,15 @@ export class Run {
     this.model.dispose();
     this.expert?.dispose();
   }
+}
+
+/** At most this many dropped targets are named in a round's warning. */
+const DROPPED_NAMED = 5;
+
+function droppedWarnings(dropped: readonly string[]): string[] {
+  const named = dropped.slice(0, DROPPED_NAMED).join('; ');
+  const more = dropped.length > DROPPED_NAMED ? ` and ${dropped.length - DROPPED_NAMED} more` : '';
+  return [`dropped ${dropped.length} target(s) that cannot be trained on: ${named}${more}`];
 }
 
 /** A fresh X as the run's config describes it. */
