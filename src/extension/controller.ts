@@ -9,7 +9,7 @@ import {
 } from '../core/index';
 import { nodeAt } from '../core/hch';
 import { editKey, instanceKey } from '../engine/run-folder';
-import type { AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
+import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
@@ -392,10 +392,10 @@ export class ExplorerController {
       case 'annotate': {
         const s = this.requireSession();
         const pin = this.requirePin();
-        await this.nodeQuestion(pin, m.path);
+        const node = await this.annotatedNode(s, pin, m.path);
         const id = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
         const round = this.round();
-        s.annotate({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags });
+        s.annotate({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags, node });
         this.host.annotationAdded?.(s, { id, pin: pin.id, path: m.path, note: m.note, tags: m.tags, round });
         this.sendAnnotations();
         await this.sendTree();
@@ -512,6 +512,20 @@ export class ExplorerController {
     const node = nodeAt((await this.currentTree(this.requireSession(), pin)).tree.root, path);
     if (!node) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);
     return node.question;
+  }
+
+  /** The node at `path` as a note records it: its question, and X's, H's and the true answers now. */
+  private async annotatedNode(s: RunSession, pin: PinnedQuestion, path: readonly number[]): Promise<AnnotatedNode> {
+    const built = await this.currentTree(s, pin);
+    const n = nodeAt(built.tree.root, path);
+    if (!n) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);
+    const x = n.primitive ? undefined : built.answers[questionKey(n.question)]?.x;
+    return {
+      question: [...n.question], answer: [...n.answer], source: n.source,
+      ...(x ? { x: [...x.answer], xProbability: x.probability } : {}),
+      ...(n.children ? { h: [...(n.replaced ?? n.answer)] } : {}),
+      truth: [...(n.truth ?? [])],
+    };
   }
 
   /**

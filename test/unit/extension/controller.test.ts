@@ -114,6 +114,13 @@ test('annotate, select rounds, expand; errors for what does not exist', async ()
   await ctl.handle({ type: 'annotate', path: [1], note: 'X learns this late', tags: ['curious'] });
   assert.equal(last('annotations')!.annotations[0].note, 'X learns this late');
   assert.equal(viewNodeAt(last('tree')!.tree.root, [1])!.annotations, 1);
+  // The note records its node: question, the answer used, X's, H's and the truth at that moment.
+  const n1 = viewNodeAt(last('tree')!.tree.root, [1])!;
+  const recorded = RunFolder.open(dir).annotations()[0].node!;
+  assert.deepEqual(recorded.question, n1.question);
+  assert.deepEqual([recorded.answer, recorded.source, recorded.truth], [n1.answer.symbols, n1.source, n1.truth.symbols]);
+  assert.deepEqual([recorded.x, recorded.xProbability], [n1.x!.symbols, n1.x!.probability]);
+  assert.deepEqual(recorded.h, n1.h!.symbols);
   await ctl.handle({ type: 'selectRound', round: 2 });
   assert.equal(last('tree')!.tree.round, 2);
   await ctl.handle({ type: 'selectRound', round: 9 });
