@@ -4,11 +4,8 @@
  * files that cannot be used.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import {
-  BUILTIN_TASKS, DEFAULT_TASK, builtinTask, expandHCH, makeContext, makeQuestion, renderFacts, renderTree,
-  resolveSize, taskKinds, truthAnswerer, tupleProblem, type AnyTask, type Question,
-} from '../core/index';
-import { TaskLoadError, resolveTasks } from '../engine/task-loader';
+import { BUILTIN_TASKS, DEFAULT_TASK, builtinTask, taskKinds, type AnyTask } from '../core/index';
+import { TaskLoadError } from '../engine/task-loader';
 import { checkCall, taskMeta, type CheckCallOptions, type TaskCheck, type TaskMeta } from '../engine/task-sandbox-calls';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type SandboxFailure, type SandboxOutcome } from '../engine/task-sandbox';
 import { tfjsLearnerFactory } from '../learner/factory';
@@ -19,6 +16,7 @@ import type { Mode } from '../engine/run-types';
 import { experimentFigure2 } from './experiment';
 import { UsageError, optionsHelp, parseCommand, synopsis } from './options';
 import { cmdPlay } from './play';
+import { TreeUsageError, cmdTree } from './tree';
 import { TrainUsageError, train } from './train';
 
 export interface Io {
@@ -34,7 +32,8 @@ Commands:
   check <task | file.task.ts>   run H with ground-truth subanswers and compare with ground truth
       [--size N]... [--samples K] [--seed S] [--json] [--timeout SECONDS] [--max-memory MB]
   tree <task | file.task.ts>    print the HCH tree of a question, every node with its ground truth
-      [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]
+      [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--override PATH=ANSWER]...
+      [--explain] [--run DIR [--round R]] [--json]
   train --task T                train X by amplification (or the supervised baseline)
       ${synopsis('train', ['mode', 'size', 'curriculum', 'rounds', 'steps-per-round'])}
       ${synopsis('train', ['model', 'backend', 'seed', 'out', 'resume'])}
@@ -62,11 +61,6 @@ function intOption(value: string | undefined, name: string, min: number): number
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got '${value}')`);
   return Number(value);
-}
-
-async function oneTask(arg: string | undefined): Promise<AnyTask> {
-  const loaded = await resolveTasks(arg ?? DEFAULT_TASK);
-  return loaded[0].task;
 }
 
 function cmdTasks(io: Io): number {
@@ -166,51 +160,6 @@ function sandboxFailed(f: SandboxFailure, file: string, io: Io): number {
   return f.kind === 'load-error' ? 2 : 1;
 }
 
-function resolveSizeOrUsage(task: AnyTask, size: number | undefined): number {
-  try {
-    return resolveSize(task, size);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-async function cmdTree(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    size: { type: 'string' }, seed: { type: 'string' }, index: { type: 'string' }, question: { type: 'string', short: 'q' },
-    depth: { type: 'string' }, json: { type: 'boolean' },
-  });
-  if (values.help) {
-    io.out('amplify tree <task | file.task.ts> [--size N] [--seed S] [--index I] [--question "..."] [--depth D] [--json]\n  --question takes the task\'s notation (e.g. "σ^29(ab)") or space-separated symbols.');
-    return 0;
-  }
-  if (positionals.length > 1) throw new UsageError('tree takes one task name or file');
-  const task = await oneTask(positionals[0]);
-  const size = resolveSizeOrUsage(task, intOption(values.size as string | undefined, 'size', 1));
-  const id = { size, seed: (values.seed as string | undefined) ?? '0', index: intOption(values.index as string | undefined, 'index', 0) ?? 0 };
-  const ctx = makeContext(task, id);
-  let question: Question;
-  if (values.question !== undefined) {
-    const parsed = task.format.parseQuestion?.(values.question as string);
-    const problem = tupleProblem(parsed, 'the question');
-    if (!parsed || problem) throw new UsageError(`cannot read the question '${values.question}': ${problem ?? 'not in the task’s notation'}`);
-    const kinds = Object.keys(taskKinds(task));
-    if (!kinds.includes(parsed[0])) throw new UsageError(`cannot read the question '${values.question}': its kind '${parsed[0]}' is not one of ${kinds.join(', ')}`);
-    question = parsed;
-  } else question = makeQuestion(task, id, ctx);
-  const depth = intOption(values.depth as string | undefined, 'depth', 0) ?? 3;
-  const tree = expandHCH(task, ctx, question, { answerer: truthAnswerer(task), depth, truth: true });
-  if (values.json) {
-    io.out(JSON.stringify({ instance: id, facts: ctx.facts, tree }));
-    return 0;
-  }
-  io.out(`${task.name}, size ${size}, seed ${id.seed}, instance ${id.index}`);
-  io.out(renderFacts(task, ctx.facts, 64));
-  io.out('');
-  io.out(renderTree(task, tree));
-  io.out(`\n✓/✗: node answer vs ground truth; [source]: who answered; … marks a leaf answered by ground truth that H could expand (--depth).`);
-  return 0;
-}
-
 const TRAIN_HELP = `amplify train --task T [options]     (or: amplify train --resume DIR [--rounds R] [--threads T])
 ${optionsHelp('train')}`;
 
@@ -266,7 +215,11 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
       case 'check':
         return await cmdCheck(rest, io);
       case 'tree':
-        return await cmdTree(rest, io);
+        return await cmdTree(rest, io, factory, (args) => parse(args, {
+          size: { type: 'string' }, seed: { type: 'string' }, index: { type: 'string' }, question: { type: 'string', short: 'q' },
+          depth: { type: 'string' }, json: { type: 'boolean' }, override: { type: 'string', multiple: true }, explain: { type: 'boolean' },
+          run: { type: 'string' }, round: { type: 'string' },
+        }));
       case 'train':
         return await cmdTrain(rest, io, factory);
       case 'experiment':
@@ -283,7 +236,7 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof TreeUsageError) {
       io.err(`amplify: ${e.message}\n${USAGE}\n`);
       return 2;
     }

@@ -152,6 +152,9 @@ export interface RoundRecord {
    * (each subquestion in order given their subanswers, then their answer), before this round's training.
    */
   humanAgreement?: number;
+  /** Targets dropped this round because they cannot be trained on (see Run.targetProblem), and why. */
+  targetsDropped?: number;
+  warnings?: string[];
 }
 
 export interface RunState {
@@ -224,4 +227,21 @@ export interface AnnotationEvent {
   round?: number;
   note?: string;
   tags?: string[];
+  /** The annotated node as it was when the note was written (a note is a labelled example: see AnnotatedNode). */
+  node?: AnnotatedNode;
+}
+
+/** What a note records of its node: its question and X's, H's and the true answers at that moment. */
+export interface AnnotatedNode {
+  /** The node's own question (`key.question` is the pinned question at the tree's root). */
+  question: Question;
+  /** The answer the tree used, and who gave it (lookup, H, X, override …). */
+  answer: Answer;
+  source: string;
+  /** X alone (the student) and its probability; absent for a lookup. */
+  x?: Answer;
+  xProbability?: number;
+  /** H combining the subanswers, when H ran at the node. */
+  h?: Answer;
+  truth: Answer;
 }

@@ -105,7 +105,18 @@ export class RunWorker {
     });
   }
 
-  /** Kills the worker at once (no checkpoint of the current round). */
+  /** X's answers (student and teacher) to questions of one context, with the worker's current model. */
+  answer(cmd: Omit<Extract<WorkerCommand, { type: 'answer' }>, 'type' | 'id'>, ms = 60_000): Promise<Extract<WorkerEvent, { type: 'answered' }>> {
+    const id = this.nextId++;
+    const done = this.waitFor((e): e is Extract<WorkerEvent, { type: 'answered' | 'inspectFailed' }> => (e.type === 'answered' || e.type === 'inspectFailed') && e.id === id, ms);
+    this.send({ type: 'answer', id, ...cmd });
+    return done.then((e) => {
+      if (e.type === 'inspectFailed') throw new Error(e.message);
+      return e;
+    });
+  }
+
+    /** Kills the worker at once (no checkpoint of the current round). */
   async terminate(): Promise<void> {
     this.status = 'stopped';
     await this.worker.terminate();

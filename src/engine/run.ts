@@ -11,10 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
-  taskVocabulary, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng, type SourcedAnswer,
+  taskVocabulary, tupleProblem, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng, type SourcedAnswer,
 } from '../core/index';
 import type { LearnerFactory } from '../learner/factory';
 import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { DEFAULT_MODE, MODES, isMode, modeSpec, type RoundTargets } from './modes/index';
 import { readJson, writeJsonAtomic } from './files';
@@ -69,6 +70,8 @@ interface RoundTargetSet {
   overridesUsed: number;
   faultsInjected: number;
   subquestionsToX: number;
+  /** Targets dropped because they cannot be trained on (each as "question → answer: why"). */
+  dropped: string[];
 }
 
 /**
@@ -294,7 +297,8 @@ export class Run {
     const record = this.recordPhase({ round, size, targets, training, evaluation, agreementAverage, seconds: { targets: t1 - t0, train: t2 - t1, eval: t3 - t2, total: performance.now() - t0 } });
     if (this.folder) {
       onPhase?.('pinned');
-      this.answerPinned(round, size);
+      const skipped = this.answerPinned(round, size).skipped;
+      if (skipped.length > 0) record.warnings = [...(record.warnings ?? []), `skipped ${skipped.length} pinned question(s) that are not questions of ${this.task.name}: ${skipped.join('; ')}`];
       this.folder.appendRound(record);
       onPhase?.('checkpoint');
       await this.checkpoint();
@@ -330,26 +334,38 @@ export class Run {
     const counts = { overridesUsed: 0, faultsInjected: 0, subquestionsToX: 0 };
     const examples: TrainingExample[] = [];
     const checks: { cls: string; ok: boolean }[] = [];
+    /** Targets that cannot be trained on (e.g. from an override typed before overrides were checked): never trained, reported. */
+    const dropped: string[] = [];
     requests.forEach((r, i) => {
       const truth = groundTruth(this.task, r.ctx, r.question).answer;
       const t = built.transcripts[i];
       let answer: Answer = t ? t.answer : truth;
+      let byOverride = false;
       if (t) {
         for (const s of t.steps) {
           if (s.source === 'X') counts.subquestionsToX++;
-          if (s.source === 'override') counts.overridesUsed++;
+          if (s.source === 'override') {
+            counts.overridesUsed++;
+            byOverride = true;
+          }
         }
       }
       const own = overrideOf(r.instance, r.question);
       if (own) {
         answer = own;
         counts.overridesUsed++;
+        byOverride = true;
       } else {
         const wrong = this.fault(r.question, answer, rng);
         if (wrong) {
           answer = wrong;
           counts.faultsInjected++;
         }
+      }
+      const problem = this.targetProblem(r.question, answer, byOverride);
+      if (problem) {
+        dropped.push(`${this.task.format.question(r.question)} → ${answer.join(' ')}: ${problem}`);
+        answer = [UNKNOWN]; // kept in line with `requests`; a '?' target is never trained on
       }
       examples.push({ facts: r.ctx.facts, question: r.question, answer });
       checks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
@@ -362,7 +378,7 @@ export class Run {
     const sampled = sampleWithoutReplacement(examples, Math.max(256, this.config.gate.horizon), rng);
     const before = predictInBatches(this.model, sampled, false, this.config.batchSize * 4);
     const agreements = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
-    return { requests, examples, checks, built, agreements, ...counts };
+    return { requests, examples, checks, built, agreements, dropped, ...counts };
   }
 
   /** Appends the targets (grouped by context, without '?') to the replay buffer and trains X on samples of it. */
@@ -431,17 +447,43 @@ export class Run {
         ...(learnedH.agreement !== undefined ? { expertAgreement: learnedH.agreement } : {}), expertLoss: learnedH.loss, expertData: learnedH.data,
         ...(learnedH.humanAgreement !== undefined ? { humanAgreement: learnedH.humanAgreement } : {}),
       } : {}),
+      ...(targets.dropped.length > 0 ? { targetsDropped: targets.dropped.length, warnings: droppedWarnings(targets.dropped) } : {}),
     };
   }
 
+  private vocabulary: ReadonlySet<string> | undefined;
+
+  /**
+   * Why a target cannot be trained on, or undefined: symbols the task's vocabulary lacks (the
+   * tokenizer would throw and stop the run at this round on every resume), or — for a target an
+   * override made or fed — an answer that does not fit the question (its shape: core/validate-input.ts;
+   * the host checks overrides against their context too, before writing them).
+   */
+  private targetProblem(question: Question, answer: Answer, byOverride: boolean): string | undefined {
+    if (isUnknown(answer)) return undefined;
+    const shape = tupleProblem(answer, 'the answer');
+    if (shape) return shape;
+    this.vocabulary ??= new Set(taskVocabulary(this.task));
+    const unknown = [...question, ...answer].find((s) => !this.vocabulary!.has(s));
+    if (unknown !== undefined) return `${unknown} is not a symbol of ${this.task.name}`;
+    return byOverride ? checkAnswer(this.task, question, answer) : undefined;
+  }
+
   /** Answers every pinned question with X and with Amplify^H(X), for the UI to step through rounds. */
-  answerPinned(round: number, size: number): PinnedAnswer[] {
-    if (!this.folder) return [];
-    const pins = this.folder.pinned();
+  answerPinned(round: number, size: number): { answers: PinnedAnswer[]; skipped: string[] } {
+    if (!this.folder) return { answers: [], skipped: [] };
+    // A pin that is no question of the task (written before pins were checked, or by hand) is
+    // skipped, not answered: X cannot read it, and it must not stop every round.
+    const skipped: string[] = [];
+    const pins = this.folder.pinned().filter((pin) => {
+      const problem = checkQuestion(this.task, pin.question);
+      if (problem) skipped.push(problem);
+      return problem === undefined;
+    });
     const overrides = this.folder.overrides();
     const answers = pins.map((pin) => this.answerPin(pin, overrides));
     this.folder.savePinnedRound({ round, size, answers });
-    return answers;
+    return { answers, skipped };
   }
 
   answerPin(pin: PinnedQuestion, overrides = this.overrides()): PinnedAnswer {
@@ -477,18 +519,31 @@ export class Run {
       answerer: modelAnswerer(this.model, true), truth: true, override: find, maxNodes: 3000,
       expand: (path) => path.length < depth || open.has(path.join('.')),
     });
-    const questions = new Map<string, Question>();
+    const questions: Question[] = [];
     walkHCH(tree.root, (n) => {
-      if (!n.primitive) questions.set(questionKey(n.question), n.question);
+      if (!n.primitive) questions.push(n.question);
     });
-    const items = [...questions.values()].map((q) => ({ facts: ctx.facts, question: q }));
+    return { tree, facts: ctx.facts, answers: this.answerQuestions(instance, questions) };
+  }
+
+  /**
+   * What X alone answers (student, with its top 3) and what the teacher answers, by question key,
+   * for questions of one context: the answers a tree needs for subquestions H asks anew (after an
+   * override, in the Explorer and `amplify tree`). Primitive questions are left out (lookups).
+   */
+  answerQuestions(instance: InstanceId, questions: readonly Question[]): Record<string, NodeAnswers> {
+    resolveSize(this.task, instance.size);
+    const ctx = this.context(instance);
+    const unique = new Map<string, Question>();
+    for (const q of questions) if (!this.task.isPrimitive(q)) unique.set(questionKey(q), q);
+    const items = [...unique.values()].map((q) => ({ facts: ctx.facts, question: q }));
     const student = items.length ? this.model.predict(items, { teacher: false, topK: 3 }) : [];
     const teacherAnswers = items.length ? this.model.predict(items, { teacher: true }) : [];
     const answers: Record<string, NodeAnswers> = {};
-    [...questions.keys()].forEach((k, i) => {
+    [...unique.keys()].forEach((k, i) => {
       answers[k] = { x: { answer: student[i].answer, probability: student[i].probability, top: student[i].top }, teacher: teacherAnswers[i].answer };
     });
-    return { tree, facts: ctx.facts, answers };
+    return answers;
   }
 
   /** Saves the model, the buffer and the state; the state file is written last (the commit point). */
@@ -514,6 +569,15 @@ export class Run {
     this.model.dispose();
     this.expert?.dispose();
   }
+}
+
+/** At most this many dropped targets are named in a round's warning. */
+const DROPPED_NAMED = 5;
+
+function droppedWarnings(dropped: readonly string[]): string[] {
+  const named = dropped.slice(0, DROPPED_NAMED).join('; ');
+  const more = dropped.length > DROPPED_NAMED ? ` and ${dropped.length - DROPPED_NAMED} more` : '';
+  return [`dropped ${dropped.length} target(s) that cannot be trained on: ${named}${more}`];
 }
 
 /** A fresh X as the run's config describes it. */

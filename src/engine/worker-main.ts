@@ -143,6 +143,13 @@ async function handle(msg: unknown): Promise<void> {
         post({ type: 'inspectFailed', id: cmd.id, message: (e as Error).message });
       }
       return;
+    case 'answer':
+      try {
+        post({ type: 'answered', id: cmd.id, answers: run!.answerQuestions(cmd.instance, cmd.questions), round: run!.round });
+      } catch (e) {
+        post({ type: 'inspectFailed', id: cmd.id, message: (e as Error).message });
+      }
+      return;
   }
 }
 

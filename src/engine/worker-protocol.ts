@@ -20,7 +20,9 @@ export type WorkerCommand =
   /** Finishes the current round (it is checkpointed) and exits. */
   | { type: 'stop' }
   /** The tree of a question with the current model (answered by an `inspected` event with the same id). */
-  | { type: 'inspect'; id: number; instance: InstanceId; question: Question; depth: number; expand: string[] };
+  | { type: 'inspect'; id: number; instance: InstanceId; question: Question; depth: number; expand: string[] }
+  /** X's answers (student and teacher) to questions of one context (answered by an `answered` event with the same id). */
+  | { type: 'answer'; id: number; instance: InstanceId; questions: Question[] };
 
 export type WorkerStatus = 'starting' | 'idle' | 'running' | 'stopped';
 
@@ -30,6 +32,7 @@ export type WorkerEvent =
   | { type: 'phase'; round: number; phase: Phase }
   | { type: 'round'; record: RoundRecord }
   | { type: 'inspected'; id: number; tree: HCHTree; facts: Fact[]; answers: Record<string, NodeAnswers>; round: number }
+  | { type: 'answered'; id: number; answers: Record<string, NodeAnswers>; round: number }
   | { type: 'inspectFailed'; id: number; message: string }
   /** `fatal`: the worker is gone (crashed or exited); otherwise it is idle and can go on. */
   | { type: 'error'; message: string; stack?: string; fatal: boolean };
@@ -56,6 +59,13 @@ export function commandProblem(x: unknown): string | undefined {
       if (!Array.isArray(c.question) || !c.question.every((s) => typeof s === 'string')) return 'inspect needs a question';
       if (!Number.isInteger(c.depth) || (c.depth as number) < 0 || (c.depth as number) > 12) return 'inspect needs a depth 0..12';
       if (!Array.isArray(c.expand) || !c.expand.every((s) => typeof s === 'string')) return 'inspect needs expand: string[]';
+      return undefined;
+    }
+    case 'answer': {
+      const i = c.instance as InstanceId | undefined;
+      if (!Number.isInteger(c.id)) return 'answer needs an id';
+      if (!i || typeof i !== 'object' || !Number.isInteger(i.size) || !Number.isInteger(i.index)) return 'answer needs an instance { size, seed, index }';
+      if (!Array.isArray(c.questions) || c.questions.length > 5000 || !c.questions.every((q) => Array.isArray(q) && q.every((s) => typeof s === 'string'))) return 'answer needs questions (at most 5000)';
       return undefined;
     }
     default:

@@ -4,17 +4,34 @@
  * A malformed message is answered with an `error` message and changes nothing.
  */
 import {
-  BUILTIN_TASKS, createRng, makeContext, makeQuestion, resolveSize, sameTuple, taskKinds, tupleProblem,
-  type HCHNode, type HCHTree, type Question,
+  blame, BUILTIN_TASKS, checkAnswer, checkQuestion, counterfactual, createRng, makeContext, makeQuestion, questionKey, resolveSize, sameTuple, taskKinds, tupleProblem,
+  type AnyContext, type Answer, type HCHNode, type HCHTree, type Question,
 } from '../core/index';
 import { nodeAt } from '../core/hch';
 import { editKey, instanceKey } from '../engine/run-folder';
-import type { AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
+import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
-import { parseWebviewMessage, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
+import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
+import { expertLine, overrideEffects } from './interventions';
 import type { RunSession } from './session';
-import { hasUnrecorded, recomputeTree, roundView, runView, treeView } from './view-model';
+import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
+
+/** At most this many times the model is asked for subquestions H asks anew (each answer may make H ask deeper ones). */
+const ANSWER_PASSES = 24;
+
+/** A pin's tree at a round, every subquestion answered (see ExplorerController.answerUnrecorded). */
+interface BuiltTree {
+  pin: string;
+  round: number;
+  tree: HCHTree;
+  /** The same tree without the overrides in force (when some are). */
+  baseline?: HCHTree;
+  ctx: AnyContext;
+  answers: Record<string, NodeAnswers>;
+  inputs: (answers: Record<string, NodeAnswers>, overrides?: Map<string, Answer>) => TreeInputs;
+  answeredBy?: string;
+}
 
 export interface ControllerHost {
   post(message: HostMessage): void;
@@ -177,6 +194,74 @@ export class ExplorerController {
     });
   }
 
+  /** The last tree built (the override and explain messages address its nodes). */
+  private built: BuiltTree | null = null;
+
+  /**
+   * The pin's tree at a round: H re-run over the round's recorded answers with the overrides in
+   * force; subquestions the round never recorded (H asks them anew after an override or an
+   * expansion) are answered by the run's model (see `answerUnrecorded`).
+   */
+  private async buildTree(s: RunSession, pin: PinnedQuestion, round: number): Promise<BuiltTree> {
+    const task = s.task;
+    const ctx = makeContext(task, pin.instance);
+    const expanded = this.expanded.get(pin.id) ?? new Set<string>();
+    const depth = s.meta.config.pinnedDepth ?? 3;
+    const recorded = s.pinnedRound(round)?.answers.find((a) => a.pin === pin.id);
+    const leaves = s.meta.kind === 'check' ? 'truth' : 'recorded';
+    const overrides = s.overridesFor(pin.instance);
+    const inputs = (answers: Record<string, NodeAnswers>, o = overrides): TreeInputs => ({ task, ctx, question: pin.question, answers, overrides: o, depth, expanded, leaves });
+    const filled = await this.answerUnrecorded(s, pin, round, recorded?.answers ?? {}, (answers) =>
+      overrides.size > 0 ? [recomputeTree(inputs(answers)), recomputeTree(inputs(answers, new Map()))] : [recomputeTree(inputs(answers))]);
+    const built: BuiltTree = { pin: pin.id, round, tree: filled.trees[0], baseline: filled.trees[1], ctx, answers: filled.answers, inputs, answeredBy: filled.answeredBy };
+    this.built = built;
+    return built;
+  }
+
+  /**
+   * Answers the subquestions no round recorded, the way the run answers questions: X at the leaves
+   * (primitives are lookups, H runs within the depth limit — `build` rebuilds the trees with the
+   * answers so far, until no leaf is left unanswered). X is the run's worker's model, started on
+   * demand: the latest checkpoint, the only model a run folder keeps (docs/run-folder.md) — for an
+   * earlier round that is said in `answeredBy`. Without a model (nothing trained yet) leaves stay
+   * `?` and `answeredBy` says why.
+   */
+  private async answerUnrecorded(
+    s: RunSession, pin: PinnedQuestion, round: number, recorded: Record<string, NodeAnswers>, build: (answers: Record<string, NodeAnswers>) => HCHTree[],
+  ): Promise<{ trees: HCHTree[]; answers: Record<string, NodeAnswers>; answeredBy?: string }> {
+    let answers = recorded;
+    let trees = build(answers);
+    let answeredBy: string | undefined;
+    for (let pass = 0; pass < ANSWER_PASSES; pass++) {
+      const missing = trees.flatMap(unrecordedQuestions);
+      if (missing.length === 0) break;
+      const worker = this.modelWorker(s);
+      if (!worker) {
+        answeredBy = `${missing.length} new subquestion(s) stay ? : the run has no trained model yet to answer them`;
+        break;
+      }
+      try {
+        const got = await worker.answer({ instance: pin.instance, questions: missing });
+        answers = { ...answers, ...got.answers };
+        answeredBy = got.round === round
+          ? `new subquestions answered by X of round ${round}`
+          : `new subquestions answered by X of round ${got.round}: the run keeps only its latest checkpoint, not round ${round}'s`;
+      } catch (e) {
+        answeredBy = `new subquestions stay ? : the run's model could not answer them (${(e as Error).message})`;
+        break;
+      }
+      trees = build(answers);
+    }
+    return { trees, answers, answeredBy };
+  }
+
+  /** The worker whose model answers new subquestions: the live one, or one started on the run's checkpoint. */
+  private modelWorker(s: RunSession) {
+    if (s.worker?.alive) return s.worker;
+    if (s.meta.kind === 'check' || !s.folder.state()?.hasModel) return undefined;
+    return s.ensureWorker(this.host.workerOptions());
+  }
+
   /** Builds and sends the selected pin's tree at the selected round. */
   async sendTree(): Promise<void> {
     const s = this.session;
@@ -185,26 +270,14 @@ export class ExplorerController {
     const request = ++this.treeRequest;
     const round = this.round();
     const task = s.task;
-    const ctx = makeContext(task, pin.instance);
+    const built = await this.buildTree(s, pin, round);
+    const { tree, ctx, answers } = built;
     const expanded = this.expanded.get(pin.id) ?? new Set<string>();
-    const depth = s.meta.config.pinnedDepth ?? 3;
-    const recorded = s.pinnedRound(round)?.answers.find((a) => a.pin === pin.id);
-    let answers: Record<string, NodeAnswers> = recorded?.answers ?? {};
-    const leaves = s.meta.kind === 'check' ? 'truth' : 'recorded';
-    let tree: HCHTree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded, leaves });
-    // New subquestions (after an override or an expansion) have no recorded answer: ask the live
-    // model when the latest round is shown and the worker is there.
-    if (hasUnrecorded(tree) && s.worker?.alive && round === s.latestRound()) {
-      try {
-        const live = await s.worker.inspect({ instance: pin.instance, question: [...pin.question], depth, expand: [...expanded] });
-        answers = { ...answers, ...live.answers };
-        tree = recomputeTree({ task, ctx, question: pin.question, answers, overrides: s.overridesFor(pin.instance), depth, expanded, leaves });
-      } catch (e) {
-        this.host.post({ type: 'error', message: `could not ask the model: ${(e as Error).message}` });
-      }
-    }
     if (request !== this.treeRequest) return; // a newer request superseded this one
-    const previous = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id)?.tree;
+    // Δ is round to round: with overrides in force, the previous round's tree is rebuilt under the
+    // same overrides (its own recorded answers first), so that Δ never shows what an override did.
+    const before = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id);
+    const previous = before && built.baseline ? recomputeTree(built.inputs({ ...answers, ...(before.answers ?? {}) })) : before?.tree;
     const annotations = new Map<string, number>();
     for (const a of s.folder.annotations()) {
       if (a.key && editKey(a.key) === editKey(pin)) {
@@ -224,7 +297,10 @@ export class ExplorerController {
     };
     const cmp = this.comparedRecord(s, pin, round);
     const compared = cmp?.tree ? { tree: cmp.tree, answers: cmp.answers ?? {}, label: cmp.label } : undefined;
-    const view = treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history, compared });
+    const effects = built.baseline ? overrideEffects(task, tree, built.baseline) : undefined;
+    const view = treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history, compared, byOverride: effects?.marks });
+    if (effects) view.overrideSummary = effects.summary;
+    if (built.answeredBy) view.answeredBy = built.answeredBy;
     if (cmp && !cmp.tree) view.compare = { label: cmp.label, found: false, differing: 0, reason: cmp.reason };
     this.host.post({ type: 'tree', tree: view });
   }
@@ -303,7 +379,13 @@ export class ExplorerController {
         const s = this.requireSession();
         const pin = this.requirePin();
         const node = await this.nodeQuestion(pin, m.path);
-        if (s.task.isPrimitive(node)) throw new UserError('a lookup in the context cannot be overridden: override its parent instead');
+        const problem = s.task.isPrimitive(node)
+          ? 'a lookup in the context cannot be overridden: override its parent instead'
+          : m.answer && checkAnswer(s.task, node, m.answer, makeContext(s.task, pin.instance));
+        if (problem) {
+          this.host.post({ type: 'rejected', input: 'override', message: problem, path: m.path });
+          return;
+        }
         s.setOverride({ instance: pin.instance, question: node }, m.answer);
         this.sendOverrides();
         await this.sendTree();
@@ -312,10 +394,10 @@ export class ExplorerController {
       case 'annotate': {
         const s = this.requireSession();
         const pin = this.requirePin();
-        await this.nodeQuestion(pin, m.path);
+        const node = await this.annotatedNode(s, pin, m.path);
         const id = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
         const round = this.round();
-        s.annotate({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags });
+        s.annotate({ op: 'add', id, at: new Date().toISOString(), key: { instance: pin.instance, question: pin.question }, path: m.path, round, note: m.note, tags: m.tags, node });
         this.host.annotationAdded?.(s, { id, pin: pin.id, path: m.path, note: m.note, tags: m.tags, round });
         this.sendAnnotations();
         await this.sendTree();
@@ -353,16 +435,35 @@ export class ExplorerController {
       case 'pinQuestion': {
         const s = this.requireSession();
         const q = s.task.format.parseQuestion?.(m.text);
-        const problem = tupleProblem(q, 'the question');
-        if (!q || problem) throw new UserError(`cannot read '${m.text}' as a question of ${s.task.name}: ${problem ?? 'not in its notation'}`);
-        const kinds = taskKinds(s.task);
-        if (!(q[0] in kinds) || kinds[q[0]].primitive) throw new UserError(`'${m.text}' is not a question X answers (kinds: ${Object.entries(kinds).filter(([, k]) => !k.primitive).map(([k]) => k).join(', ')})`);
         const size = resolveSize(s.task, s.rounds().records.at(-1)?.size ?? s.meta.config.size);
         // The context the question's symbols should live in: the selected pin's, when there is one.
         const current = s.pins().find((p) => p.id === this.selectedPin);
         const instance = current?.instance ?? { size, seed: `${s.meta.config.seed}/pinned`, index: s.pins().length };
+        const problem = pinProblem(s, m.text, q, makeContext(s.task, instance));
+        if (problem || !q) {
+          this.host.post({ type: 'rejected', input: 'pin', message: problem ?? `cannot read '${m.text}'` });
+          return;
+        }
         this.addPin({ id: `p${Date.now().toString(36)}${s.pins().length}`, instance, question: q });
         await this.sendTree();
+        return;
+      }
+      case 'unpin': {
+        const s = this.requireSession();
+        const pins = s.pins();
+        const i = pins.findIndex((p) => p.id === m.pin);
+        if (i < 0) throw new UserError(`no pinned question '${m.pin}'`);
+        const rest = pins.filter((p) => p.id !== m.pin);
+        s.savePins(rest);
+        this.expanded.delete(m.pin);
+        if (this.selectedPin === m.pin) this.selectedPin = rest[Math.min(i, rest.length - 1)]?.id ?? null;
+        await this.sendInit();
+        return;
+      }
+      case 'explain': {
+        const s = this.requireSession();
+        const pin = this.requirePin();
+        this.host.post({ type: 'blame', pin: pin.id, blame: await this.explain(s, pin, m.path) });
         return;
       }
       case 'command':
@@ -407,24 +508,83 @@ export class ExplorerController {
     return pin;
   }
 
+  /** The tree the user sees (the last one built, when it is still the selected pin's at the selected round). */
+  private async currentTree(s: RunSession, pin: PinnedQuestion): Promise<BuiltTree> {
+    const b = this.built;
+    return b && b.pin === pin.id && b.round === this.round() ? b : this.buildTree(s, pin, this.round());
+  }
+
   /** The question at a path of the tree the user sees. */
   private async nodeQuestion(pin: PinnedQuestion, path: readonly number[]): Promise<Question> {
-    const s = this.requireSession();
-    const ctx = makeContext(s.task, pin.instance);
-    const recorded = s.pinnedRound(this.round())?.answers.find((a) => a.pin === pin.id);
-    const tree = recomputeTree({
-      task: s.task, ctx, question: pin.question, answers: recorded?.answers ?? {}, overrides: s.overridesFor(pin.instance),
-      depth: s.meta.config.pinnedDepth ?? 3, expanded: this.expanded.get(pin.id) ?? new Set(), leaves: s.meta.kind === 'check' ? 'truth' : 'recorded',
-    });
-    const node = nodeAt(tree.root, path);
+    const node = nodeAt((await this.currentTree(this.requireSession(), pin)).tree.root, path);
     if (!node) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);
     return node.question;
+  }
+
+  /** The node at `path` as a note records it: its question, and X's, H's and the true answers now. */
+  private async annotatedNode(s: RunSession, pin: PinnedQuestion, path: readonly number[]): Promise<AnnotatedNode> {
+    const built = await this.currentTree(s, pin);
+    const n = nodeAt(built.tree.root, path);
+    if (!n) throw new UserError(`no node at path ${path.join('.') || '(root)'} in the current tree`);
+    const x = n.primitive ? undefined : built.answers[questionKey(n.question)]?.x;
+    return {
+      question: [...n.question], answer: [...n.answer], source: n.source,
+      ...(x ? { x: [...x.answer], xProbability: x.probability } : {}),
+      ...(n.children ? { h: [...(n.replaced ?? n.answer)] } : {}),
+      truth: [...(n.truth ?? [])],
+    };
+  }
+
+  /**
+   * "Why is this wrong?" about the node at `path`: where its error starts (core blame), and the
+   * counterfactual — the tree rebuilt with the true answer there, its new subquestions answered as
+   * the tree's are.
+   */
+  private async explain(s: RunSession, pin: PinnedQuestion, from: number[]): Promise<BlameView> {
+    const built = await this.currentTree(s, pin);
+    const node = nodeAt(built.tree.root, from);
+    if (!node) throw new UserError(`no node at path ${from.join('.') || '(root)'} in the current tree`);
+    const task = s.task;
+    const b = blame(task, built.ctx, node, {
+      // X's probability, when the answer the tree used (the teacher's) is also X's.
+      probability: (q) => {
+        const a = built.answers[questionKey(q)];
+        return a && sameTuple(a.x.answer, a.teacher) ? a.x.probability : undefined;
+      },
+    });
+    const path = [...from, ...b.path];
+    const view: BlameView = { kind: b.kind, from, path, question: task.format.question(b.question), detail: b.detail };
+    if (b.kind === 'expert' && s.meta.taskFile) {
+      const line = expertLine(s.meta.taskFile);
+      view.source = { file: s.meta.taskFile, ...(line ? { line } : {}) };
+    }
+    if (b.kind !== 'none') {
+      const at = { path, question: b.question, proposal: b.proposal };
+      const overrides = s.overridesFor(pin.instance);
+      const rebuild = (answers: Record<string, NodeAnswers>) => counterfactual(task, built.ctx, pin.question, treeOptions(built.inputs(answers, overrides)), at);
+      try {
+        const filled = await this.answerUnrecorded(s, pin, built.round, built.answers, (answers) => [rebuild(answers).tree]);
+        view.counterfactual = rebuild(filled.answers).detail;
+      } catch (e) {
+        view.counterfactual = `The tree could not be rebuilt with the true answer there: ${(e as Error).message}`;
+      }
+    }
+    return view;
   }
 
   private worker() {
     const s = this.requireSession();
     return s.ensureWorker(this.host.workerOptions());
   }
+}
+
+/** Why `text` cannot be pinned in `ctx` (the context it would be asked in), or undefined. */
+function pinProblem(s: RunSession, text: string, q: Question | undefined, ctx: AnyContext): string | undefined {
+  const problem = tupleProblem(q, 'the question');
+  if (!q || problem) return `cannot read '${text}' as a question of ${s.task.name}: ${problem ?? 'not in its notation'}`;
+  const kinds = taskKinds(s.task);
+  if (!(q[0] in kinds) || kinds[q[0]].primitive) return `'${text}' is not a question X answers (kinds: ${Object.entries(kinds).filter(([, k]) => !k.primitive).map(([k]) => k).join(', ')})`;
+  return checkQuestion(s.task, q, ctx);
 }
 
 /** An error to show the user as it is (not an internal error). */

@@ -5,7 +5,7 @@
  */
 import {
   expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, truthAnswerer, UNKNOWN_ANSWER,
-  type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type Question,
+  type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHOptions, type HCHTree, type Question,
 } from '../core/index';
 import type { NodeAnswers, RoundRecord, RunMeta } from '../engine/run-types';
 import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/explorer';
@@ -52,29 +52,33 @@ export const UNRECORDED = 'unrecorded';
  * live model).
  */
 export function recomputeTree(inp: TreeInputs): HCHTree {
+  return expandHCH(inp.task, inp.ctx, inp.question, treeOptions(inp));
+}
+
+/** The options `recomputeTree` builds with (for rebuilding the same tree otherwise, e.g. a counterfactual). */
+export function treeOptions(inp: TreeInputs): HCHOptions {
   const leaf = functionAnswerer('X', (_ctx, q) => inp.answers[questionKey(q)]?.teacher ?? UNKNOWN_ANSWER);
   const recorded: Answerer = {
     answerBatch: (rs) => rs.map((r) => (inp.answers[questionKey(r.question)] ? leaf.answerBatch([r])[0] : { answer: UNKNOWN_ANSWER, source: UNRECORDED })),
   };
-  const tree = expandHCH(inp.task, inp.ctx, inp.question, {
+  return {
     answerer: inp.leaves === 'truth' ? truthAnswerer(inp.task) : recorded,
     expand: (path) => path.length < inp.depth || inp.expanded.has(path.join('.')),
     override: (q) => inp.overrides.get(questionKey(q)),
     truth: true,
     maxNodes: 5000,
-  });
-  return tree;
+  };
 }
 
-/** True when some leaf of the tree had no recorded answer. */
-export function hasUnrecorded(tree: HCHTree): boolean {
-  let found = false;
+/** The questions of the leaves that had no recorded answer (H asked them anew), without repeats. */
+export function unrecordedQuestions(tree: HCHTree): Question[] {
+  const found = new Map<string, Question>();
   const visit = (n: HCHNode) => {
-    if (n.source === UNRECORDED) found = true;
+    if (n.source === UNRECORDED) found.set(questionKey(n.question), n.question);
     n.children?.forEach(visit);
   };
   visit(tree.root);
-  return found;
+  return [...found.values()];
 }
 
 export interface NodeViewInputs {
@@ -91,6 +95,8 @@ export interface NodeViewInputs {
   expanded: ReadonlySet<string>;
   /** Per recorded round: was the answer at this node right (null: not recorded)? */
   history?: (path: readonly number[], question: Question) => (boolean | null)[] | undefined;
+  /** What the overrides did to each node, by path ("" for the root): see NodeView.byOverride. */
+  byOverride?: ReadonlyMap<string, 'changed' | 'new'>;
 }
 
 /** Indexes of the facts that mention a symbol of the question (other than its kind). */
@@ -123,6 +129,8 @@ export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previo
     opened: n.children !== undefined && inp.expanded.has(path.join('.')),
     mentions: mentions(inp.ctx, n.question),
   };
+  const marked = inp.byOverride?.get(path.join('.'));
+  if (marked) view.byOverride = marked;
   const history = inp.history?.(path, n.question);
   if (history) view.history = history;
   if (xa && !primitive) {

@@ -41,6 +41,12 @@ export interface NodeView {
   /** The answer differs from the previous round's answer at the same node. */
   changed: boolean;
   /**
+   * What the overrides in force did to this node, against the same tree without them: `changed`
+   * (same question, another answer — the overridden node itself included), `new` (a subquestion H
+   * asks only because of an override). Absent: untouched. Independent of `changed` (round to round).
+   */
+  byOverride?: 'changed' | 'new';
+  /**
    * Compare mode: the node at the same path (position) in the compared tree — another run's, or
    * another round's — with its answer and X's. `question` and `label`: that node's question, only
    * when it is not this node's (H asked another subquestion there). `differs` when the question,
@@ -77,8 +83,42 @@ export interface TreeView {
   /** Nodes built; true when the node budget cut the expansion. */
   nodes: number;
   truncated: boolean;
+  /** What the overrides in this tree changed (absent when no override is in the tree). */
+  overrideSummary?: OverrideSummaryView;
+  /**
+   * Who answered the subquestions the round did not record (H asked them anew after an override or
+   * an expansion), e.g. "X of round 12 (the run's latest checkpoint)"; or why some stay `?`.
+   */
+  answeredBy?: string;
   /** Compare mode: what this tree is compared with, and how many nodes differ (`reason` when there is no tree to compare). */
   compare?: { label: string; found: boolean; differing: number; reason?: string };
+}
+
+export interface OverrideSummaryView {
+  /** One line: "override at σ^9(da): root gg ✗ → hg ✓; 3 nodes changed, 2 new". */
+  text: string;
+  /** The overridden nodes' questions (task notation). */
+  at: string[];
+  /** The root's answer without the overrides, and with them. */
+  before: AnswerView;
+  after: AnswerView;
+  changed: number;
+  added: number;
+}
+
+/** "Why is this wrong?": where the error of a node starts (core/blame.ts), and the counterfactual. */
+export interface BlameView {
+  kind: 'expert' | 'answerer' | 'override' | 'fault' | 'none';
+  /** The node asked about, and the node where the error starts (paths from the root). */
+  from: number[];
+  path: number[];
+  question: string;
+  /** One sentence, in the task's notation. */
+  detail: string;
+  /** "With the true answer here, the root would be ✓" (absent for kind none). */
+  counterfactual?: string;
+  /** kind expert on a user task: the task file, to open at the expert's source. */
+  source?: { file: string; line?: number };
 }
 
 export interface PinView {
@@ -164,7 +204,11 @@ export type HostMessage =
   | { type: 'overrides'; overrides: OverrideView[] }
   | { type: 'error'; message: string; detail?: string; file?: string; line?: number; column?: number }
   /** Select a node (e.g. from the Annotations view): the pin and round are already selected by init/tree. */
-  | { type: 'reveal'; pin: string; path: number[] };
+  | { type: 'reveal'; pin: string; path: number[] }
+  /** An override or a pin the host refused (not a question/answer of the task): shown inline next to its input. */
+  | { type: 'rejected'; input: 'override' | 'pin'; message: string; path?: number[] }
+  /** The answer to `explain`. */
+  | { type: 'blame'; pin: string; blame: BlameView };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -176,6 +220,10 @@ export type WebviewMessage =
   | { type: 'override'; path: number[]; answer: string[] | null }
   | { type: 'annotate'; path: number[]; note: string; tags: string[] }
   | { type: 'removeAnnotation'; id: string }
+  /** Remove a pinned question. */
+  | { type: 'unpin'; pin: string }
+  /** "Why is this wrong?" about the node at `path`. */
+  | { type: 'explain'; path: number[] }
   | { type: 'step' }
   | { type: 'runRounds'; rounds: number }
   | { type: 'pause' }
@@ -223,6 +271,14 @@ const webviewParsers: Parsers<WebviewMessage> = {
     need(isStrArray(m.tags) && m.tags.length <= 32 && m.tags.every((t) => isId(t, 64)), 'tags is not a list of up to 32 short strings');
     need(m.note.trim() !== '' || m.tags.length > 0, 'note and tags are both empty');
     return { type: 'annotate', path: m.path, note: m.note, tags: m.tags };
+  },
+  unpin: (m) => {
+    need(isId(m.pin, 199), 'pin is not a pin id');
+    return { type: 'unpin', pin: m.pin };
+  },
+  explain: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    return { type: 'explain', path: m.path };
   },
   removeAnnotation: (m) => {
     need(isId(m.id, 199), 'id is not an annotation id');
@@ -300,6 +356,7 @@ function checkNode(x: unknown, where: string, depth: number, count: { n: number 
   optional(n.h, `${where}.h`, checkAnswer);
   optional(n.replaced, `${where}.replaced`, checkAnswer);
   needBool(n.changed, `${where}.changed`);
+  need(n.byOverride === undefined || n.byOverride === 'changed' || n.byOverride === 'new', `${where}.byOverride is not changed or new`);
   optional(n.compared, `${where}.compared`, (v, w) => {
     const c = needObj(v, w);
     checkAnswer(c.answer, `${w}.answer`);
@@ -328,6 +385,16 @@ function checkTree(x: unknown, where: string): void {
     needStrs(fact.symbols, `${w}.symbols`);
     needBool(fact.mentioned, `${w}.mentioned`);
   });
+  optional(t.overrideSummary, `${where}.overrideSummary`, (v, w) => {
+    const o = needObj(v, w);
+    needStr(o.text, `${w}.text`);
+    needStrs(o.at, `${w}.at`);
+    checkAnswer(o.before, `${w}.before`);
+    checkAnswer(o.after, `${w}.after`);
+    needNum(o.changed, `${w}.changed`);
+    needNum(o.added, `${w}.added`);
+  });
+  optional(t.answeredBy, `${where}.answeredBy`, needStr);
   optional(t.compare, `${where}.compare`, (v, w) => {
     const c = needObj(v, w);
     needStr(c.label, `${w}.label`);
@@ -420,6 +487,26 @@ const hostChecks: Checks<HostMessage> = {
   reveal: (m) => {
     needStr(m.pin, 'pin');
     need(isPath(m.path), 'path is not a node path');
+  },
+  rejected: (m) => {
+    need(m.input === 'override' || m.input === 'pin', 'input is not override or pin');
+    needStr(m.message, 'message');
+    need(m.path === undefined || isPath(m.path), 'path is not a node path');
+  },
+  blame: (m) => {
+    needStr(m.pin, 'pin');
+    const b = needObj(m.blame, 'blame');
+    need(['expert', 'answerer', 'override', 'fault', 'none'].includes(b.kind as string), 'blame.kind is not expert, answerer, override, fault or none');
+    need(isPath(b.from), 'blame.from is not a node path');
+    need(isPath(b.path), 'blame.path is not a node path');
+    needStr(b.question, 'blame.question');
+    needStr(b.detail, 'blame.detail');
+    optional(b.counterfactual, 'blame.counterfactual', needStr);
+    optional(b.source, 'blame.source', (v, w) => {
+      const src = needObj(v, w);
+      need(isId(src.file, 4096), `${w}.file is not a file name`);
+      need(src.line === undefined || isIndex(src.line), `${w}.line is not a line number`);
+    });
   },
 };
 

@@ -3,8 +3,26 @@
  * adding and removing notes.
  */
 import assert from 'node:assert/strict';
-import { clickNode, loaded, type WebviewTest } from './context';
-import { makeContext, pinTree, SEED } from './fixtures';
+import type { NodeView, TreeView } from '../../src/protocol/explorer';
+import { clickNode, keyOf, loaded, type WebviewTest } from './context';
+import { makeContext, nodesOf, pinTree, SEED } from './fixtures';
+
+/** What the host adds to a tree with an override (view-model + interventions.ts): marks against the tree without it, and the summary. */
+function withOverrideMarks(tree: TreeView, baseline: TreeView, text: string): TreeView {
+  const at = (root: NodeView, path: number[]) => path.reduce<NodeView | undefined>((n, i) => n?.children?.[i], root);
+  for (const n of nodesOf(tree.root)) {
+    const b = at(baseline.root, n.path);
+    if (!b || b.label !== n.label) n.byOverride = 'new';
+    else if (b.answer.label !== n.answer.label || n.source === 'override') n.byOverride = 'changed';
+  }
+  const all = [...nodesOf(tree.root)];
+  tree.overrideSummary = {
+    text, at: all.filter((n) => n.source === 'override').map((n) => n.label), before: baseline.root.answer, after: tree.root.answer,
+    changed: all.filter((n) => n.byOverride === 'changed').length, added: all.filter((n) => n.byOverride === 'new').length,
+  };
+  tree.answeredBy = 'new subquestions answered by X of round 12';
+  return tree;
+}
 
 export const overridesTests: WebviewTest[] = [
   {
@@ -66,6 +84,67 @@ export const overridesTests: WebviewTest[] = [
       await ex.clearPosted();
       await ex.page.getByRole('button', { name: /^Remove the note/ }).click();
       assert.deepEqual(await ex.waitPosted('removeAnnotation'), { type: 'removeAnnotation', id: 'a1' });
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
+    name: 'an override: refused inline when the host says so; the summary, new/changed marks apart from Δ, the edited node never cut',
+    async run(ctx) {
+      const tree = pinTree('p1', 12);
+      const ex = await loaded(ctx, 'light', tree);
+      await clickNode(ex, '0');
+      await ex.press('Enter');
+      await ex.page.locator('.override-editor input').fill('h g');
+      await ex.clearPosted();
+      await ex.page.locator('.override-editor input').press('Enter');
+      assert.deepEqual(await ex.waitPosted('override'), { type: 'override', path: [0], answer: ['h', 'g'] });
+      await ex.send({ type: 'rejected', input: 'override', message: 'an answer of pow has 1 symbol, not 2', path: [0] });
+      assert.equal(await ex.page.locator('.inspector .actions + .editor-error').textContent(), 'Not overridden: an answer of pow has 1 symbol, not 2');
+      // The host's tree after an accepted override (a long answer: the edited node's chip is never cut).
+      const names = makeContext(12, SEED).names;
+      const pick = names.find((s) => pinTree('p1', 12, { overrides: { '0': [s] } }).root.answer.label !== tree.root.answer.label)!;
+      const updated = withOverrideMarks(pinTree('p1', 12, { overrides: { '0': [pick] }, previous: 12 }), tree, `override at ${tree.root.children![0].label}: root … → …; 2 nodes changed, 3 new`);
+      const edited = updated.root.children![0];
+      edited.answer = { ...edited.answer, label: `${pick}-a-rather-long-answer` };
+      await ex.send({ type: 'tree', tree: updated });
+      assert.equal(await ex.page.locator('.notice.override').textContent(), `✎ ${updated.overrideSummary!.text}`);
+      assert.equal(await ex.page.locator('.notice.answered-by').textContent(), 'new subquestions answered by X of round 12.');
+      const marked = [...nodesOf(updated.root)].filter((n) => n.byOverride);
+      assert.ok(marked.some((n) => n.byOverride === 'new') && marked.some((n) => n.byOverride === 'changed' && n.source !== 'override'), 'the fixture has both marks');
+      for (const n of marked) {
+        const g = ex.node(keyOf(n));
+        const cls = (await g.getAttribute('class'))!;
+        assert.ok(cls.includes(`ov-${n.byOverride}`), `${n.label}: ${cls}`);
+        if (n.source === 'override') continue;
+        assert.ok((await g.textContent())!.includes(n.byOverride === 'new' ? '+✎' : '~✎'), `${n.label} carries its mark`);
+        assert.ok((await g.getAttribute('aria-label'))!.includes(n.byOverride === 'new' ? 'new because of an override' : 'changed by an override'));
+        assert.equal(cls.split(' ').includes('changed'), n.changed, 'Δ stays what the host says of rounds');
+      }
+      assert.ok((await ex.node('0').textContent())!.includes(`✎ ${pick}-a-rather-long-answer`), 'the override chip is whole');
+      await ex.screenshot('override-summary-light');
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
+    name: 'pins: a refused question comes back with the reason beside the input; ✕ unpins the selected question',
+    async run(ctx) {
+      const ex = await loaded(ctx);
+      const input = ex.page.locator('.pin-form input');
+      await input.fill('σ^29(zz)');
+      await ex.clearPosted();
+      await input.press('Enter');
+      assert.deepEqual(await ex.waitPosted('pinQuestion'), { type: 'pinQuestion', text: 'σ^29(zz)' });
+      await ex.send({ type: 'rejected', input: 'pin', message: 'σ^29(zz): no fact mentions zz' });
+      assert.equal(await ex.page.locator('.pin-error').textContent(), 'σ^29(zz): no fact mentions zz');
+      assert.equal(await input.inputValue(), 'σ^29(zz)', 'the question is back in the input');
+      await ex.screenshot('pin-rejected-light');
+      await input.fill('σ^3(ab)');
+      assert.equal(await ex.page.locator('.pin-error').textContent(), '', 'typing clears the reason');
+      await ex.clearPosted();
+      await ex.page.getByRole('button', { name: 'Remove the selected question from the pins' }).click();
+      assert.deepEqual(await ex.waitPosted('unpin'), { type: 'unpin', pin: 'p1' });
       assert.deepEqual(await ex.problems(), []);
       await ex.close();
     },

@@ -179,7 +179,7 @@ export const treeTests: WebviewTest[] = [
     },
   },
   {
-    name: 'keyboard: arrows move and expand, / searches, f fits, w finds why it is wrong',
+    name: 'keyboard: arrows move and expand, / searches, f fits, w asks why it is wrong and shows the blame path',
     async run(ctx) {
       const tree = pinTree('p1', 12);
       const ex = await loaded(ctx, 'light', tree);
@@ -251,11 +251,25 @@ export const treeTests: WebviewTest[] = [
       assert.ok(wrongTree, 'a round where the root is wrong');
       await ex.send({ type: 'tree', tree: wrongTree });
       await clickNode(ex, '');
+      await ex.clearPosted();
       await ex.press('w');
+      assert.deepEqual(await ex.waitPosted('explain'), { type: 'explain', path: [] });
+      // The host's answer: the path highlighted down to where the error starts, that node selected, the sentence shown.
       const want = culprit(wrongTree.root);
-      assert.equal(await ex.selectedKey(), keyOf(want));
       assert.ok(want.path.length > 0);
-      assert.ok((want.children ?? []).every((c) => c.answer.correct !== false));
+      const detail = `X answered ${want.label} with ${want.answer.label} (p = 0.41); the truth is ${want.truth.label}, and the error propagated to the root along this path.`;
+      await ex.send({ type: 'blame', pin: 'p1', blame: { kind: 'answerer', from: [], path: want.path, question: want.label, detail, counterfactual: 'With the true answer here, the root would be ✓.' } });
+      assert.equal(await ex.selectedKey(), keyOf(want));
+      const onPath = want.path.map((_, i) => keyOf({ path: want.path.slice(0, i + 1) } as NodeView));
+      for (const k of ['', ...onPath]) assert.ok((await ex.node(k).getAttribute('class'))!.includes('blame-path'), `node ${k || 'root'} is on the blame path`);
+      assert.ok((await ex.node(keyOf(want)).getAttribute('class'))!.includes('blame-origin'));
+      assert.equal(await ex.page.locator('g.node.blame-path').count(), onPath.length + 1, 'only the path');
+      const box = (await ex.page.locator('.inspector .blame-box').textContent())!;
+      assert.ok(box.includes(`An answerer error at ${want.label}`) && box.includes(detail) && box.includes('the root would be ✓'), box);
+      await ex.screenshot('blame-light');
+      // A new tree clears the highlight.
+      await ex.send({ type: 'tree', tree: wrongTree });
+      assert.equal(await ex.page.locator('g.node.blame-path').count(), 0);
       assert.deepEqual(await ex.problems(), []);
       await ex.close();
     },

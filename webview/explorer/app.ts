@@ -3,7 +3,7 @@
  * the user's actions out; the page's parts — header.ts, question-bar.ts, the tree (tree.ts), the
  * inspector, the charts, banner.ts — and the keys (keys.ts) are wired here.
  */
-import { parseHostMessage, type AnnotationView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
+import { parseHostMessage, type AnnotationView, type BlameView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { Banner } from './banner';
 import { Charts } from './charts';
@@ -11,7 +11,7 @@ import { Header, type HeaderData } from './header';
 import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
 import { Legend } from './legend';
-import { indexTree, pathOf, whyWrong, type IndexedTree } from './model';
+import { indexTree, keyOf, pathOf, type IndexedTree } from './model';
 import { QuestionBar } from './question-bar';
 import { Host } from './state';
 import { TreeCanvas } from './tree';
@@ -30,6 +30,8 @@ export class App {
   private ix: IndexedTree | null = null;
   private annotations: AnnotationView[] = [];
   private overrides: OverrideView[] = [];
+  /** The host's last answer to "Why is this wrong?" (cleared by a new tree). */
+  private blame: BlameView | null = null;
   private initialized = false;
   private restored = false;
   /**
@@ -78,6 +80,8 @@ export class App {
       showTruth: () => this.setHideTruth(false),
       closed: () => this.tree3.focus(),
       answerAsExpert: (key) => this.post({ type: 'answerAsExpert', path: pathOf(key) }),
+      explain: (key) => this.explain(key),
+      openFile: (file, line) => this.post({ type: 'openFile', file, ...(line !== undefined ? { line } : {}) }),
     });
     this.charts = new Charts((round) => this.selectRound(round));
     this.header = new Header({
@@ -209,6 +213,13 @@ export class App {
       case 'error':
         this.banner.add(m.message, m.detail, { file: m.file, line: m.line, column: m.column });
         break;
+      case 'rejected':
+        if (m.input === 'pin') this.qbar.rejectPin(m.message);
+        else this.inspector.showRejected(m.message);
+        break;
+      case 'blame':
+        this.showBlame(m.pin, m.blame);
+        break;
       case 'reveal':
         // The host selected the pin and round (and opened the ancestors); the tree may come later.
         this.pendingReveal = { pin: m.pin, key: m.path.join('.') };
@@ -247,6 +258,10 @@ export class App {
 
   private setTreeInner(t: TreeView): void {
     const prev = this.tree;
+    if (this.blame) {
+      this.blame = null;
+      this.tree3.setBlame([], null);
+    }
     const samePin = prev !== null && prev.pin === t.pin;
     this.tree = t;
     this.ix = indexTree(t);
@@ -333,20 +348,33 @@ export class App {
     this.host.saveSoon();
   }
 
+  /** "Why is this wrong?" (w) about the selected node. */
   whyWrong(): void {
-    const n = this.ix?.byKey.get(this.tree3.selected);
+    this.explain(this.tree3.selected);
+  }
+
+  private explain(key: string): void {
+    const n = this.ix?.byKey.get(key);
     if (!n) return;
     if (this.host.state.hideTruth) {
       // Blind mode: finding what is wrong would reveal correctness.
       this.qbar.flash('The truth is hidden: show it (t) to find what is wrong.');
       return;
     }
-    const to = whyWrong(n);
-    if (!to) {
-      this.qbar.flash(n.node.answer.correct === false ? 'Nothing below is wrong.' : 'This node’s answer is not wrong.');
+    if (n.node.answer.correct !== false) {
+      this.qbar.flash('This node’s answer is not wrong.');
       return;
     }
-    this.selectNode(to.key, true);
+    this.post({ type: 'explain', path: pathOf(key) });
+  }
+
+  /** The host's blame: the path from the node asked about to the origin highlighted, the origin selected, the sentence in the inspector. */
+  private showBlame(pin: string, b: BlameView): void {
+    if (!this.tree || this.tree.pin !== pin) return;
+    this.blame = b;
+    const keys = b.path.slice(b.from.length).map((_, i) => keyOf(b.path.slice(0, b.from.length + i + 1)));
+    this.tree3.setBlame([keyOf(b.from), ...keys], keyOf(b.path));
+    this.selectNode(keyOf(b.path), true);
     this.tree3.focus();
   }
 
@@ -454,6 +482,9 @@ export class App {
       ));
     }
     if (this.run && this.run.skipped > 0) items.push(h('div', { cls: 'notice warn', text: `${this.run.skipped} line(s) of rounds.jsonl could not be read (e.g. a truncated last line after a crash).` }));
+    const ov = this.tree?.overrideSummary;
+    if (ov) items.push(h('div', { cls: 'notice override', attrs: { role: 'status' } }, h('strong', { text: '✎ ' }), ov.text));
+    if (this.tree?.answeredBy) items.push(h('div', { cls: 'notice info answered-by', text: `${this.tree.answeredBy}.` }));
     if (this.tree?.truncated) items.push(h('div', { cls: 'notice info', text: `The node budget cut this tree at ${this.tree.nodes} nodes; leaves marked ⊕ can be expanded.` }));
     setChildren(this.noticeEl, ...items);
   }
@@ -484,6 +515,7 @@ export class App {
       round: this.tree?.round ?? null,
       compareLabel: this.tree?.compare?.label,
       isOpen: n ? this.tree3.isOpen(n) : false,
+      blame: this.blame,
     });
   }
 }

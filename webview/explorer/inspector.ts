@@ -3,9 +3,9 @@
  * alternatives, H's answer, the ground truth, the subquestions as a transcript, the facts, the
  * notes — and the override and note editors.
  */
-import type { AnnotationView, FactView, OverrideView } from '../../src/protocol/explorer';
+import type { AnnotationView, BlameView, FactView, OverrideView } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
-import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, whyWrong, type INode } from './model';
+import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, type INode } from './model';
 
 export interface InspectorCallbacks {
   select(key: string): void;
@@ -21,6 +21,9 @@ export interface InspectorCallbacks {
   closed(): void;
   /** Play H on this node's question (the play panel). */
   answerAsExpert(key: string): void;
+  /** "Why is this wrong?" about a node (the host answers with its blame). */
+  explain(key: string): void;
+  openFile(file: string, line?: number): void;
 }
 
 export interface InspectorData {
@@ -40,6 +43,8 @@ export interface InspectorData {
   /** Compare mode: what the tree is compared with (e.g. "run-b · round 12"). */
   compareLabel?: string;
   isOpen: boolean;
+  /** The last "Why is this wrong?" answer, shown while the selected node is on its path. */
+  blame: BlameView | null;
 }
 
 export class Inspector {
@@ -120,8 +125,7 @@ export class Inspector {
     if (node.source === 'override') actions.append(button('Undo override', `Undo the override of ${node.label}`, () => this.showError(this.cb.override(n.key, null))));
     actions.append(button('Add note…', `Add a note to ${node.label} (n)`, () => this.openNote()));
     if (!node.primitive) actions.append(button('Answer as the Expert…', `Decompose ${node.label} yourself, as H`, () => this.cb.answerAsExpert(n.key)));
-    const culprit = whyWrong(n);
-    if (culprit) actions.append(button('Why is this wrong?', 'Select the deepest wrong node whose own subanswers are right (w)', () => this.cb.select(culprit.key), 'why'));
+    if (node.answer.correct === false && !d.hideTruth) actions.append(button('Why is this wrong?', 'Where the error starts, in one sentence, and whether the true answer there would fix the root (w)', () => this.cb.explain(n.key), 'why'));
     if (n.children.length || node.expandable) {
       const aria = !d.isOpen ? `Expand ${node.label}` : node.opened ? `Collapse ${node.label} (close the decomposition opened on request)` : `Collapse ${node.label}`;
       actions.append(button(d.isOpen ? 'Collapse' : 'Expand', aria, () => this.cb.toggle(n.key)));
@@ -129,6 +133,8 @@ export class Inspector {
     sections.push(actions);
     const errorLine = h('div', { cls: 'editor-error', attrs: { role: 'alert' } });
     sections.push(errorLine);
+    const b = d.blame;
+    if (b && (keyOf(b.from) === n.key || keyOf(b.path) === n.key)) sections.push(this.blameBox(b));
     if (this.editor && this.editor.key === n.key) sections.push(this.editor.el);
     else this.editor = null;
 
@@ -221,6 +227,22 @@ export class Inspector {
       );
     }
     return strip;
+  }
+
+  private blameBox(b: BlameView): HTMLElement {
+    const kinds: Record<BlameView['kind'], string> = { expert: 'An expert bug', answerer: 'An answerer error', override: 'A wrong override', fault: 'An injected fault', none: 'Nothing wrong' };
+    const src = b.source;
+    return h('section', { cls: 'blame-box', attrs: { 'aria-label': 'Why is this wrong?', role: 'status' } },
+      h('div', { cls: 'k', text: `${kinds[b.kind]} at ${b.question}` }),
+      h('div', { cls: 'blame-detail', text: b.detail }),
+      b.counterfactual ? h('div', { cls: 'cf', text: b.counterfactual }) : null,
+      src ? button('Open the expert’s source', `Open ${src.file}${src.line ? ` at line ${src.line}` : ''}`, () => this.cb.openFile(src.file, src.line), 'link') : null,
+    );
+  }
+
+  /** The host refused an override: its one-line reason, next to the override button. */
+  showRejected(message: string): void {
+    this.showError(`Not overridden: ${message}`);
   }
 
   private showError(err: string | null): void {

@@ -47,6 +47,8 @@ export const LEGEND_SECTIONS: LegendSection[] = [
     title: 'Marks',
     entries: [
       { sample: 'Δ', cls: 'lg-mark lg-changed', meaning: 'changed since the previous round' },
+      { sample: '+✎', cls: 'lg-mark lg-ov', meaning: 'new: H asks this only because of an override' },
+      { sample: '~✎', cls: 'lg-mark lg-ov', meaning: 'answer changed by an override (compared with the same tree without overrides)' },
       { sample: '≠', cls: 'lg-mark lg-differs', meaning: 'differs in the compared tree (by position or by question)' },
       { sample: '⊕', cls: 'lg-mark lg-link', meaning: 'can be expanded into its own decomposition (→ or double-click)' },
       { sample: '⊖', cls: 'lg-mark lg-link', meaning: 'opened on request: ← closes it' },
@@ -62,6 +64,7 @@ export const LEGEND_SECTIONS: LegendSection[] = [
       { sample: '', cls: 'lg-card lg-stack', meaning: 'stacked: a collapsed subtree' },
       { sample: '', cls: 'lg-card lg-overridden', meaning: 'coloured: an overridden node' },
       { sample: '', cls: 'lg-card lg-selected', meaning: 'focus colour: the selected node' },
+      { sample: '', cls: 'lg-card lg-blame', meaning: 'thick red: the path from a wrong node to where its error starts (Why is this wrong?)', truth: true },
     ],
   },
 ];

@@ -68,22 +68,6 @@ export function indexTree(tree: TreeView): IndexedTree {
   return { tree, root, byKey, levels, count: order.length };
 }
 
-/**
- * "Why is this wrong?": from a wrong node, follow the first wrong subanswer (H asks in order, so
- * the first wrong one is where things went wrong first) down to a wrong node whose own children
- * are all right — where H (combining right subanswers) or X (at a leaf) first went wrong.
- * Returns undefined when the node's answer is not wrong.
- */
-export function whyWrong(n: INode): INode | undefined {
-  if (n.node.answer.correct !== false) return undefined;
-  let cur = n;
-  for (;;) {
-    const next = cur.children.find((c) => c.node.answer.correct === false);
-    if (!next) return cur;
-    cur = next;
-  }
-}
-
 /** Nodes whose label or question matches a search query (case-insensitive, spaces ignored). */
 export function searchNodes(ix: IndexedTree, query: string): INode[] {
   const q = normalize(query);

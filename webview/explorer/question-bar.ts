@@ -32,12 +32,17 @@ export class QuestionBar {
   private searchInput = h('input', { cls: 'search', attrs: { type: 'search', placeholder: 'Search questions  /', 'aria-label': 'Search the questions in the tree (slash)', spellcheck: 'false' } });
   private searchCount = h('span', { cls: 'search-count muted', attrs: { 'aria-live': 'polite' } });
   private truthToggle = h('input', { attrs: { type: 'checkbox', 'aria-label': 'Show the ground truth' } });
+  private pinText = h('input', { cls: 'pin-text mono', attrs: { type: 'text', placeholder: 'σ^29(ab)', 'aria-label': 'A question to pin, in the task’s notation', spellcheck: 'false' } });
+  /** Why the host refused the last question pinned (next to the pin input). */
+  private pinError = h('span', { cls: 'pin-error', attrs: { role: 'alert' } });
+  private lastPinned = '';
 
   constructor(private actions: QuestionBarActions, hideTruth: boolean) {
     this.pinSelect.addEventListener('change', () => {
       if (this.pinSelect.value) actions.selectPin(this.pinSelect.value);
     });
-    const pinText = h('input', { cls: 'pin-text mono', attrs: { type: 'text', placeholder: 'σ^29(ab)', 'aria-label': 'A question to pin, in the task’s notation', spellcheck: 'false' } });
+    const pinText = this.pinText;
+    pinText.addEventListener('input', () => (this.pinError.textContent = ''));
     const pinForm = h('form', { cls: 'pin-form', attrs: { 'aria-label': 'Pin a question' } },
       pinText,
       h('button', { cls: 'btn with-icon', attrs: { type: 'submit', 'aria-label': 'Pin this question', title: 'Pin this question' } }, icon('pin'), 'Pin'),
@@ -45,7 +50,9 @@ export class QuestionBar {
     pinForm.addEventListener('submit', (ev) => {
       ev.preventDefault();
       if (!pinText.value.trim()) return;
-      if (!actions.post({ type: 'pinQuestion', text: pinText.value.trim() })) pinText.value = '';
+      this.pinError.textContent = '';
+      this.lastPinned = pinText.value.trim();
+      if (!actions.post({ type: 'pinQuestion', text: this.lastPinned })) pinText.value = '';
     });
     this.searchInput.addEventListener('input', () => {
       this.searchCount.textContent = countText(actions.search(this.searchInput.value), this.searchInput.value);
@@ -67,10 +74,14 @@ export class QuestionBar {
       h('div', { cls: 'qrow' },
         h('label', { cls: 'k', text: 'Question' }),
         this.pinSelect,
+        iconButton('✕', 'Remove the selected question from the pins', () => {
+          if (this.pinSelect.value) actions.post({ type: 'unpin', pin: this.pinSelect.value });
+        }),
         this.rootSummary,
         h('span', { cls: 'spacer' }),
         button('Sample', 'Sample a new question', () => actions.post({ type: 'sampleQuestion' }), '', icon('dice')),
         pinForm,
+        this.pinError,
       ),
       h('div', { cls: 'qrow' },
         h('span', { cls: 'search-box' }, h('span', { cls: 'glyph', text: '⌕', attrs: { 'aria-hidden': 'true' } }), this.searchInput),
@@ -80,7 +91,7 @@ export class QuestionBar {
         iconButton('⊟', 'Collapse all', () => actions.collapseAll()),
         iconButton('⊞', 'Expand all', () => actions.expandAll()),
         iconButton('⤢', 'Fit the tree to the view (f)', () => actions.fit()),
-        button('Why wrong?', 'Why is this wrong? Select the deepest wrong node whose own subanswers are right (w)', () => actions.whyWrong()),
+        button('Why wrong?', 'Why is this wrong? Where the error starts, in one sentence, and whether the true answer there would fix the root (w)', () => actions.whyWrong()),
         keysHelp(),
       ),
     );
@@ -110,6 +121,12 @@ export class QuestionBar {
       hideTruth ? null : h('span', { cls: 'muted', text: ` · truth ${n.truth.label}` }),
       h('span', { cls: 'muted', text: ` · N=${tree.size} · round ${tree.round}` }),
     );
+  }
+
+  /** The host refused the question just pinned: it comes back into the input, with the reason beside it. */
+  rejectPin(message: string): void {
+    if (!this.pinText.value) this.pinText.value = this.lastPinned;
+    this.pinError.textContent = message;
   }
 
   setTruthShown(show: boolean): void {

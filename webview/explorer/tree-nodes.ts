@@ -28,6 +28,9 @@ export interface NodeLook {
   isOpen(n: INode): boolean;
   /** True once for a node that should flash (changed since the previous round), then false. */
   takeFlash(key: string): boolean;
+  /** "Why is this wrong?": the nodes from the one asked about down to where the error starts, and that node. */
+  readonly blamePath: ReadonlySet<string>;
+  readonly blameOrigin: string | null;
 }
 
 interface Chip {
@@ -215,6 +218,9 @@ export class NodeLayers {
     if (n.primitive) classes.push('primitive');
     if (n.source === 'override') classes.push('overridden');
     if (n.changed) classes.push('changed');
+    if (n.byOverride) classes.push(`ov-${n.byOverride}`);
+    if (this.look.blamePath.has(inode.key)) classes.push('blame-path');
+    if (this.look.blameOrigin === inode.key) classes.push('blame-origin');
     if (n.compared?.differs) classes.push('differs');
     if (n.annotations > 0) classes.push('annotated');
     if (n.error) classes.push('has-error');
@@ -286,6 +292,8 @@ export class NodeLayers {
     if (n.expandable && inode.children.length === 0) badges.push({ text: '⊕', cls: 'b-expand more', label: 'expand into its own decomposition (→ or double-click)' });
     if (n.opened && inode.children.length > 0) badges.push({ text: '⊖', cls: 'b-opened more', label: 'opened on request: click or ← closes it' });
     if (n.changed) badges.push({ text: 'Δ', cls: 'b-changed', label: 'changed since the previous round' });
+    if (n.byOverride === 'new') badges.push({ text: '+✎', cls: 'b-ov-new', label: 'new: H asks this only because of an override' });
+    else if (n.byOverride === 'changed' && n.source !== 'override') badges.push({ text: '~✎', cls: 'b-ov-changed', label: 'answer changed by an override' });
     if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: ${n.compared.label ? `there H asked ${n.compared.label}, ` : ''}answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
@@ -303,12 +311,12 @@ export class NodeLayers {
     return bx;
   }
 
-  /** Row 2: the answer chips, their values shortened alike until they fit. */
+  /** Row 2: the answer chips, their values shortened alike until they fit — except an override's, never cut (chips after it give way). */
   private drawChips(g: SVGGElement, chips: Chip[]): void {
     const avail = NODE_W - 11 - 6;
     const gap = 4;
     const fmt = (c: Chip, max: number): string => {
-      const v = c.value.length > max ? `${c.value.slice(0, Math.max(1, max - 1))}…` : c.value;
+      const v = c.kind !== 'override' && c.value.length > max ? `${c.value.slice(0, Math.max(1, max - 1))}…` : c.value;
       return c.state === 'truth' || c.state === 'hidden' ? v : `${v} ${iconOf(c.state)}`;
     };
     let max = 14;
@@ -319,6 +327,7 @@ export class NodeLayers {
     for (const c of chips) {
       const body = fmt(c, max);
       const w = textWidth(`${c.tag} ${body}`, this.fontChip) + 10;
+      if (cx + w > 11 + avail + 6 && c.kind !== 'override') break; // no room left beside a long override
       const cg = svg('g', { transform: `translate(${cx},26)` }, `chip c-${c.kind} cs-${c.state}${c.used ? ' used' : ''}`);
       cg.append(svg('rect', { width: w, height: 17, rx: 3 }));
       const t = svg('text', { x: 5, y: 12.5 });
@@ -340,6 +349,8 @@ function describe(n: INode, chips: Chip[]): string {
   for (const c of chips) parts.push(c.state === 'truth' ? `truth ${c.value}` : `${c.tag === '✎' ? 'override' : c.tag} ${c.value}${c.state === 'hidden' ? '' : ` ${stateWord(c.state)}`}${c.used ? ' (used)' : ''}`);
   if (n.node.primitive) parts.push('primitive lookup');
   if (n.node.changed) parts.push('changed since the previous round');
+  if (n.node.byOverride === 'new') parts.push('new because of an override');
+  else if (n.node.byOverride === 'changed' && n.node.source !== 'override') parts.push('changed by an override');
   if (n.node.compared?.differs) parts.push(`differs in the compared tree (${n.node.compared.label ? `question ${n.node.compared.label}, ` : ''}answer ${n.node.compared.answer.label})`);
   if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
   if (n.children.length) parts.push(`${n.children.length} subquestions`);

@@ -38,6 +38,8 @@ export class TreeCanvas implements NodeLook {
   private flashKeys = new Set<string>();
   private flashTimer = 0;
   private depthOpen = 3;
+  blamePath: ReadonlySet<string> = new Set();
+  blameOrigin: string | null = null;
 
   constructor(private cb: TreeCallbacks) {
     this.el = document.createElement('div');
@@ -142,6 +144,13 @@ export class TreeCanvas implements NodeLook {
     else if (opts.scroll !== false) this.view.scrollIntoView(key);
     this.announce();
     this.cb.viewChanged();
+  }
+
+  /** Highlights a blame path (keys from the node asked about down to the origin of the error); empty clears it. */
+  setBlame(path: readonly string[], origin: string | null): void {
+    this.blamePath = new Set(path);
+    this.blameOrigin = origin;
+    this.view.redraw(true);
   }
 
   setHideTruth(hide: boolean): void {

@@ -17,10 +17,19 @@ export function collectAnnotations(runs: readonly RunItem[]): ExportedAnnotation
   return all;
 }
 
-/** The file's text: one JSON object a line, or CSV with a header and every cell quoted. */
+/**
+ * The file's text: one JSON object a line (everything a note records), or CSV with a header and
+ * every cell quoted: the run, task and pinned question, the note, then the annotated node — its
+ * context (instance), question and answers when the note was written (symbols joined by spaces).
+ */
 export function annotationsText(all: readonly ExportedAnnotation[], csv: boolean): string {
   const cell = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
+  const symbols = (a: readonly string[] | undefined) => a?.join(' ');
+  const header = 'run,task,question,path,round,note,tags,at,instance,node_question,answer,source,x,x_probability,h,truth';
   return csv
-    ? ['run,task,question,path,round,note,tags,at', ...all.map((a) => [a.run, a.task, a.question, (a.path ?? []).join('.'), a.round, a.note, (a.tags ?? []).join(' '), a.at].map(cell).join(','))].join('\n') + '\n'
+    ? [header, ...all.map((a) => [
+      a.run, a.task, a.question, (a.path ?? []).join('.'), a.round, a.note, (a.tags ?? []).join(' '), a.at,
+      a.key ? JSON.stringify(a.key.instance) : '', symbols(a.node?.question), symbols(a.node?.answer), a.node?.source, symbols(a.node?.x), a.node?.xProbability, symbols(a.node?.h), symbols(a.node?.truth),
+    ].map(cell).join(','))].join('\n') + '\n'
     : all.map((a) => JSON.stringify(a)).join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 /**
- * Annotations: the Annotations view, the workspace-wide record of every note, Export Annotations
- * and Reveal (a note opened at its node in the Explorer).
+ * Annotations: the Annotations view, the workspace-wide record of every note, Export and Import
+ * Annotations, and Reveal (a note opened at its node in the Explorer).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import type { ExtensionState } from '../state';
 import { runRoots, workspaceRoot } from '../workspace';
 import { AnnotationsProvider } from './annotations-view';
 import { annotationsText, collectAnnotations } from './export';
+import { importAnnotations } from './import';
 
 export function registerAnnotations(state: ExtensionState): vscode.Disposable[] {
   const annotations = new AnnotationsProvider(
@@ -30,6 +31,7 @@ export function registerAnnotations(state: ExtensionState): vscode.Disposable[] 
     }),
     vscode.window.registerTreeDataProvider('amplification.annotations', annotations),
     state.command('amplification.exportAnnotations', () => exportAnnotations(state)),
+    state.command('amplification.importAnnotations', () => importAnnotationsFile(state)),
     state.command('amplification.revealAnnotation', async (folder: string, a: AnnotationEvent) => {
       const s = await state.openSession(folder);
       const p = await state.showExplorer(s);
@@ -48,4 +50,16 @@ async function exportAnnotations(state: ExtensionState): Promise<void> {
   if (!target) return;
   fs.writeFileSync(target.fsPath, annotationsText(all, target.fsPath.endsWith('.csv')));
   void vscode.window.showInformationMessage(`Exported ${all.length} annotations to ${path.basename(target.fsPath)}.`);
+}
+
+async function importAnnotationsFile(state: ExtensionState): Promise<void> {
+  const picked = await vscode.window.showOpenDialog({ title: 'Import annotations', canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] } });
+  if (!picked?.[0]) return;
+  const r = importAnnotations(fs.readFileSync(picked[0].fsPath, 'utf8'), discoverRuns(runRoots(), state.extraRuns()));
+  const added = [...r.added.values()].reduce((a, b) => a + b, 0);
+  const skipped = r.skipped.length ? `; skipped ${r.skipped.length} line(s): ${r.skipped.slice(0, 3).map((k) => `line ${k.line}: ${k.reason}`).join('; ')}${r.skipped.length > 3 ? ' …' : ''}` : '';
+  const message = `Imported ${added} annotation(s) into ${r.added.size} run(s)${r.present ? `; ${r.present} were there already` : ''}${skipped}.`;
+  if (r.skipped.length) void vscode.window.showWarningMessage(message);
+  else void vscode.window.showInformationMessage(message);
+  state.refreshAnnotations();
 }

@@ -1,8 +1,9 @@
 /**
  * The fake learner as a module for the worker thread (`learnerModule`). AMP_FAKE_CRASH makes it
  * misbehave at a training step: `exit:N` ends the worker thread abruptly, `throw:N` throws.
+ * AMP_FAKE_LEARNER=oracle makes it the permutation-powering oracle X (permutationOracleFactory).
  */
-import { FakeModel, fakeFactory } from './fake-learner';
+import { FakeModel, fakeFactory, permutationOracleFactory } from './fake-learner';
 
 const crash = process.env.AMP_FAKE_CRASH ?? '';
 const [mode, at] = crash.split(':');
@@ -21,8 +22,10 @@ function sabotage(m: FakeModel): FakeModel {
   return m;
 }
 
-export const factory = {
+const fake = {
   create: async (o: Parameters<typeof base.create>[0]) => sabotage((await base.create(o)) as FakeModel),
   load: async (dir: string, backend: Parameters<typeof base.load>[1]) => sabotage((await base.load(dir, backend)) as FakeModel),
   versions: base.versions,
 };
+
+export const factory = process.env.AMP_FAKE_LEARNER === 'oracle' ? permutationOracleFactory() : fake;

@@ -131,7 +131,7 @@ test('overrides are used ahead of H when building targets, and their pairs join 
   assert.deepEqual(target?.answer, ['hh']);
   // Amplify on a question whose subquestion is overridden uses the override (visible in the pinned answer).
   host.savePinned([{ id: 'p1', instance, question: q }]);
-  const [pinned] = run.answerPinned(2, 8);
+  const [pinned] = run.answerPinned(2, 8).answers;
   assert.equal(pinned.amplified.steps[0].source, 'override');
   assert.deepEqual(pinned.amplified.steps[0].answer, ['hh']);
   assert.deepEqual(pinned.amplified.steps[1].question, pp.format.parseQuestion!('σ^4(hh)'));
@@ -140,6 +140,29 @@ test('overrides are used ahead of H when building targets, and their pairs join 
   assert.equal(RunFolder.open(dir).overrides().size, 0);
   const r2 = await run.runRound();
   assert.equal(r2.overridesUsed, 0);
+});
+
+test('a bad override that reaches training is dropped with a warning in the round record; a bad pin is skipped: the run goes on', async () => {
+  const dir = path.join(tmp(), 'run');
+  const run = await Run.create(pp, config(), fakeFactory(), dir);
+  const instance = { size: 8, seed: 'pinned', index: 0 };
+  const x = makeContext(pp, instance).facts[0][0];
+  const q = pp.format.parseQuestion!(`σ^9(${x})`)!;
+  const sub = pp.format.parseQuestion!(`σ^4(${x})`)!;
+  // Written behind the host's back (or before overrides and pins were checked).
+  const host = RunFolder.open(dir);
+  host.setOverride({ instance, question: q }, [x, x]);
+  host.setOverride({ instance, question: sub }, ['zz']);
+  host.savePinned([{ id: 'bad', instance, question: ['pow', '0', '0', '0', '0', '0', '1', 'zz'] }, { id: 'ok', instance, question: q }]);
+  const r = await run.runRound();
+  assert.equal(r.targetsDropped, 2, 'the two overridden pairs');
+  assert.equal(r.warnings!.length, 2);
+  assert.match(r.warnings![0], /^dropped 2 target\(s\) that cannot be trained on: .*answer of pow has 1 symbol, not 2.*zz is not a symbol of permutation-powering/);
+  assert.match(r.warnings![1], /^skipped 1 pinned question\(s\) that are not questions of permutation-powering: .*zz is not a symbol/);
+  assert.ok(run.buffer.examples().every((e) => !e.answer.includes('zz') && e.answer.length === 1), 'nothing bad was trained on');
+  assert.deepEqual(RunFolder.open(dir).pinnedRound(1)!.answers.map((a) => a.pin), ['ok']);
+  assert.deepEqual(RunFolder.open(dir).rounds().records[0].warnings, r.warnings);
+  assert.equal((await run.runRound()).round, 2, 'the next round runs too');
 });
 
 test('a run resumes from its last checkpoint with its state and buffer', async () => {
