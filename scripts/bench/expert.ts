@@ -88,10 +88,25 @@ async function main() {
       };
     },
   });
+  // The same H′ decoding every action from the whole transcript (ModelH.next; before decoder()).
+  const stateless: ModelH = Object.assign(Object.create(h) as ModelH, {
+    decoder() {
+      return {
+        next(_ids: readonly number[], states: Parameters<ModelH['next']>[0], options?: Parameters<ModelH['next']>[1]) {
+          const t = performance.now();
+          const out = h.next(states, options);
+          clocks.expertMs += performance.now() - t;
+          return out;
+        },
+        forget: () => undefined,
+      };
+    },
+  });
   const rs = requests('expert-bench/round', questions);
   const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: r.question.slice(0, 1) }));
   const byH: ReturnType<typeof measure>[] = [];
   const byExpert: ReturnType<typeof measure>[] = [];
+  const byStateless: ReturnType<typeof measure>[] = [];
   const hTrain: ReturnType<typeof measure>[] = [];
   const shared: ReturnType<typeof measure>[] = [];
   let agreement = 0;
@@ -100,6 +115,9 @@ async function main() {
     let eT: ReturnType<typeof amplifyMany> = [];
     byH.push(measure(() => (hT = amplifyMany(task, rs, answerer)), clocks));
     byExpert.push(measure(() => (eT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
+    let sT: ReturnType<typeof amplifyMany> = [];
+    byStateless.push(measure(() => (sT = amplifyLearnedMany(task, rs, answerer, stateless)), clocks));
+    if (sT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ with kept keys/values built other transcripts than without');
     hTrain.push(measure(() => {
       for (let s = 0; s < 8; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
     }, clocks));
@@ -113,7 +131,7 @@ async function main() {
     wallMs: median(ms.map((m) => m.wall)), cpuMs: median(ms.map((m) => m.cpu)), expertMs: median(ms.map((m) => m.expertMs)), answererMs: median(ms.map((m) => m.answererMs)),
     transcriptsPerSecond: (1000 * questions) / median(ms.map((m) => m.wall)),
   });
-  const parts = { h: summary(byH), hPrime: summary(byExpert), hPrimeTraining: summary(hTrain), shared: summary(shared) };
+  const parts = { h: summary(byH), hPrime: summary(byExpert), hPrimeWithoutKeptKeys: summary(byStateless), hPrimeTraining: summary(hTrain), shared: summary(shared) };
   const round = {
     hMs: parts.h.wallMs + parts.shared.wallMs,
     hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
@@ -122,6 +140,7 @@ async function main() {
   };
   const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
+  process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
   process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${result.round.ratio.toFixed(2)}×; CPU ${result.round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
   console.log(JSON.stringify(result));
   x.dispose();

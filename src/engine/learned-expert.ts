@@ -3,19 +3,20 @@
  * subquestions (lookup answers primitives, the answerer — X — the rest) and gives the final answer;
  * runs advance in lockstep so that H′ and X each see one batch per step. H′ is bounded like H: at
  * most k subquestions, then it must answer. H′ decodes through one decoder per call, so that a
- * transcript's keys/values are kept from one of its actions to the next.
+ * transcript's keys/values are kept from one of its actions to the next (a ModelH without a
+ * decoder is asked with `next`).
  */
 import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, attemptOf, isPrimitive, lookup, tupleProblem,
   type AnswerRequest, type Answerer, type AnyTask, type Transcript, type TranscriptStep,
 } from '../core/index';
-import type { ModelH, PartialTranscript } from '../learner/types';
+import type { ExpertDecoder, ModelH, PartialTranscript } from '../learner/types';
 
 export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerRequest[], answerer: Answerer, expert: ModelH): Transcript[] {
   const out: Transcript[] = requests.map((r) => ({
     schemaVersion: TRANSCRIPT_SCHEMA_VERSION, task: task.name, question: r.question, steps: [] as TranscriptStep[], answer: UNKNOWN_ANSWER, source: "H'",
   }));
-  const decoder = expert.decoder();
+  const decoder: ExpertDecoder = expert.decoder?.() ?? { next: (_ids, states, options) => expert.next(states, options), forget: () => undefined };
   const open = new Set<number>();
   requests.forEach((r, i) => {
     if (isPrimitive(task, r.question)) {

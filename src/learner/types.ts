@@ -100,9 +100,10 @@ export interface ModelH {
   next(states: readonly PartialTranscript[], options?: { forceAnswer?: boolean }): ExpertAction[];
   /**
    * A decoder for transcripts that advance over several calls (Amplify^{H′}): the same actions as
-   * `next`, and a transcript that asked a subquestion resumes from its kept keys/values.
+   * `next`, and a transcript that asked a subquestion resumes from its kept keys/values. Optional:
+   * a model without one is asked with `next` at every action.
    */
-  decoder(): ExpertDecoder;
+  decoder?(): ExpertDecoder;
   /** One optimiser step on complete transcripts of H (`answer` is H's final answer). */
   trainStep(batch: readonly (PartialTranscript & { answer: Answer })[]): ExpertStepResult;
   save(dir: string): Promise<void>;

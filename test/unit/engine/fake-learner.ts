@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExpertRun, questionKey, type Answer, type AnyTask } from '../../../src/core/index';
 import type { LearnerFactory } from '../../../src/engine/run';
-import type { ExpertAction, ExpertDecoder, ModelH, ModelX, PartialTranscript, Prediction, QueryItem, TrainingExample } from '../../../src/learner/types';
+import type { ExpertAction, ModelH, ModelX, PartialTranscript, Prediction, QueryItem, TrainingExample } from '../../../src/learner/types';
 
 const key = (i: QueryItem) => `${i.facts.map((f) => f.join(' ')).join(';')}|${questionKey(i.question)}`;
 
@@ -126,10 +126,6 @@ export class FakeExpert implements ModelH {
       if (!run.done && run.pending && !options.forceAnswer) return { ask: run.pending };
       return { answer: run.done ? run.answer : ['?'] };
     });
-  }
-
-  decoder(): ExpertDecoder {
-    return { next: (_ids, states, options) => this.next(states, options), forget: () => undefined };
   }
 
   trainStep(batch: readonly (PartialTranscript & { answer: readonly string[] })[]) {
