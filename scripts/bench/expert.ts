@@ -11,7 +11,7 @@
  * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3]
  */
 import { parseArgs } from 'node:util';
-import { amplify, amplifyMany, builtinTask, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
+import { amplify, amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
 import { createModelH, createModelX } from '../../src/learner/factory';
@@ -103,7 +103,7 @@ async function main() {
     },
   });
   const rs = requests('expert-bench/round', questions);
-  const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: r.question.slice(0, 1) }));
+  const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
   const byH: ReturnType<typeof measure>[] = [];
   const byExpert: ReturnType<typeof measure>[] = [];
   const byStateless: ReturnType<typeof measure>[] = [];
