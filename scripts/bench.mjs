@@ -1,9 +1,12 @@
 // `npm run bench`: training throughput of model X per available TensorFlow.js backend (same model,
-// same data), the same model trained with PyTorch on CPU as a reference (scripts/bench/torch_x.py,
-// 1 and 2 threads; tfjs-wasm ÷ torch time per step), and live tensors / RSS over 2,000 training
-// steps. Results: bench-results/latest.json.
-// Options: --preset small|tiny|paper (default small), --size N (default 8), --memory-steps N (default 2000),
-// --torch-steps N (default 30), --no-torch. PyTorch runs under Debian's python3 (or $BENCH_PYTHON);
+// same data) at N = 8 and 32, the same model trained with PyTorch on CPU as a reference
+// (scripts/bench/torch_x.py, 1 and 2 threads; tfjs-wasm ÷ torch time per step), X's data-parallel
+// step on 2 threads, H′'s decoding (transcripts per second) and an H round vs an H′ round
+// (scripts/bench/expert.ts), and live tensors / RSS over 2,000 training steps (`npm run bench:soak`:
+// 10,000). Wall times are medians; process CPU times are given beside them (on a shared machine
+// compare those, or ratios within one run). Results: bench-results/latest.json.
+// Options: --preset small|tiny|paper (default small), --sizes 8,32, --memory-steps N (default 2000; 0: skip),
+// --torch-steps N (default 30), --no-torch, --no-expert, --only-memory. PyTorch runs under Debian's python3 (or $BENCH_PYTHON);
 // when torch is missing and we are root with apt-get, `python3-torch libopenblas0-openmp` are installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,12 +15,20 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
 const { values } = parseArgs({
-  options: { preset: { type: 'string' }, size: { type: 'string' }, 'memory-steps': { type: 'string' }, 'torch-steps': { type: 'string' }, 'no-torch': { type: 'boolean' } },
+  options: {
+    preset: { type: 'string' }, sizes: { type: 'string' }, 'memory-steps': { type: 'string' }, 'torch-steps': { type: 'string' },
+    'no-torch': { type: 'boolean' }, 'no-expert': { type: 'boolean' }, 'only-memory': { type: 'boolean' },
+  },
 });
 const preset = values.preset ?? 'small';
-const size = values.size ?? '8';
+const sizes = (values.sizes ?? '8,32').split(',');
 const out = 'out/bench/learner-bench.js';
-await esbuild.build({ entryPoints: ['scripts/bench/learner-bench.ts'], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['@tensorflow/*'], logLevel: 'warning' });
+const expertOut = 'out/bench/expert.js';
+for (const [entry, outfile] of [['scripts/bench/learner-bench.ts', out], ['scripts/bench/expert.ts', expertOut]]) {
+  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['@tensorflow/*', 'esbuild'], logLevel: 'warning' });
+}
+// The data-parallel replica runs dist/learner-replica.js.
+if (!existsSync('dist/learner-replica.js')) spawnSync(process.execPath, ['scripts/build.mjs', '--no-types'], { stdio: 'inherit' });
 
 const require = createRequire(import.meta.url);
 const backends = ['wasm', 'cpu'];
@@ -28,8 +39,9 @@ try {
   console.log('(@tensorflow/tfjs-node is not installed: skipped)');
 }
 
-function child(args) {
-  const r = spawnSync(process.execPath, [out, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function child(args, file = out) {
+  const r = spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.stderr && file === expertOut) process.stderr.write(r.stderr.split('\n').filter((l) => /^(H′|targets|round)/.test(l)).map((l) => `  ${l}\n`).join(''));
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     console.error(`failed: ${args.join(' ')}\n${r.stderr.slice(-2000)}`);
@@ -38,20 +50,30 @@ function child(args) {
   return JSON.parse(line);
 }
 
-const results = { date: new Date().toISOString(), node: process.version, preset, size: Number(size), throughput: [], torch: [], memory: undefined };
-let spec;
-for (const b of backends) {
-  // The cpu backend is 10–20× slower: fewer steps.
-  const r = child(['--backend', b, '--preset', preset, '--size', size, '--steps', b === 'cpu' ? '3' : '20']);
-  if (r) {
-    spec ??= r.model;
-    delete r.model;
-    results.throughput.push(r);
-    console.log(`${b.padEnd(10)} ${preset}, N=${size}, batch ${r.batch}: ${r.msPerStep.toFixed(1)} ms/step, ${r.questionsPerSecond.toFixed(0)} questions/s, predict ${r.predictMs.toFixed(0)} ms`);
+const results = { date: new Date().toISOString(), node: process.version, preset, sizes: sizes.map(Number), throughput: [], torch: [], ratio: {}, parallel: [], expert: undefined, memory: undefined };
+const specs = {};
+const fmt = (r) => `${r.msPerStep.toFixed(1)} ms/step (CPU ${r.cpuMsPerStep.toFixed(1)} ms), ${r.questionsPerSecond.toFixed(0)} questions/s`;
+for (const size of values['only-memory'] ? [] : sizes) {
+  for (const b of backends) {
+    // The cpu backend is 10–20× slower: fewer steps.
+    const r = child(['--backend', b, '--preset', preset, '--size', size, '--steps', b === 'cpu' ? '3' : '20']);
+    if (r) {
+      specs[size] ??= r.model;
+      delete r.model;
+      results.throughput.push(r);
+      console.log(`${b.padEnd(10)} ${preset}, N=${size}, batch ${r.batch}: ${fmt(r)}, predict ${r.predictMs.toFixed(0)} ms`);
+    }
+  }
+  const wasm = results.throughput.find((r) => r.backend === 'wasm' && r.size === Number(size));
+  for (const r of results.throughput) if (wasm && r !== wasm && r.size === Number(size)) console.log(`  ${r.backend} / wasm: ${(r.msPerStep / wasm.msPerStep).toFixed(2)}× the time per step`);
+  // X's data-parallel step: the same batch on 2 threads.
+  const p = child(['--backend', 'wasm', '--preset', preset, '--size', size, '--steps', '20', '--threads', '2']);
+  if (p) {
+    delete p.model;
+    results.parallel.push(p);
+    console.log(`wasm 2thr   ${preset}, N=${size}, batch ${p.batch} on ${p.threads} threads: ${fmt(p)}${wasm ? `; ${(wasm.msPerStep / p.msPerStep).toFixed(2)}× the questions/s of one thread` : ''}`);
   }
 }
-const wasm = results.throughput.find((r) => r.backend === 'wasm');
-for (const r of results.throughput) if (wasm && r !== wasm) console.log(`  ${r.backend} / wasm: ${(r.msPerStep / wasm.msPerStep).toFixed(2)}× the time per step`);
 
 // ---------------------------------------------------------------- PyTorch on CPU, the reference
 // Fair settings (shared/notes/ml-backends.md): OpenBLAS (OpenMP build) instead of Debian's default
@@ -92,8 +114,8 @@ function aptInstall(packages) {
 }
 
 function torchBench() {
+  if (Object.keys(specs).length === 0) return 'skipped: no TensorFlow.js result to mirror';
   if (values['no-torch']) return 'skipped: --no-torch';
-  if (!spec) return 'skipped: no TensorFlow.js result to mirror';
   const missing = [...(hasTorch() ? [] : ['python3-torch']), ...(openblasDir() ? [] : ['libopenblas0-openmp'])];
   if (missing.length > 0) {
     const why = aptInstall(missing);
@@ -103,7 +125,7 @@ function torchBench() {
   }
   const blas = openblasDir();
   const env = { ...process.env, ...MALLOC_ENV, ...(blas && { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }) };
-  for (const threads of [1, 2]) {
+  for (const [size, spec] of Object.entries(specs)) for (const threads of [1, 2]) {
     const args = ['scripts/bench/torch_x.py', '--spec', JSON.stringify(spec), '--threads', String(threads), '--steps', values['torch-steps'] ?? '30'];
     const r = spawnSync(python(), args, { env: { ...env, OMP_NUM_THREADS: String(threads) }, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 10 * 60_000 });
     const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -111,37 +133,44 @@ function torchBench() {
       console.error(`torch (${threads} thread${threads > 1 ? 's' : ''}) failed:\n${(r.stderr ?? String(r.error)).slice(-2000)}`);
       continue;
     }
-    const t = JSON.parse(line);
+    const t = { ...JSON.parse(line), size: Number(size) };
     results.torch.push(t);
     console.log(`${`torch ${threads}thr`.padEnd(10)} ${preset}, N=${size}, batch ${t.batch}: ${t.msPerStep.toFixed(1)} ms/step, ${t.questionsPerSecond.toFixed(0)} questions/s (torch ${t.package ?? t.torch}, ${t.blas})`);
     if (!t.parametersMatch) console.error(`  PARAMETER COUNT MISMATCH: torch ${t.parameterCount}, tfjs ${t.tfjsParameterCount}: torch_x.py is not the same model`);
   }
   if (results.torch.length === 0) return 'failed: no PyTorch measurement';
   const t0 = results.torch[0];
-  console.log(`  parameters: tfjs ${spec.parameterCount}, torch ${t0.parameterCount}${t0.parametersMatch ? ' (same)' : ' (DIFFERENT)'}`);
-  results.ratio = {};
+  console.log(`  parameters: tfjs ${specs[t0.size].parameterCount}, torch ${t0.parameterCount}${t0.parametersMatch ? ' (same)' : ' (DIFFERENT)'}`);
   for (const t of results.torch) {
+    const wasm = results.throughput.find((r) => r.backend === 'wasm' && r.size === t.size);
     if (!wasm || wasm.batch !== t.batch) continue;
     const ratio = wasm.msPerStep / t.msPerStep;
-    results.ratio[`wasmOverTorch${t.threads}Threads`] = ratio;
-    console.log(`  wasm / torch ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${ratio.toFixed(2)}× the time per step`);
+    results.ratio[`N${t.size}/wasmOverTorch${t.threads}Threads`] = ratio;
+    console.log(`  N=${t.size}: wasm / torch ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${ratio.toFixed(2)}× the time per step`);
   }
   return undefined;
 }
 
-const torchStatus = torchBench();
+const torchStatus = values['only-memory'] ? 'skipped: --only-memory' : torchBench();
 if (torchStatus) {
   results.torchSkipped = torchStatus;
   console.log(`torch      ${torchStatus}`);
 }
-results.model = spec && { parameterCount: spec.parameterCount, config: spec.config, contexts: spec.contexts, questionsPerContext: spec.questionsPerContext, factsPerContext: spec.factsPerContext };
+results.models = Object.fromEntries(Object.entries(specs).map(([size, spec]) => [size, { parameterCount: spec.parameterCount, config: spec.config, contexts: spec.contexts, questionsPerContext: spec.questionsPerContext, factsPerContext: spec.factsPerContext }]));
+
+// ---------------------------------------------------------------- H′ against H (N = 8)
+if (!values['no-expert'] && !values['only-memory']) {
+  console.log('H′ against H: training H′ to imitate H, then building a round\'s targets with each…');
+  const e = child(['--backend', 'wasm', '--size', '8'], expertOut);
+  if (e) results.expert = e;
+}
 
 const steps = values['memory-steps'] ?? '2000';
-const m = child(['--backend', 'wasm', '--preset', preset, '--size', size, '--memory', steps]);
+const m = steps === '0' ? undefined : child(['--backend', 'wasm', '--preset', preset, '--size', sizes[0], '--memory', steps]);
 if (m) {
   results.memory = m;
   console.log(`memory over ${m.steps} steps (wasm, ${m.seconds.toFixed(0)} s): ${m.samples.map((s) => `step ${s.step}: ${s.tensors} tensors, ${s.rssMB} MB`).join('; ')}`);
 }
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
-console.log('wrote bench-results/latest.json');
+writeFileSync(values['only-memory'] ? 'bench-results/soak.json' : 'bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote bench-results/${values['only-memory'] ? 'soak' : 'latest'}.json`);

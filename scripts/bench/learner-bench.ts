@@ -3,15 +3,18 @@
  * permutation powering (ms per step, questions per second), prediction time, and — with
  * `--memory N` — live tensors and RSS over N training steps. The throughput line also describes
  * the model and the batch shape under `model` (what scripts/bench/torch_x.py rebuilds in PyTorch).
- * Usage: node out/bench/learner-bench.js --backend wasm|cpu|tfjs-node [--preset small] [--steps 20] [--size 8] [--memory 2000]
+ * With `--threads 2`, X trains data-parallel (learner/parallel.ts; needs the build's dist/learner-replica.js).
+ * Times are wall-clock medians; `cpuMsPerStep` is the process's CPU time (all threads) per step.
+ * Usage: node out/bench/learner-bench.js --backend wasm|cpu|tfjs-node [--preset small] [--steps 20] [--size 8] [--batch 64] [--threads 1] [--memory 2000]
  */
 import { parseArgs } from 'node:util';
 import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../src/core/index';
 import { createModelX } from '../../src/learner/index';
+import { DataParallelGroup } from '../../src/learner/parallel';
 import type { BackendPreference, ModelPreset, TrainingExample } from '../../src/learner/types';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, memory: { type: 'string' } },
+  options: { backend: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, memory: { type: 'string' }, threads: { type: 'string' } },
 });
 const task = builtinTask('permutation-powering')!;
 const size = Number(values.size ?? 8);
@@ -35,6 +38,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const model = await createModelX({ task, backend: values.backend as BackendPreference, preset: (values.preset ?? 'small') as ModelPreset, seed: 1 });
+  const threads = Number(values.threads ?? 1);
+  if (threads > 1) await DataParallelGroup.start(model, threads);
   const batches = Array.from({ length: 8 }, (_, i) => batch(i));
   for (let i = 0; i < 3; i++) model.trainStep(batches[i % batches.length]);
   if (values.memory) {
@@ -51,10 +56,14 @@ async function main() {
     console.log(JSON.stringify({ kind: 'memory', backend: model.backend, preset: model.preset, steps, seconds: (performance.now() - t0) / 1000, samples }));
   } else {
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let s = 0; s < Number(values.steps ?? 20); s++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       model.trainStep(batches[s % batches.length]);
+      const d = process.cpuUsage(c);
       times.push(performance.now() - t);
+      cpu.push((d.user + d.system) / 1000);
     }
     const p = performance.now();
     model.predict(batches[0], { teacher: false });
@@ -70,8 +79,9 @@ async function main() {
       questionsPerContext,
       factsPerContext: batches[0][0].facts.length,
     };
-    console.log(JSON.stringify({ kind: 'throughput', backend: model.backend, preset: model.preset, size, batch: batchSize, msPerStep: ms, questionsPerSecond: (1000 * batchSize) / ms, predictMs, parameterCount: model.parameterCount, model: spec }));
+    console.log(JSON.stringify({ kind: 'throughput', backend: model.backend, preset: model.preset, size, batch: batchSize, threads: model.threads, msPerStep: ms, cpuMsPerStep: median(cpu), questionsPerSecond: (1000 * batchSize) / ms, predictMs, parameterCount: model.parameterCount, model: spec }));
   }
+  await model.peerGroup?.close();
   model.dispose();
 }
 

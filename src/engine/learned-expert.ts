@@ -2,18 +2,21 @@
  * Amplify^{H′}(X): the paper's full method, with the learned expert H′ in place of H. H′ asks
  * subquestions (lookup answers primitives, the answerer — X — the rest) and gives the final answer;
  * runs advance in lockstep so that H′ and X each see one batch per step. H′ is bounded like H: at
- * most k subquestions, then it must answer.
+ * most k subquestions, then it must answer. H′ decodes through one decoder per call, so that a
+ * transcript's keys/values are kept from one of its actions to the next (a ModelH without a
+ * decoder is asked with `next`).
  */
 import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, attemptOf, isPrimitive, lookup, tupleProblem,
   type AnswerRequest, type Answerer, type AnyTask, type Transcript, type TranscriptStep,
 } from '../core/index';
-import type { ModelH, PartialTranscript } from '../learner/types';
+import type { ExpertDecoder, ModelH, PartialTranscript } from '../learner/types';
 
 export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerRequest[], answerer: Answerer, expert: ModelH): Transcript[] {
   const out: Transcript[] = requests.map((r) => ({
     schemaVersion: TRANSCRIPT_SCHEMA_VERSION, task: task.name, question: r.question, steps: [] as TranscriptStep[], answer: UNKNOWN_ANSWER, source: "H'",
   }));
+  const decoder: ExpertDecoder = expert.decoder?.() ?? { next: (_ids, states, options) => expert.next(states, options), forget: () => undefined };
   const open = new Set<number>();
   requests.forEach((r, i) => {
     if (isPrimitive(task, r.question)) {
@@ -30,7 +33,7 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
     for (const forceAnswer of [false, true]) {
       const which = ids.map((_, j) => j).filter((j) => force[j] === forceAnswer);
       if (which.length === 0) continue;
-      const got = expert.next(which.map((j) => states[j]), { forceAnswer });
+      const got = decoder.next(which.map((j) => ids[j]), which.map((j) => states[j]), { forceAnswer });
       which.forEach((j, n) => (actions[j] = got[n]));
     }
     const toAnswerer: { i: number; question: readonly string[] }[] = [];
@@ -39,11 +42,13 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
       if ('answer' in a) {
         out[i].answer = tupleProblem(a.answer) ? UNKNOWN_ANSWER : a.answer;
         open.delete(i);
+        decoder.forget(i);
         return;
       }
       if (tupleProblem(a.ask) || force[j]) {
         out[i].error = `H′ asked a malformed subquestion${force[j] ? ' after k subquestions' : ''}`;
         open.delete(i);
+        decoder.forget(i);
         return;
       }
       if (isPrimitive(task, a.ask)) {

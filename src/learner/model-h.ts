@@ -18,7 +18,9 @@
  *
  * `next` decodes greedily, all states in lockstep: the prefixes are run once and every generated
  * token is appended to cached per-layer keys/values (faster than recomputing every position, see
- * docs/learner.md; `next(…, { recompute: true })` is the reference it is tested against).
+ * docs/learner.md; `next(…, { recompute: true })` is the reference it is tested against). A
+ * `decoder()` also keeps each transcript's keys/values from one of its actions to the next, so that
+ * an action runs only the tokens added since (expert-decoding.ts; docs/performance.md).
  *
  * The layers (attention, LayerNorm, feed-forward, the copy heads), the optimiser and the
  * checkpoint format are those of the model X (layers.ts, learned-model.ts, checkpoint.ts).
@@ -29,9 +31,10 @@ import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
 import { attention, causalBias, copyMixture, dense, feedForward, NEG, norm, outputHeads, type KeyValue, type Weights } from './layers';
+import { cacheBias, compactor, memoFor, type DecodeCache, type DecodeMemo } from './expert-decoding';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
 import type { AdamSettings } from './params';
-import type { ExpertAction, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
+import type { ExpertAction, ExpertDecoder, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
 
 type Tensor = tfjs.Tensor;
 
@@ -262,9 +265,43 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     this.assertLive();
     const out: ExpertAction[] = [];
     for (let i = 0; i < states.length; i += this.predictChunk) {
-      out.push(...this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, options.recompute !== true));
+      out.push(...this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, options.recompute !== true).actions);
     }
     return out;
+  }
+
+  /**
+   * A decoder for a set of transcripts that H′ advances over several calls (Amplify^{H′}): a
+   * transcript's keys/values are kept from the action that asked a subquestion to the next one, so
+   * each action runs only the tokens added since (the subanswer), not the whole transcript again.
+   * Actions are those `next` gives. Valid while the weights do not change.
+   */
+  decoder(): ExpertDecoder {
+    this.assertLive();
+    const memos = new Map<number, DecodeMemo>();
+    const step = this.steps;
+    return {
+      next: (ids, states, options = {}) => {
+        this.assertLive();
+        if (this.steps !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
+        if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
+        const out: ExpertAction[] = [];
+        for (let i = 0; i < states.length; i += this.predictChunk) {
+          const chunk = ids.slice(i, i + this.predictChunk);
+          const got = this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, true, chunk.map((id) => memos.get(id)));
+          chunk.forEach((id, j) => {
+            const memo = got.memos?.[j];
+            if (memo) memos.set(id, memo);
+            else memos.delete(id);
+          });
+          out.push(...got.actions);
+        }
+        return out;
+      },
+      forget: (id) => {
+        memos.delete(id);
+      },
+    };
   }
 
   /** Next-token distributions [rows, V] after the last token of each sequence, recomputing every position. */
@@ -292,32 +329,76 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     return data;
   }
 
-  /** The column bias [A, C] of a decoding cache: a row sees its prefix and every appended column. */
-  private cacheBias(cache: DecodeCache): Float32Array {
-    const C = cache.ids[0].length;
-    const bias = new Float32Array(cache.prefix.length * C);
-    cache.prefix.forEach((n, i) => bias.fill(NEG, i * C + n, i * C + cache.padded));
-    return bias;
-  }
-
   /**
-   * Runs the prefixes (right-padded to a common length) once and keeps every layer's keys/values:
-   * later tokens are appended as new columns after the padding, which the bias hides.
+   * Runs each sequence's tokens after its memo (all of them without one), right-padded to a common
+   * length, after the memo's keys/values (right-padded too), and keeps every layer's keys/values:
+   * later tokens are appended as new columns, and the bias hides the padding.
    */
-  private prefill(seqs: readonly EncodedTranscript[]): { cache: DecodeCache; probs: Float32Array } {
+  private prefill(seqs: readonly EncodedTranscript[], memos: readonly (DecodeMemo | undefined)[]): { cache: DecodeCache; probs: Float32Array } {
     const tf = this.tf;
-    const L = Math.max(...seqs.map((s) => s.ids.length));
-    const b = this.batchOf(seqs, L);
+    const { dModel: d, heads: H, layers } = this.config;
+    const dk = d / H;
     const A = seqs.length;
-    const d = this.config.dModel;
-    const cache: DecodeCache = { kv: [], keys: undefined!, ids: seqs.map((_, i) => Array.from(b.ids.subarray(i * L, (i + 1) * L))), prefix: seqs.map((s) => s.ids.length), padded: L };
-    const bias = this.cacheBias(cache);
+    const past = memos.map((m) => m?.tokens.ids.length ?? 0);
+    const Cp = Math.max(...past);
+    const fresh = seqs.map((s, i) => s.ids.length - past[i]);
+    const L = Math.max(...fresh);
+    const b: TokenBatch = { rows: A, length: L, ids: new Int32Array(A * L), types: new Int32Array(A * L), offsets: new Int32Array(A * L), segments: new Int32Array(A * L) };
+    const positions = new Int32Array(A * L);
+    const hidden: boolean[][] = [];
+    const ids: number[][] = [];
+    // Self-attention bias [A, 1, L, Cp + L]: a new token sees its row's memo and the new tokens up to itself.
+    const selfBias = new Float32Array(A * L * (Cp + L)).fill(NEG);
+    seqs.forEach((s, i) => {
+      for (let t = 0; t < fresh[i]; t++) {
+        const at = i * L + t;
+        const from = past[i] + t;
+        b.ids[at] = s.ids[from];
+        b.types[at] = s.types[from];
+        b.offsets[at] = s.offsets[from];
+        b.segments[at] = s.segments[from];
+        positions[at] = from;
+      }
+      for (let t = 0; t < L; t++) {
+        const row = (i * L + t) * (Cp + L);
+        selfBias.fill(0, row, row + past[i]);
+        selfBias.fill(0, row + Cp, row + Cp + Math.min(t, fresh[i] - 1) + 1);
+      }
+      const pad = (n: number): boolean[] => new Array<boolean>(n).fill(true);
+      hidden.push([...new Array<boolean>(past[i]).fill(false), ...pad(Cp - past[i]), ...new Array<boolean>(fresh[i]).fill(false), ...pad(L - fresh[i])]);
+      ids.push([...(memos[i]?.tokens.ids ?? []), ...new Array<number>(Cp - past[i]).fill(0), ...Array.from(b.ids.subarray(i * L, (i + 1) * L))]);
+    });
+    const cache: DecodeCache = { kv: [], keys: undefined!, ids, hidden };
+    const bias = cacheBias(cache);
     const out = tf.tidy(() => {
-      const { h, kv } = this.blocks(this.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
-      const keys = dense(tf, this.P, 'copy/key', h);
-      const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
+      let pastKv: KeyValue[] | undefined;
+      let pastKeys: Tensor | undefined;
+      if (Cp > 0) {
+        // The memos, right-padded: [A, H, Cp, dk] per layer, copy keys [A, Cp, d].
+        const padded = (get: (m: DecodeMemo) => Float32Array, heads: number, width: number): Float32Array => {
+          const flat = new Float32Array(A * heads * Cp * width);
+          memos.forEach((m, i) => {
+            if (!m) return;
+            const src = get(m);
+            const n = past[i];
+            for (let h = 0; h < heads; h++) flat.set(src.subarray(h * n * width, (h + 1) * n * width), (i * heads + h) * Cp * width);
+          });
+          return flat;
+        };
+        pastKv = Array.from({ length: layers }, (_, l) => ({
+          k: tf.tensor4d(padded((m) => m.k[l], H, dk), [A, H, Cp, dk]),
+          v: tf.tensor4d(padded((m) => m.v[l], H, dk), [A, H, Cp, dk]),
+        }));
+        pastKeys = tf.tensor3d(padded((m) => m.keys, 1, d), [A, Cp, d]);
+      }
+      const { h, kv } = Cp > 0
+        ? this.blocks(this.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, Cp + L]), pastKv)
+        : this.blocks(this.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
+      const newKeys = dense(tf, this.P, 'copy/key', h);
+      const keys = pastKeys ? tf.concat([pastKeys, newKeys], 1) : newKeys;
+      const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
       const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
-      const p = copyMixture(tf, outputHeads(tf, this.P, hq, keys, tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'), this.vocabulary.size);
+      const p = copyMixture(tf, outputHeads(tf, this.P, hq, keys, tf.tensor3d(bias, [A, 1, Cp + L])), tf.tensor2d(ids.flat(), [A, Cp + L], 'int32'), this.vocabulary.size);
       return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
     });
     cache.kv = out.kv;
@@ -332,7 +413,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
   private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
     const tf = this.tf;
     const A = keep.length;
-    const all = keep.length === cache.prefix.length && keep.every((r, i) => r === i);
+    const all = keep.length === cache.hidden.length && keep.every((r, i) => r === i);
     const token: TokenBatch = { rows: A, length: 1, ids: new Int32Array(A), types: new Int32Array(A), offsets: new Int32Array(A), segments: new Int32Array(A) };
     const positions = new Int32Array(A);
     seqs.forEach((s, i) => {
@@ -345,9 +426,9 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     });
     const old = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys];
     cache.ids = keep.map((r, i) => [...cache.ids[r], token.ids[i]]);
-    cache.prefix = keep.map((r) => cache.prefix[r]);
+    cache.hidden = keep.map((r) => [...cache.hidden[r], false]);
     const C = cache.ids[0].length;
-    const bias = this.cacheBias(cache);
+    const bias = cacheBias(cache);
     const out = tf.tidy(() => {
       const rows = all ? undefined : tf.tensor1d(Int32Array.from(keep), 'int32');
       const pick = (t: Tensor): Tensor => (rows ? tf.gather(t, rows) : t);
@@ -364,11 +445,39 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     return this.read(out.probs);
   }
 
+  /** The memos of the cache's rows `rows` (their tokens' keys/values without the holes). */
+  private memosOf(cache: DecodeCache, rows: readonly number[], seqs: readonly EncodedTranscript[]): DecodeMemo[] {
+    if (rows.length === 0) return [];
+    const tf = this.tf;
+    const { dModel: d, heads: H } = this.config;
+    const dk = d / H;
+    const C = cache.ids[0].length;
+    const picked = tf.tidy(() => {
+      const r = tf.tensor1d(Int32Array.from(rows), 'int32');
+      return [...cache.kv.flatMap((kv) => [tf.gather(kv.k, r), tf.gather(kv.v, r)]), tf.gather(cache.keys, r)];
+    });
+    const data = picked.map((t) => this.read(t));
+    return rows.map((row, j) => {
+      const seq = seqs[j];
+      const compact = compactor(cache.hidden[row], C, j, seq.ids.length);
+      return {
+        tokens: { ids: [...seq.ids], types: [...seq.types], offsets: [...seq.offsets], segments: [...seq.segments] },
+        k: cache.kv.map((_, l) => compact(data[2 * l], H, dk)),
+        v: cache.kv.map((_, l) => compact(data[2 * l + 1], H, dk)),
+        keys: compact(data[data.length - 1], 1, d),
+      };
+    });
+  }
+
   private disposeCache(cache: DecodeCache | undefined): void {
     if (cache) this.tf.dispose([...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys]);
   }
 
-  private nextChunk(states: readonly PartialTranscript[], forceAnswer: boolean, cached: boolean): ExpertAction[] {
+  /**
+   * One chunk of `next`; with `memos` (one per state, from a decoder), decoding starts after each
+   * valid memo, and a state that asks a subquestion gets the memo of its tokens back.
+   */
+  private nextChunk(states: readonly PartialTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[]): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
     const voc = this.vocabulary;
     const V = voc.size;
     const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
@@ -379,6 +488,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
       asking?: boolean;
       symbols: string[];
       result?: ExpertAction;
+      memo?: DecodeMemo;
     }
     const rows: Row[] = states.map((s) => ({ seq: voc.encode(s), segment: s.steps.length + 1, symbols: [] }));
     const malformed: ExpertAction = { answer: ['?'] };
@@ -386,7 +496,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     try {
       let active = rows;
       let probs: Float32Array;
-      if (cached) ({ cache, probs } = this.prefill(rows.map((r) => r.seq)));
+      if (cached) ({ cache, probs } = this.prefill(rows.map((r) => r.seq), rows.map((r, i) => memoFor(memos?.[i], r.seq))));
       else probs = this.lastDistributions(rows.map((r) => r.seq));
       for (;;) {
         active.forEach((r, j) => {
@@ -417,6 +527,11 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
             push(id, r.asking ? TokenType.subquestion : TokenType.answer, r.symbols.length - 1);
           }
         });
+        if (memos && cache) {
+          // A subquestion asked: keep its transcript's keys/values for the action after its answer.
+          const asked = active.flatMap((r, j) => (r.result && 'ask' in r.result ? [j] : []));
+          this.memosOf(cache, asked, asked.map((j) => active[j].seq)).forEach((m, n) => (active[asked[n]].memo = m));
+        }
         const keep: number[] = [];
         active.forEach((r, j) => r.result === undefined && keep.push(j));
         if (keep.length === 0) break;
@@ -426,7 +541,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     } finally {
       this.disposeCache(cache);
     }
-    return rows.map((r) => r.result!);
+    return { actions: rows.map((r) => r.result!), memos: memos && rows.map((r) => r.memo) };
   }
 
   // ---------------------------------------------------------------- checkpoints
@@ -445,17 +560,4 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
       optimiser: meta.optimiser as Partial<ModelHOptimiserConfig>,
     }));
   }
-}
-
-/** Keys and values of every column decoded so far, for appending tokens without recomputing. */
-interface DecodeCache {
-  kv: KeyValue[];
-  /** Copy keys [A, C, d]. */
-  keys: Tensor;
-  /** Symbol ids of every column, per row. */
-  ids: number[][];
-  /** Real prefix length per row (columns prefix..padded−1 are padding). */
-  prefix: number[];
-  /** Columns of the padded prefix. */
-  padded: number;
 }

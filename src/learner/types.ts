@@ -80,6 +80,14 @@ export interface ExpertStepResult {
   tokenAccuracy: number;
 }
 
+/** Decodes H′'s actions for transcripts identified by the caller's ids, across calls (ModelH.decoder). */
+export interface ExpertDecoder {
+  /** The next action of each transcript (`ids[i]` names `states[i]`); as ModelH.next. */
+  next(ids: readonly number[], states: readonly PartialTranscript[], options?: { forceAnswer?: boolean }): ExpertAction[];
+  /** Drops what is kept for transcript `id` (it is finished). */
+  forget(id: number): void;
+}
+
 /**
  * H′, the learned model of H: a causal Transformer over transcripts
  * [Q, subQ1, subA1, …, subQk, subAk, A] that predicts H's subquestions and final answer (never the
@@ -90,6 +98,12 @@ export interface ModelH {
   readonly preset: ModelPreset;
   /** The next action for each partial transcript (greedy). `forceAnswer`: only an answer is allowed. */
   next(states: readonly PartialTranscript[], options?: { forceAnswer?: boolean }): ExpertAction[];
+  /**
+   * A decoder for transcripts that advance over several calls (Amplify^{H′}): the same actions as
+   * `next`, and a transcript that asked a subquestion resumes from its kept keys/values. Optional:
+   * a model without one is asked with `next` at every action.
+   */
+  decoder?(): ExpertDecoder;
   /** One optimiser step on complete transcripts of H (`answer` is H's final answer). */
   trainStep(batch: readonly (PartialTranscript & { answer: Answer })[]): ExpertStepResult;
   save(dir: string): Promise<void>;

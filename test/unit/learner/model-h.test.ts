@@ -168,6 +168,42 @@ test('next: the key/value cache decodes exactly like recomputing every position;
   assert.ok(cached.filter((a, i) => JSON.stringify(a) === JSON.stringify(expected[i])).length >= 0.9 * cached.length);
 });
 
+test('decoder: across a transcript\'s actions, kept keys/values decode exactly like next and like recomputing; a changed transcript is decoded afresh', () => {
+  const data = heldOut.slice(0, 40);
+  const decoder = model.decoder();
+  const before = model.numTensors();
+  const states = data.map((d) => ({ question: d.transcript.question, steps: [] as { question: Question; answer: Answer }[] }));
+  const open = new Set(states.map((_, i) => i));
+  let asked = 0;
+  for (let round = 0; round <= task.maxSubquestions && open.size > 0; round++) {
+    const ids = [...open];
+    const forceAnswer = round === task.maxSubquestions;
+    const now = ids.map((i) => states[i]);
+    const got = decoder.next(ids, now, { forceAnswer });
+    assert.deepEqual(got, model.next(now, { forceAnswer }), `round ${round}`);
+    assert.deepEqual(got, model.next(now, { forceAnswer, recompute: true }), `round ${round} (recomputed)`);
+    ids.forEach((i, j) => {
+      const a = got[j];
+      if ('answer' in a) {
+        open.delete(i);
+        decoder.forget(i);
+      } else {
+        asked++;
+        // Every third transcript gets a wrong subanswer (a symbol of the question): decoding must follow it.
+        const truthful = groundTruth(task, data[i].ctx, a.ask).answer;
+        states[i].steps.push({ question: a.ask, answer: i % 3 === 0 ? [data[i].transcript.question[0]] : truthful });
+      }
+    });
+  }
+  assert.ok(asked > data.length, `H′ asked ${asked} subquestions`);
+  // A transcript that is not the continuation of what the decoder kept (here: its last step dropped) decodes afresh.
+  const changed = data.slice(0, 10).map((d) => ({ question: d.transcript.question, steps: d.transcript.steps.slice(0, 1) }));
+  const d2 = model.decoder();
+  d2.next(changed.map((_, i) => i), changed.map((c) => ({ question: c.question, steps: [...c.steps, ...c.steps] })));
+  assert.deepEqual(d2.next(changed.map((_, i) => i), changed), model.next(changed));
+  assert.equal(model.numTensors(), before);
+});
+
 test('numTensors is flat over 20 next calls (also chunked) and more training', async () => {
   const states = partials(heldOut.slice(0, 20));
   model.next(states);

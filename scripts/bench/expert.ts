@@ -1,0 +1,153 @@
+/**
+ * H′'s decoding against H's, as one JSON line on stdout (and a summary on stderr): H′ (preset
+ * `small`) is first trained to imitate H on permutation powering (H's transcripts with true
+ * subanswers, `--train` steps of 32), then the targets of one round (`--questions`, default 2,048 =
+ * 256 contexts × 8) are built by Amplify with H and with H′ (X, untrained, answers the
+ * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
+ * time (medians), transcripts per second, and how the time splits between H′'s decoding, X's
+ * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
+ * targets, H′'s 8 training steps of 32 (H′ rounds only), and what both rounds share — X's 16
+ * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
+ * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3]
+ */
+import { parseArgs } from 'node:util';
+import { amplify, amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
+import { amplifyLearnedMany } from '../../src/engine/learned-expert';
+import { modelAnswerer } from '../../src/engine/run';
+import { createModelH, createModelX } from '../../src/learner/factory';
+import type { ExpertTranscript } from '../../src/learner/model-h';
+import type { BackendPreference, ModelH } from '../../src/learner/types';
+
+const { values } = parseArgs({
+  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' } },
+});
+const task = builtinTask('permutation-powering')!;
+const backend = (values.backend ?? 'wasm') as BackendPreference;
+const size = Number(values.size ?? 8);
+const questions = Number(values.questions ?? 2048);
+const trainSteps = Number(values.train ?? 300);
+const reps = Number(values.reps ?? 3);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function requests(seed: string, n: number): AnswerRequest[] {
+  const out: AnswerRequest[] = [];
+  for (let i = 0; out.length < n; i++) {
+    const id = { size, seed, index: i };
+    const ctx = makeContext(task, id);
+    for (let j = 0; j < 8 && out.length < n; j++) out.push({ ctx, question: makeQuestion(task, id, ctx, j) });
+  }
+  return out;
+}
+
+/** Wall and CPU time of fn (ms), and the time spent inside the wrapped callees. */
+function measure(fn: () => unknown, clocks: { expertMs: number; answererMs: number }) {
+  clocks.expertMs = clocks.answererMs = 0;
+  const c = process.cpuUsage();
+  const t = performance.now();
+  fn();
+  const wall = performance.now() - t;
+  const d = process.cpuUsage(c);
+  return { wall, cpu: (d.user + d.system) / 1000, expertMs: clocks.expertMs, answererMs: clocks.answererMs };
+}
+
+async function main() {
+  const x = await createModelX({ task, backend, preset: 'small', seed: 1 });
+  const h = await createModelH({ task, backend, preset: 'small', seed: 1 });
+  const truth = truthAnswerer(task);
+  const examples: ExpertTranscript[] = requests('expert-bench/train', 2048).map((r) => {
+    const t = amplify(task, r.ctx, r.question, truth);
+    return { question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
+  });
+  const tt = performance.now();
+  let last = { loss: 0, tokenAccuracy: 0 };
+  for (let s = 0; s < trainSteps; s++) last = h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
+  process.stderr.write(`H′ trained ${trainSteps} steps in ${((performance.now() - tt) / 1000).toFixed(0)} s: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy.toFixed(3)}\n`);
+
+  const clocks = { expertMs: 0, answererMs: 0 };
+  const x0 = modelAnswerer(x, true);
+  const answerer: Answerer = {
+    answerBatch(rs) {
+      const t = performance.now();
+      const out = x0.answerBatch(rs);
+      clocks.answererMs += performance.now() - t;
+      return out;
+    },
+  };
+  const expert: ModelH = Object.assign(Object.create(h) as ModelH, {
+    decoder() {
+      const d = h.decoder();
+      return {
+        next(...args: Parameters<typeof d.next>) {
+          const t = performance.now();
+          const out = d.next(...args);
+          clocks.expertMs += performance.now() - t;
+          return out;
+        },
+        forget: (id: number) => d.forget(id),
+      };
+    },
+  });
+  // The same H′ decoding every action from the whole transcript (ModelH.next; before decoder()).
+  const stateless: ModelH = Object.assign(Object.create(h) as ModelH, {
+    decoder() {
+      return {
+        next(_ids: readonly number[], states: Parameters<ModelH['next']>[0], options?: Parameters<ModelH['next']>[1]) {
+          const t = performance.now();
+          const out = h.next(states, options);
+          clocks.expertMs += performance.now() - t;
+          return out;
+        },
+        forget: () => undefined,
+      };
+    },
+  });
+  const rs = requests('expert-bench/round', questions);
+  const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
+  const byH: ReturnType<typeof measure>[] = [];
+  const byExpert: ReturnType<typeof measure>[] = [];
+  const byStateless: ReturnType<typeof measure>[] = [];
+  const hTrain: ReturnType<typeof measure>[] = [];
+  const shared: ReturnType<typeof measure>[] = [];
+  let agreement = 0;
+  for (let r = 0; r < reps; r++) {
+    let hT: ReturnType<typeof amplifyMany> = [];
+    let eT: ReturnType<typeof amplifyMany> = [];
+    byH.push(measure(() => (hT = amplifyMany(task, rs, answerer)), clocks));
+    byExpert.push(measure(() => (eT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
+    let sT: ReturnType<typeof amplifyMany> = [];
+    byStateless.push(measure(() => (sT = amplifyLearnedMany(task, rs, answerer, stateless)), clocks));
+    if (sT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ with kept keys/values built other transcripts than without');
+    hTrain.push(measure(() => {
+      for (let s = 0; s < 8; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
+    }, clocks));
+    shared.push(measure(() => {
+      for (let s = 0; s < 16; s++) x.trainStep(xBatch);
+      x.predict(xBatch, { teacher: true });
+    }, clocks));
+    agreement = hT.filter((t, i) => t.answer.join(' ') === eT[i].answer.join(' ')).length / rs.length;
+  }
+  const summary = (ms: ReturnType<typeof measure>[]) => ({
+    wallMs: median(ms.map((m) => m.wall)), cpuMs: median(ms.map((m) => m.cpu)), expertMs: median(ms.map((m) => m.expertMs)), answererMs: median(ms.map((m) => m.answererMs)),
+    transcriptsPerSecond: (1000 * questions) / median(ms.map((m) => m.wall)),
+  });
+  const parts = { h: summary(byH), hPrime: summary(byExpert), hPrimeWithoutKeptKeys: summary(byStateless), hPrimeTraining: summary(hTrain), shared: summary(shared) };
+  const round = {
+    hMs: parts.h.wallMs + parts.shared.wallMs,
+    hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
+    hCpuMs: parts.h.cpuMs + parts.shared.cpuMs,
+    hPrimeCpuMs: parts.hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
+  };
+  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
+  process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
+  process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
+  process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${result.round.ratio.toFixed(2)}×; CPU ${result.round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
+  console.log(JSON.stringify(result));
+  x.dispose();
+  h.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
