@@ -154,6 +154,8 @@ export interface RunState {
   hasModel: boolean;
   /** The checkpoint folder, relative to the run folder (`checkpoints/round-NNNN`). */
   checkpoint?: string;
+  /** The checkpoint before it, kept in case the last one is damaged. */
+  previousCheckpoint?: string;
 }
 
 export interface PinnedQuestion {
