@@ -47,7 +47,9 @@ export function readChecked<T>(file: string, schema: SchemaName): T {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new RunFolderError(`${file}: ${text.trim() === '' ? 'empty' : `truncated or not JSON (${(e as Error).message})`}`, file);
+    // JSON.parse quotes the text around the fault: kept on one line, and short.
+    const why = (e as Error).message.replace(/\s+/g, ' ').slice(0, 160);
+    throw new RunFolderError(`${file}: ${text.trim() === '' ? 'empty' : `truncated or not JSON (${why})`}`, file);
   }
   const problem = schemaProblem(schema, value);
   if (problem) throw new RunFolderError(`${file}: ${problem}`, file);
