@@ -148,7 +148,7 @@ function damage(file: string, how: Damage, wrongShape: string): void {
  * naming the file, `skip` when the file's bad lines are skipped with a warning naming it, `ok` when
  * the run goes on (an optional file that is missing).
  */
-const MATRIX: { file: string; wrongShape: string; expect: Partial<Record<Damage, 'error' | 'skip' | 'ok'>>; default: 'error' | 'skip' | 'ok' }[] = [
+const MATRIX: { file: string; wrongShape: string; expect?: Partial<Record<Damage, 'error' | 'skip' | 'ok'>>; default: 'error' | 'skip' | 'ok' }[] = [
   { file: 'run.json', wrongShape: '{"formatVersion":1,"taskName":"permutation-powering"}', default: 'error' },
   { file: 'state.json', wrongShape: '{"formatVersion":1,"round":2.5}', default: 'error' },
   { file: 'rounds.jsonl', wrongShape: '{"round":99}\n', default: 'skip', expect: { missing: 'ok' } },
