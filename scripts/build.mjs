@@ -28,6 +28,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
   // The Explorer panel's webview (webview/explorer/), for the browser sandbox.
   { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/explorer/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The play panel's webview (webview/play/): a person plays H.
+  { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/play/main.ts'], outfile: 'dist/play.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 mkdirSync('dist/wasm', { recursive: true });

@@ -226,6 +226,7 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
       task: values.task as string | undefined, config: configFromValues(values), out: values.out as string | undefined, resume: values.resume as string | undefined,
       fromCheckpoint: values.fromCheckpoint as 'last' | 'previous' | undefined,
       json: Boolean(values.json), until: values.until as number | undefined, minutes: values.minutes as number | undefined, showTree: Boolean(values.tree),
+      transcripts: values.transcripts as string | undefined,
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError) throw new UsageError(e.message);

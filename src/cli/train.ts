@@ -1,7 +1,9 @@
 /** `amplify train`: a run of rounds, headless, with progress, a final table and `--json`. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expandHCH, makeContext, makeQuestion, renderTree, type AnyTask } from '../core/index';
-import { DEFAULT_CONFIG, Run, modelAnswerer, newRunId, type LearnerFactory } from '../engine/run';
+import { DEFAULT_EXPERT_SOURCE, copyHumanTranscripts, humanDataNotes, humanTranscriptsFile } from '../engine/human-transcripts';
+import { DEFAULT_CONFIG, Run, modelAnswerer, newRunId, validateConfig, type LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
 import type { RoundRecord, RunConfig } from '../engine/run-types';
 import { RunLock } from '../engine/run-lock';
@@ -28,6 +30,8 @@ export interface TrainOptions {
   minutes?: number;
   /** Print one decomposition tree with the model's answers at the end. */
   showTree?: boolean;
+  /** With expert source human or both: a file of a person's transcripts copied into the new run. */
+  transcripts?: string;
 }
 
 export class TrainUsageError extends Error {}
@@ -42,7 +46,8 @@ function bar(fraction: number, width = 24): string {
 }
 
 export function roundLine(r: RoundRecord): string {
-  return `round ${r.round}  N=${r.size}  X ${pct(r.accuracy)}  targets ${pct(r.targetAccuracy)}  agreement ${pct(r.agreementAverage)}  loss ${r.loss.toFixed(3)}  calls to H ${r.callsToHTotal}  ${r.seconds.total.toFixed(1)}s`;
+  const person = r.humanAgreement === undefined ? '' : `  H′ agrees with the person ${pct(r.humanAgreement)}`;
+  return `round ${r.round}  N=${r.size}  X ${pct(r.accuracy)}  targets ${pct(r.targetAccuracy)}  agreement ${pct(r.agreementAverage)}  loss ${r.loss.toFixed(3)}  calls to H ${r.callsToHTotal}${person}  ${r.seconds.total.toFixed(1)}s`;
 }
 
 /** The final table: accuracy per question class (X and targets), calls to H, time. */
@@ -61,6 +66,11 @@ export function summaryTable(records: readonly RoundRecord[], backend: string): 
   const reached = records.find((r) => r.accuracy >= 0.9);
   lines.push('');
   lines.push(`rounds ${last.round}, size N=${last.size}, calls to H ${last.callsToHTotal}, training questions ${last.questionsTotal}, examples ${last.examplesTotal}`);
+  const d = last.expertData;
+  if (d) {
+    const agrees = last.humanAgreement === undefined ? '' : `; it reproduces ${pct(last.humanAgreement)} of the person's ${d.heldOut} held-out transcripts`;
+    lines.push(`H′ learned from ${d.source === 'H' ? "H's transcripts" : d.source === 'human' ? `a person's ${d.human} transcripts (H never called)` : `H's transcripts and a person's ${d.human}`}${agrees}`);
+  }
   lines.push(`time ${last.elapsed.toFixed(0)}s on ${backend}${reached ? `; X reached 90% at round ${reached.round} (${reached.elapsed.toFixed(0)}s, ${reached.questionsTotal} questions)` : ''}`);
   return lines.join('\n');
 }
@@ -72,6 +82,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
   let resumed = false;
   if (o.fromCheckpoint && !o.resume) throw new TrainUsageError('--from-checkpoint goes with --resume DIR');
   if (o.resume) {
+    if (o.transcripts) throw new TrainUsageError(`--transcripts applies to a new run; a run reads ${humanTranscriptsFile(o.resume)} every round (amplify play --run ${o.resume} adds to it)`);
     const folder = RunFolder.open(o.resume);
     // The CLI runs what its user asks: task files are trusted (a taskName that is a path is still refused).
     task = await runTask(folder.meta(), true, folder.metaFile);
@@ -83,6 +94,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       run = await Run.resume(folder, task, factory, { ...(rounds ? { rounds } : {}), ...(threads !== undefined ? { threads } : {}) }, o.fromCheckpoint ?? 'last');
     } catch (e) {
       lock.release();
+      if (e instanceof RangeError) throw new TrainUsageError(e.message);
       throw e;
     }
     resumed = true;
@@ -93,6 +105,14 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
     const config: RunConfig = { ...DEFAULT_CONFIG, size: task.sizes.default, maxSize: task.sizes.max, ...o.config, task: task.name };
     const dir = o.out ?? path.join('.amplification', 'runs', `${newRunId()}-${task.name}-${config.mode}`);
     try {
+      if (o.transcripts) {
+        if ((config.expertSource ?? DEFAULT_EXPERT_SOURCE) === 'H') throw new TrainUsageError('--transcripts gives H′ a person\'s transcripts: it needs --expert-source human or both');
+        validateConfig(task, config);
+        if (fs.existsSync(path.join(dir, 'run.json'))) throw new TrainUsageError(`${dir} already holds a run (use --resume to continue it)`);
+        const notes = humanDataNotes(copyHumanTranscripts(task, o.transcripts, dir), o.transcripts);
+        if (notes && o.json) io.err(`${notes}\n`);
+        else if (notes) io.out(notes);
+      }
       run = await Run.create(task, config, factory, dir, loaded[0].file);
     } catch (e) {
       if (e instanceof RangeError) throw new TrainUsageError(e.message);
@@ -105,6 +125,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
   const log = (s: string) => (o.json ? io.err(`${s}\n`) : io.out(s));
   for (const w of folder.warnings()) io.err(`amplify: warning: ${w}\n`);
   log(`${resumed ? 'resuming' : 'training'} ${task.name} (${run.config.mode}, model ${run.config.model}, backend ${run.model.backend}) in ${folder.dir}`);
+  if (run.expert && (run.config.expertSource ?? DEFAULT_EXPERT_SOURCE) !== 'H') log(`H′ learns from ${run.config.expertSource === 'both' ? "H's transcripts and " : ''}the person's transcripts in ${humanTranscriptsFile(folder.dir)}`);
   const started = Date.now();
   const records: RoundRecord[] = folder.rounds().records;
   const target = run.config.rounds;
@@ -145,6 +166,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
         accuracy: last?.accuracy ?? 0, targetAccuracy: last?.targetAccuracy ?? 0, accuracyByClass: last?.accuracyByClass ?? {},
         callsToH: last?.callsToHTotal ?? 0, size: last?.size ?? run.state.size, rounds: last?.round ?? 0, seconds: last?.elapsed ?? 0,
         questions: last?.questionsTotal ?? 0,
+        ...(run.expert ? { expertSource: run.config.expertSource ?? DEFAULT_EXPERT_SOURCE, expertData: last?.expertData ?? null, humanAgreement: last?.humanAgreement ?? null, expertAgreement: last?.expertAgreement ?? null } : {}),
         reached90: reached ? { round: reached.round, seconds: reached.elapsed, questions: reached.questionsTotal, callsToH: reached.callsToHTotal } : null,
       }));
     }

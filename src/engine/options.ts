@@ -9,6 +9,7 @@
  * runFolder); rows apply in table order.
  */
 import { BUILTIN_TASKS, DEFAULT_TASK } from '../core/index';
+import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
 import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
 import { DEFAULT_CONFIG } from './run';
 import type { RunConfig } from './run-types';
@@ -83,6 +84,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'evalContexts', flag: 'eval-contexts', commands: TRAIN, arg: 'E', type: 'integer', min: 1, config: 'evalContexts', help: `held-out contexts for evaluation (default ${d.evalContexts})` },
   { key: 'expertCallsPerRound', flag: 'expert-calls', commands: BOTH, arg: 'C', type: 'integer', min: 1, config: 'expertCallsPerRound', help: `modes with H′: questions H decomposes per round to train H′ (default ${DEFAULT_EXPERT_CALLS})` },
   { key: 'expertStepsPerRound', flag: 'expert-steps', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'expertStepsPerRound', help: `modes with H′: H′'s optimiser steps per round, batch 32 (default ${DEFAULT_EXPERT_STEPS})` },
+  {
+    key: 'expertSource', flag: 'expert-source', commands: TRAIN, arg: 'S', type: 'string', choices: EXPERT_SOURCES, config: 'expertSource', setting: { key: 'expertSource', default: DEFAULT_EXPERT_SOURCE },
+    help: `modes with H′: what H′ learns from: H (default) | human (a person's transcripts, <run>/human/transcripts.jsonl; H is never called) | both`,
+  },
+  { key: 'transcripts', flag: 'transcripts', commands: TRAIN, arg: 'FILE', type: 'string', help: "with --expert-source human|both: copy FILE's transcripts of the task (amplify play) into the new run" },
   { key: 'model', flag: 'model', commands: BOTH, arg: 'P', type: 'string', choices: ['tiny', 'small', 'paper'], config: 'model', setting: { key: 'modelPreset', default: d.model }, help: `tiny | small (default) | paper` },
   { key: 'symbolMatch', flag: 'symbol-match', commands: BOTH, arg: 'on|off', type: 'on-off', config: switches('symbolMatch'), help: "override the preset's symbol-match attention (an ablation)" },
   {

@@ -35,6 +35,9 @@ export const RUN_FORMAT_VERSION = 1;
 /** A training mode: one of the table in `modes/index.ts` (`MODES`). */
 export type { Mode };
 
+/** Where H′'s training data comes from (modes with H′): H's transcripts, a person's (`<run>/human/transcripts.jsonl`), or both. */
+export type ExpertSource = 'H' | 'human' | 'both';
+
 export interface FaultConfig {
   /** Fraction of targets replaced by a wrong answer, 0..1. */
   rate: number;
@@ -83,6 +86,8 @@ export interface RunConfig {
   expertStepsPerRound?: number;
   /** Modes with H′: the size of H′ (default small). */
   expertModel?: ModelPreset;
+  /** Modes with H′: what H′ learns from (default H; `human`: the real H is never called). */
+  expertSource?: ExpertSource;
 }
 
 export interface RunMeta {
@@ -140,6 +145,16 @@ export interface RoundRecord {
   /** Modes with H′: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
   expertAgreement?: number;
   expertLoss?: number;
+  /**
+   * Modes with H′: where H′'s training data came from this round — its source, H's transcripts
+   * made this round, and the person's transcripts it trains on and those held out.
+   */
+  expertData?: { source: ExpertSource; transcriptsOfH: number; human: number; heldOut: number };
+  /**
+   * Modes with H′ learning from a person: how often H′ reproduces their held-out transcripts exactly
+   * (each subquestion in order given their subanswers, then their answer), before this round's training.
+   */
+  humanAgreement?: number;
 }
 
 export interface RunState {

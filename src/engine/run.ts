@@ -17,6 +17,7 @@ import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } fr
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { DEFAULT_MODE, MODES, isMode, modeSpec, type RoundTargets } from './modes/index';
 import { writeJsonAtomic } from './files';
+import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
 import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
   RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
@@ -157,6 +158,7 @@ export class Run {
   /** Starts a new run (in `dir` when given: the run folder is created). */
   static async create(task: AnyTask, config: RunConfig, factory: LearnerFactory, dir?: string, taskFile?: string): Promise<Run> {
     validateConfig(task, config);
+    if ((config.expertSource ?? DEFAULT_EXPERT_SOURCE) !== 'H') requireHumanData(task, config.expertSource!, dir);
     const model = await createModel(factory, task, config);
     let folder: RunFolder | undefined;
     if (dir) {
@@ -179,6 +181,7 @@ export class Run {
   static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds' | 'threads'>> = {}, from: 'last' | 'previous' = 'last'): Promise<Run> {
     const meta = folder.meta();
     const config = { ...meta.config, ...changes };
+    if ((config.expertSource ?? DEFAULT_EXPERT_SOURCE) !== 'H') requireHumanData(task, config.expertSource!, folder.dir);
     let state = folder.state();
     if (!state || !state.hasModel || !state.checkpoint) {
       // Nothing was checkpointed (folder.state() refuses a missing state.json beside checkpoints): start at round 0.
@@ -232,6 +235,12 @@ export class Run {
    */
   private overrides(): Overrides {
     return this.folder ? this.folder.overrides() : new Map();
+  }
+
+  /** The person's transcripts H′ learns from (expert source `human` or `both`), read afresh each round: people may add to them while the run trains. */
+  private humanData() {
+    if ((this.config.expertSource ?? DEFAULT_EXPERT_SOURCE) === 'H' || !this.folder) return {};
+    return { human: readHumanData(this.task, humanTranscriptsFile(this.folder.dir)) };
   }
 
   private context(instance: InstanceId): AnyContext {
@@ -338,7 +347,7 @@ export class Run {
     const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
     const built = modeSpec(this.config.mode).targets({
       task: this.task, config: this.config, requests, answerer, rng,
-      ...(this.expert ? { learnedH: { model: this.expert, buffer: this.expertBuffer } } : {}),
+      ...(this.expert ? { learnedH: { model: this.expert, buffer: this.expertBuffer, ...this.humanData() } } : {}),
     });
 
     const counts = { overridesUsed: 0, faultsInjected: 0, subquestionsToX: 0 };
@@ -441,7 +450,10 @@ export class Run {
         ...(learnedH ? { expertTrain: learnedH.trainMs / 1000 } : {}),
       },
       elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
-      ...(learnedH ? { expertAgreement: learnedH.agreement, expertLoss: learnedH.loss } : {}),
+      ...(learnedH ? {
+        ...(learnedH.agreement !== undefined ? { expertAgreement: learnedH.agreement } : {}), expertLoss: learnedH.loss, expertData: learnedH.data,
+        ...(learnedH.humanAgreement !== undefined ? { humanAgreement: learnedH.humanAgreement } : {}),
+      } : {}),
     };
   }
 
@@ -561,6 +573,9 @@ export function predictInBatches(model: ModelX, items: readonly QueryItem[], tea
 export function validateConfig(task: AnyTask, c: RunConfig): void {
   const problems: string[] = [];
   if (!isMode(c.mode)) problems.push(`mode must be one of ${MODES.join(', ')} (got ${String(c.mode)})`);
+  const source = c.expertSource ?? DEFAULT_EXPERT_SOURCE;
+  if (!EXPERT_SOURCES.includes(source)) problems.push(`expertSource must be one of ${EXPERT_SOURCES.join(', ')} (got ${String(source)})`);
+  else if (source !== 'H' && isMode(c.mode) && !modeSpec(c.mode).needs.learnedH) problems.push(`expert source ${source} needs a mode with H′ (${MODES.filter((m) => modeSpec(m).needs.learnedH).join(', ')})`);
   const posInt = (name: keyof RunConfig) => {
     const v = c[name];
     if (!Number.isInteger(v) || (v as number) < 1) problems.push(`${name} must be a positive integer (got ${String(v)})`);

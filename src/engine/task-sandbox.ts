@@ -27,6 +27,12 @@ export interface SandboxLimits {
   maxMemoryMb: number;
 }
 
+/**
+ * A load also starts Node and compiles the file with esbuild (our work, not the task's): on a busy
+ * machine that alone took over 3 s, so a load gets this much more than the limit.
+ */
+const LOAD_GRACE_SECONDS = 10;
+
 export const DEFAULT_LIMITS: SandboxLimits = { timeoutSeconds: 60, maxMemoryMb: 1024 };
 /** The smallest memory cap: the process itself (Node, esbuild's API, the core) takes ~60 MB. */
 export const MIN_MEMORY_MB = 128;
@@ -219,7 +225,7 @@ export class TaskSandbox {
         this.pending = undefined;
         this.kill(child);
         resolve({ kind: 'timeout', call, seconds: this.limits.timeoutSeconds });
-      }, this.limits.timeoutSeconds * 1000);
+      }, (this.limits.timeoutSeconds + (call === 'load' ? LOAD_GRACE_SECONDS : 0)) * 1000);
       this.pending = {
         id, call, child, onProgress,
         resolve: (o) => {

@@ -25,6 +25,8 @@ export interface ControllerHost {
   workerOptions(): RunWorkerOptions;
   /** Annotations are also recorded workspace-wide (the extension's annotations file). */
   annotationAdded?(session: RunSession, annotation: { id: string; pin: string; path: number[]; note: string; tags: string[]; round: number }): void;
+  /** Answer as the Expert… on a node of the tree (its run, context and question). */
+  answerAsExpert?(args: { run: string; instance: PinnedQuestion['instance']; question: Question }): void;
 }
 
 /** What the panel persists across reloads (besides the webview's own view state). */
@@ -370,6 +372,11 @@ export class ExplorerController {
       case 'openFile':
         this.host.openFile(m.file, m.line);
         return;
+      case 'answerAsExpert': {
+        const pin = this.requirePin();
+        this.host.answerAsExpert?.({ run: this.requireSession().folder.dir, instance: pin.instance, question: await this.nodeQuestion(pin, m.path) });
+        return;
+      }
     }
   }
 

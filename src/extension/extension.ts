@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerAnnotations } from './annotations/index';
 import { registerExplorer } from './explorer/index';
+import { registerPlay } from './play/index';
 import { registerRuns } from './runs/index';
 import type { RunSession } from './session';
 import { ExtensionState } from './state';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): AmplificationApi {
     ...registerExplorer(state),
     ...registerTasks(state),
     ...registerAnnotations(state),
+    ...registerPlay(state),
   );
 
   return {

@@ -50,6 +50,7 @@ export class ExtensionState implements vscode.Disposable {
         openFile: (file, line) => void vscode.window.showTextDocument(vscode.Uri.file(file), { selection: line ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined }),
         workerOptions: () => this.workerOptions(),
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
+        answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
       },
     };
   }

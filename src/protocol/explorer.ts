@@ -180,6 +180,8 @@ export type WebviewMessage =
   | { type: 'sampleQuestion' }
   | { type: 'pinQuestion'; text: string }
   | { type: 'command'; command: ExplorerCommand }
+  /** Play H on a node's question (the host opens the play panel on it). */
+  | { type: 'answerAsExpert'; path: number[] }
   /** Open a file (e.g. a user task that failed to compile) at a line. */
   | { type: 'openFile'; file: string; line?: number };
 
@@ -236,6 +238,10 @@ const webviewParsers: Parsers<WebviewMessage> = {
     need(isId(m.file, 4096), 'file is not a file name');
     need(m.line === undefined || isCount(m.line, 1e7), 'line is not a line number');
     return { type: 'openFile', file: m.file, ...(m.line !== undefined ? { line: m.line } : {}) };
+  },
+  answerAsExpert: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    return { type: 'answerAsExpert', path: m.path };
   },
   command: (m) => {
     need(EXPLORER_COMMANDS.includes(m.command as ExplorerCommand), `command ${JSON.stringify(m.command)?.slice(0, 40)} is not one of ${EXPLORER_COMMANDS.join(', ')}`);

@@ -11,6 +11,7 @@ import type { TestContext, WebviewTest } from './context';
 import { inspectorTests } from './inspector.test';
 import { overridesTests } from './overrides.test';
 import { pageTests } from './page.test';
+import { playTests } from './play.test';
 import { treeTests } from './tree.test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { harnessHtml, startServer } from './harness';
@@ -23,7 +24,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...inspectorTests, ...overridesTests, ...compareTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

@@ -75,6 +75,7 @@ export class App {
       selectRound: (round) => this.selectRound(round),
       showTruth: () => this.setHideTruth(false),
       closed: () => this.tree3.focus(),
+      answerAsExpert: (key) => this.post({ type: 'answerAsExpert', path: pathOf(key) }),
     });
     this.charts = new Charts((round) => this.selectRound(round));
     this.header = new Header({

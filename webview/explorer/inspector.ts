@@ -19,6 +19,8 @@ export interface InspectorCallbacks {
   showTruth(): void;
   /** An editor closed (focus goes back to the tree). */
   closed(): void;
+  /** Play H on this node's question (the play panel). */
+  answerAsExpert(key: string): void;
 }
 
 export interface InspectorData {
@@ -115,6 +117,7 @@ export class Inspector {
     actions.append(button('Override answer…', `Override the answer of ${node.label} (Enter)`, () => this.openOverride(), 'primary'));
     if (node.source === 'override') actions.append(button('Undo override', `Undo the override of ${node.label}`, () => this.showError(this.cb.override(n.key, null))));
     actions.append(button('Add note…', `Add a note to ${node.label} (n)`, () => this.openNote()));
+    if (!node.primitive) actions.append(button('Answer as the Expert…', `Decompose ${node.label} yourself, as H`, () => this.cb.answerAsExpert(n.key)));
     const culprit = whyWrong(n);
     if (culprit) actions.append(button('Why is this wrong?', 'Select the deepest wrong node whose own subanswers are right (w)', () => this.cb.select(culprit.key), 'why'));
     if (n.children.length || node.expandable) {

@@ -1,9 +1,13 @@
 /**
  * The paper's full method: H decomposes a few questions each round, its transcripts train the
- * learned expert H′, and Amplify^{H′}(X) builds the targets.
+ * learned expert H′, and Amplify^{H′}(X) builds the targets. With `expertSource` `human`, H′ learns
+ * from a person's recorded transcripts instead (the real H is never called); with `both`, from
+ * theirs and H's.
  */
-import { amplifyMany, sameTuple } from '../../core/index';
+import { amplifyMany, sameTuple, type Rng } from '../../core/index';
+import { DEFAULT_EXPERT_SOURCE, agreementWithPerson, type LearnedTranscript } from '../human-transcripts';
 import { amplifyLearnedMany } from '../learned-expert';
+import type { ReplayBuffer } from '../buffer';
 import { defineMode } from './mode';
 
 /** Questions H decomposes per round when the config does not say (`expertCallsPerRound`). */
@@ -17,28 +21,43 @@ export const DEFAULT_EXPERT_CALLS = 64;
  */
 export const DEFAULT_EXPERT_STEPS = 8;
 
-/** H′'s batch: transcripts of H per optimiser step. */
+/** H′'s batch: transcripts per optimiser step. */
 const EXPERT_BATCH = 32;
+
+/** One batch for H′: from the person's transcripts, H's, or half from each when both are there. */
+function expertBatch(rng: Rng, human: readonly LearnedTranscript[], ofH: ReplayBuffer<LearnedTranscript>): LearnedTranscript[] {
+  const fromHuman = ofH.size === 0 ? EXPERT_BATCH : human.length === 0 ? 0 : EXPERT_BATCH / 2;
+  return [...Array.from({ length: fromHuman }, () => human[rng.int(human.length)]), ...ofH.sample(rng, EXPERT_BATCH - fromHuman)];
+}
 
 export const amplifyLearnedH = defineMode({
   name: 'amplify-learned-h',
   label: 'amplification (H′)',
   colour: '#2ca02c',
   dash: '5 3',
-  help: 'X learns from Amplify^H′(X): H′, trained on a few of H\'s decompositions each round, builds the targets',
+  help: 'X learns from Amplify^H′(X): H′, trained on a few of H\'s decompositions each round (or a person\'s), builds the targets',
   needs: { H: true, learnedH: true, groundTruth: false },
   targets: ({ task, config, requests, answerer, rng, learnedH }) => {
     if (!learnedH) throw new Error('this mode needs the learned expert H′');
-    const calls = requests.slice(0, Math.min(requests.length, config.expertCallsPerRound ?? DEFAULT_EXPERT_CALLS));
+    const source = config.expertSource ?? DEFAULT_EXPERT_SOURCE;
+    const human = source === 'H' ? { train: [], heldOut: [] } : (learnedH.human ?? { train: [], heldOut: [] });
+    const calls = source === 'human' ? [] : requests.slice(0, Math.min(requests.length, config.expertCallsPerRound ?? DEFAULT_EXPERT_CALLS));
     const byH = amplifyMany(task, calls, answerer);
     const byExpert = amplifyLearnedMany(task, requests, answerer, learnedH.model);
-    const agreement = byH.length === 0 ? 0 : byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length / byH.length;
+    const agreement = byH.length === 0 ? undefined : byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length / byH.length;
+    const humanAgreement = human.heldOut.length === 0 ? undefined : agreementWithPerson(learnedH.model, task, human.heldOut);
     learnedH.buffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
     const steps = config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS;
     let loss = 0;
     const started = performance.now();
-    if (learnedH.buffer.size > 0) for (let s = 0; s < steps; s++) loss += learnedH.model.trainStep(learnedH.buffer.sample(rng, EXPERT_BATCH)).loss;
+    if (learnedH.buffer.size + human.train.length > 0) for (let s = 0; s < steps; s++) loss += learnedH.model.trainStep(expertBatch(rng, human.train, learnedH.buffer)).loss;
     const trainMs = performance.now() - started;
-    return { transcripts: byExpert, callsToH: byH.length, learnedH: { agreement, loss: loss / Math.max(1, steps), trainMs } };
+    return {
+      transcripts: byExpert, callsToH: byH.length,
+      learnedH: {
+        agreement, humanAgreement, loss: loss / Math.max(1, steps), trainMs,
+        data: { source, transcriptsOfH: byH.length, human: human.train.length, heldOut: human.heldOut.length },
+      },
+    };
   },
 });

@@ -4,10 +4,11 @@
  * how it is shown: its label and chart colour, and its help line (the New Run… picker's detail and
  * `amplify train --help`).
  */
-import type { Answer, AnswerRequest, Answerer, AnyTask, Rng, Transcript } from '../../core/index';
-import type { ModelH, PartialTranscript } from '../../learner/types';
+import type { AnswerRequest, Answerer, AnyTask, Rng, Transcript } from '../../core/index';
+import type { ModelH } from '../../learner/types';
 import type { ReplayBuffer } from '../buffer';
-import type { RunConfig } from '../run-types';
+import type { HumanData, LearnedTranscript } from '../human-transcripts';
+import type { ExpertSource, RunConfig } from '../run-types';
 
 export interface ModeNeeds {
   /** The hand-written expert H decomposes questions while the targets are built (each is a call to H). */
@@ -27,8 +28,12 @@ export interface TargetInputs {
   /** X (the EMA teacher) behind the user's overrides: answers the non-primitive subquestions. */
   answerer: Answerer;
   rng: Rng;
-  /** H′ and the replay buffer of H's transcripts that trains it (present when the mode needs H′). */
-  learnedH?: { model: ModelH; buffer: ReplayBuffer<PartialTranscript & { answer: Answer }> };
+  /**
+   * H′ and the replay buffer of H's transcripts that trains it (present when the mode needs H′),
+   * and with `expertSource` `human` or `both` the person's transcripts (the part H′ trains on and
+   * the part held out to measure its agreement with them).
+   */
+  learnedH?: { model: ModelH; buffer: ReplayBuffer<LearnedTranscript>; human?: Pick<HumanData, 'train' | 'heldOut'> };
 }
 
 export interface RoundTargets {
@@ -36,8 +41,15 @@ export interface RoundTargets {
   transcripts: (Transcript | undefined)[];
   /** Questions H decomposed this round. */
   callsToH: number;
-  /** H′ this round: its agreement with H (before training on H's transcripts), its mean loss, its training time. */
-  learnedH?: { agreement: number; loss: number; trainMs: number };
+  /**
+   * H′ this round: its agreement with H (before training on H's transcripts; none when H was not
+   * called) and with the person on their held-out transcripts (none without them), its mean loss,
+   * its training time, and where its data came from.
+   */
+  learnedH?: {
+    agreement?: number; humanAgreement?: number; loss: number; trainMs: number;
+    data: { source: ExpertSource; transcriptsOfH: number; human: number; heldOut: number };
+  };
 }
 
 export interface ModeSpec<N extends string = string> {

@@ -1,13 +1,15 @@
 /**
- * New Run…: asks for what its argument does not give (task or task file, mode, size), creates the
- * run in a worker thread, pins a first question and opens the run in the Explorer.
+ * New Run…: asks for what its argument does not give (task or task file, mode, what H′ learns from
+ * when the mode has H′ — and then a file of a person's transcripts when it is not H alone —, size),
+ * creates the run in a worker thread, pins a first question and opens the run in the Explorer.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
 import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
-import { MODE_TABLE, isMode } from '../../engine/modes/index';
-import type { Mode, RunConfig } from '../../engine/run-types';
+import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, copyHumanTranscripts, requireHumanData } from '../../engine/human-transcripts';
+import { MODE_TABLE, isMode, modeSpec } from '../../engine/modes/index';
+import type { ExpertSource, Mode, RunConfig } from '../../engine/run-types';
 import { RunWorker } from '../../engine/run-worker';
 import { loadTaskFile } from '../../engine/task-loader';
 import type { WorkerEvent } from '../../engine/worker-protocol';
@@ -29,6 +31,25 @@ export interface NewRunOptions {
   /** Threads that train X (default: one per core, at most 2). */
   threads?: number;
   seed?: number;
+  /** Modes with H′: what H′ learns from (default: asked, the `amplification.expertSource` setting first). */
+  expertSource?: ExpertSource;
+  /** With expertSource human or both: the file of a person's transcripts copied into the run (default: asked). */
+  transcripts?: string;
+}
+
+const SOURCE_DETAIL: Record<ExpertSource, string> = {
+  H: "H's decompositions, a few each round (the paper)",
+  human: "a person's recorded transcripts only (Answer as the Expert, amplify play): H is never called",
+  both: "a person's transcripts and H's, half of each batch from each",
+};
+
+/** What H′ learns from in a new run (undefined when cancelled); the setting's choice is listed first. */
+export async function pickExpertSource(task: AnyTask, setting: ExpertSource): Promise<ExpertSource | undefined> {
+  const order = [setting, ...EXPERT_SOURCES.filter((s) => s !== setting)];
+  return (await vscode.window.showQuickPick(
+    order.map((s) => ({ label: s, description: s === setting ? 'setting' : '', detail: SOURCE_DETAIL[s], source: s })),
+    { title: `New Run (${task.name}): H′ learns from` },
+  ))?.source;
 }
 
 /** The training mode of a new run of `task`, picked by the user (undefined when cancelled). */
@@ -41,8 +62,10 @@ export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
 
 /** The new run's RunConfig: what `preset` gives, else the `amplification.*` settings `cfg`, else the defaults. */
 export function newRunConfig(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
+  const { expertSource, ...runConfig } = cfg.runConfig;
+  const source = preset?.expertSource ?? expertSource;
   return {
-    ...DEFAULT_CONFIG, ...cfg.runConfig, task: task.name, mode, size, maxSize: task.sizes.max, seed: preset?.seed ?? Math.floor(Math.random() * 1e6),
+    ...DEFAULT_CONFIG, ...runConfig, ...(modeSpec(mode).needs.learnedH && source ? { expertSource: source } : {}), task: task.name, mode, size, maxSize: task.sizes.max, seed: preset?.seed ?? Math.floor(Math.random() * 1e6),
     ...(preset?.rounds !== undefined ? { rounds: preset.rounds } : {}), ...(preset?.stepsPerRound !== undefined ? { stepsPerRound: preset.stepsPerRound } : {}),
     ...(preset?.model !== undefined ? { model: preset.model } : {}), ...(preset?.threads !== undefined ? { threads: preset.threads } : {}),
   };
@@ -74,6 +97,20 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
   if (!task) throw new Error(`unknown task '${taskName}'`);
   const mode = preset?.mode ?? (await pickMode(task));
   if (!isMode(mode)) return;
+  let source = preset?.expertSource;
+  let transcripts = preset?.transcripts;
+  if (modeSpec(mode).needs.learnedH) {
+    source ??= await pickExpertSource(task, cfg.runConfig.expertSource ?? DEFAULT_EXPERT_SOURCE);
+    if (!source) return;
+    if (source !== 'H' && !transcripts) {
+      const picked = await vscode.window.showOpenDialog({
+        title: `New Run (${task.name}): a person's transcripts for H′`, openLabel: 'Learn from these', canSelectMany: false,
+        defaultUri: vscode.Uri.file(path.join(root, '.amplification', 'human')), filters: { 'Transcripts (JSON Lines)': ['jsonl'] },
+      });
+      if (!picked?.[0]) return;
+      transcripts = picked[0].fsPath;
+    }
+  }
   let size = preset?.size;
   if (size === undefined) {
     const text = await vscode.window.showInputBox({
@@ -83,8 +120,13 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     if (text === undefined) return;
     size = Number(text);
   }
-  const config = newRunConfig(task, mode, size, preset, cfg);
+  const config = newRunConfig(task, mode, size, { ...preset, ...(source ? { expertSource: source } : {}) }, cfg);
   const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
+  if (source && source !== 'H' && transcripts) {
+    // The run reads <run>/human/transcripts.jsonl: copy the person's transcripts there, and say now when none can teach H′.
+    copyHumanTranscripts(task, transcripts, folder);
+    requireHumanData(task, source, folder);
+  }
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
     const w = new RunWorker(state.workerOptions());
     w.send({ type: 'open', folder, create: { config, ...(taskFile ? { taskFile } : {}) } });

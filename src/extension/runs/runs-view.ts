@@ -1,6 +1,7 @@
 /** The Runs view in the activity bar: each run's task, mode, round, X's accuracy and status. */
 import * as vscode from 'vscode';
 import { discoverRuns, type RunItem } from '../run-discovery';
+import { humanTranscriptCount } from '../play/transcripts';
 import type { RunSession } from '../session';
 
 export class RunsProvider implements vscode.TreeDataProvider<RunItem> {
@@ -26,9 +27,10 @@ export class RunsProvider implements vscode.TreeDataProvider<RunItem> {
     const status = session?.status.status ?? 'idle';
     const item = new vscode.TreeItem(r.meta.id, vscode.TreeItemCollapsibleState.None);
     const acc = r.accuracy === undefined ? '' : ` · X ${(100 * r.accuracy).toFixed(0)}%`;
-    item.description = `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}${acc}${r.size ? ` · N=${r.size}` : ''}${r.experiment ? ` · ${r.experiment}` : ''}`;
+    const human = humanTranscriptCount(r.folder);
+    item.description = `${r.meta.taskName} · ${r.meta.config.mode} · round ${r.round}${acc}${r.size ? ` · N=${r.size}` : ''}${human ? ` · ${human} human` : ''}${r.experiment ? ` · ${r.experiment}` : ''}`;
     item.tooltip = new vscode.MarkdownString(
-      `**${r.meta.id}**\n\n- task: ${r.meta.taskName}\n- mode: ${r.meta.config.mode}\n- model: ${r.meta.config.model} on ${r.meta.backend}\n- rounds: ${r.round}\n${r.experiment ? `- experiment: ${r.experiment}\n` : ''}- folder: \`${r.folder}\``,
+      `**${r.meta.id}**\n\n- task: ${r.meta.taskName}\n- mode: ${r.meta.config.mode}\n- model: ${r.meta.config.model} on ${r.meta.backend}\n- rounds: ${r.round}\n${human ? `- human transcripts: ${human}\n` : ''}${r.experiment ? `- experiment: ${r.experiment}\n` : ''}- folder: \`${r.folder}\``,
     );
     item.iconPath = new vscode.ThemeIcon(status === 'running' ? 'sync~spin' : status === 'crashed' ? 'error' : 'beaker');
     item.contextValue = status === 'running' ? 'run.running' : 'run';

@@ -48,11 +48,11 @@ test('the table: unique keys and flags, every flag with a command and a help lin
 
 test('settings → RunConfig: the defaults, values that fit, and the defaults again for values that do not', () => {
   assert.deepEqual(configFromSettings(() => undefined), {
-    backend: 'auto', size: 8, model: 'small', rounds: 20, stepsPerRound: DEFAULT_CONFIG.stepsPerRound, threads: 0, overridesFeedTraining: true,
+    backend: 'auto', size: 8, model: 'small', rounds: 20, stepsPerRound: DEFAULT_CONFIG.stepsPerRound, threads: 0, expertSource: 'H', overridesFeedTraining: true,
   });
   const set: Record<string, unknown> = { backend: 'wasm', defaultSize: 12, modelPreset: 'tiny', rounds: 3, stepsPerRound: 4, trainingThreads: 1, overridesFeedTraining: false, faultRate: 0.25, faultKind: 'systematic', runFolder: 'x', defaultTask: 'union-find' };
   assert.deepEqual(configFromSettings((k) => set[k]), {
-    backend: 'wasm', size: 12, model: 'tiny', rounds: 3, stepsPerRound: 4, threads: 1, overridesFeedTraining: false, fault: { rate: 0.25, kind: 'systematic' },
+    backend: 'wasm', size: 12, model: 'tiny', rounds: 3, stepsPerRound: 4, threads: 1, expertSource: 'H', overridesFeedTraining: false, fault: { rate: 0.25, kind: 'systematic' },
   });
   const bad: Record<string, unknown> = { backend: 'gpu', defaultSize: 0, modelPreset: 7, rounds: 2.5, trainingThreads: 99, overridesFeedTraining: 'yes', faultRate: 2 };
   assert.deepEqual(configFromSettings((k) => bad[k]), configFromSettings(() => undefined));
