@@ -111,10 +111,11 @@ function releaseLock(): void {
 }
 
 function finish(): void {
-  setStatus('stopped');
+  // The lock goes before 'stopped' is said: a host that hears it may open the run again at once.
   run?.dispose();
-  run = undefined;
   releaseLock();
+  setStatus('stopped');
+  run = undefined;
   port!.close();
 }
 
