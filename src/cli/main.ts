@@ -1,7 +1,7 @@
 /**
  * `amplify`: the headless entry point. Exit codes: 0 success, 1 the check found counterexamples
- * (or the task file's code hung, ended its process or ran out of memory), 2 usage errors and task
- * files that cannot be used.
+ * (or the task file's code hung, ended its process or ran out of memory), 2 usage errors, task
+ * files that cannot be used, and run folders that cannot be used (damaged, in use).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BUILTIN_TASKS, DEFAULT_TASK, builtinTask, taskKinds, type AnyTask } from '../core/index';
@@ -173,11 +173,12 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
   try {
     return await train({
       task: values.task as string | undefined, config: configFromValues(values), out: values.out as string | undefined, resume: values.resume as string | undefined,
+      fromCheckpoint: values.fromCheckpoint as 'last' | 'previous' | undefined,
       json: Boolean(values.json), until: values.until as number | undefined, minutes: values.minutes as number | undefined, showTree: Boolean(values.tree),
       transcripts: values.transcripts as string | undefined,
     }, io, factory);
   } catch (e) {
-    if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);
+    if (e instanceof TrainUsageError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -240,7 +241,8 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
       io.err(`amplify: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof TaskLoadError) {
+    // A task file or a run folder that cannot be used: one line naming the file, no usage, no stack.
+    if (e instanceof TaskLoadError || e instanceof RunFolderError) {
       io.err(`amplify: ${e.message}\n`);
       return 2;
     }

@@ -115,7 +115,9 @@ async function setUp(args: string[], factory: LearnerFactory): Promise<Setup | '
     if (!folder || !meta) throw new PlayUsage('--answerer x needs --run DIR (X is loaded from the run\'s checkpoint)');
     if (!state?.hasModel || !state.checkpoint) throw new PlayUsage(`${values.run} has no checkpoint yet (train at least one round)`);
     if (round !== undefined && round !== state.round) throw new PlayUsage(`${values.run} keeps X of round ${state.round} only (its last checkpoint), not round ${round}`);
-    const model = await factory.load(path.join(folder.dir, state.checkpoint), meta.config.backend, 1);
+    const problem = folder.checkpointProblem(state.checkpoint);
+    if (problem) throw new RunFolderError(`checkpoint ${state.checkpoint} is damaged: ${problem}`, folder.checkpoint(state.checkpoint).dir);
+    const model = await factory.load(folder.checkpoint(state.checkpoint).dir, meta.config.backend, 1);
     // The EMA teacher: the X that answers H's subquestions in training.
     helper = { answerer: modelAnswerer(model, true), answererName: 'X', round: state.round };
     dispose = () => model.dispose();

@@ -6,7 +6,8 @@ import { DEFAULT_EXPERT_SOURCE, copyHumanTranscripts, humanDataNotes, humanTrans
 import { DEFAULT_CONFIG, Run, modelAnswerer, newRunId, validateConfig, type LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
 import type { RoundRecord, RunConfig } from '../engine/run-types';
-import { resolveTasks } from '../engine/task-loader';
+import { RunLock } from '../engine/run-lock';
+import { resolveTasks, runTask } from '../engine/task-loader';
 
 export interface TrainIo {
   out(s: string): void;
@@ -20,6 +21,8 @@ export interface TrainOptions {
   config?: Partial<RunConfig>;
   out?: string;
   resume?: string;
+  /** With `resume`: the last checkpoint (default), or the one before it when the last is damaged. */
+  fromCheckpoint?: 'last' | 'previous';
   json?: boolean;
   /** Stop once X's held-out accuracy reaches this. */
   until?: number;
@@ -75,18 +78,22 @@ export function summaryTable(records: readonly RoundRecord[], backend: string): 
 export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactory): Promise<number> {
   let run: Run;
   let task: AnyTask;
+  let lock: RunLock;
   let resumed = false;
+  if (o.fromCheckpoint && !o.resume) throw new TrainUsageError('--from-checkpoint goes with --resume DIR');
   if (o.resume) {
     if (o.transcripts) throw new TrainUsageError(`--transcripts applies to a new run; a run reads ${humanTranscriptsFile(o.resume)} every round (amplify play --run ${o.resume} adds to it)`);
     const folder = RunFolder.open(o.resume);
-    const meta = folder.meta();
-    const loaded = await resolveTasks(meta.taskFile ?? meta.taskName);
-    task = (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
-    // The number of rounds and the threads may change on resume (threads compute the same steps).
-    const { rounds, threads } = o.config ?? {};
+    // The CLI runs what its user asks: task files are trusted (a taskName that is a path is still refused).
+    task = await runTask(folder.meta(), true, folder.metaFile);
+    lock = RunLock.acquire(folder.dir);
     try {
-      run = await Run.resume(folder, task, factory, { ...(rounds ? { rounds } : {}), ...(threads !== undefined ? { threads } : {}) });
+      folder.clean();
+      // The number of rounds and the threads may change on resume (threads compute the same steps).
+      const { rounds, threads } = o.config ?? {};
+      run = await Run.resume(folder, task, factory, { ...(rounds ? { rounds } : {}), ...(threads !== undefined ? { threads } : {}) }, o.fromCheckpoint ?? 'last');
     } catch (e) {
+      lock.release();
       if (e instanceof RangeError) throw new TrainUsageError(e.message);
       throw e;
     }
@@ -111,10 +118,12 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       if (e instanceof RangeError) throw new TrainUsageError(e.message);
       throw e;
     }
+    lock = RunLock.acquire(run.folder!.dir);
   }
   const folder = run.folder!;
   const meta = folder.meta();
   const log = (s: string) => (o.json ? io.err(`${s}\n`) : io.out(s));
+  for (const w of folder.warnings()) io.err(`amplify: warning: ${w}\n`);
   log(`${resumed ? 'resuming' : 'training'} ${task.name} (${run.config.mode}, model ${run.config.model}, backend ${run.model.backend}) in ${folder.dir}`);
   if (run.expert && (run.config.expertSource ?? DEFAULT_EXPERT_SOURCE) !== 'H') log(`H′ learns from ${run.config.expertSource === 'both' ? "H's transcripts and " : ''}the person's transcripts in ${humanTranscriptsFile(folder.dir)}`);
   const started = Date.now();
@@ -163,6 +172,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
     }
   } finally {
     run.dispose();
+    lock.release();
   }
   return 0;
 }

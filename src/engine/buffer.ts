@@ -35,10 +35,17 @@ export class ReplayBuffer<T = TrainingExample> {
     return { capacity: this.capacity, next: this.next, items: this.items };
   }
 
+  /**
+   * The buffer `toJSON` saved. At the same capacity it is restored slot for slot (the same items at
+   * the same indices, the same next slot), so sampling after a resume draws exactly what it would
+   * have drawn without one; at another capacity the items are re-added oldest first.
+   */
   static fromJSON<U>(x: { capacity: number; next: number; items: U[] }, capacity = x.capacity): ReplayBuffer<U> {
     const b = new ReplayBuffer<U>(capacity);
-    const ordered = [...x.items.slice(x.next), ...x.items.slice(0, x.next)];
-    b.add(ordered);
+    if (capacity === x.capacity && x.items.length <= capacity && x.next < Math.max(1, capacity)) {
+      b.items = [...x.items];
+      b.next = x.next;
+    } else b.add([...x.items.slice(x.next), ...x.items.slice(0, x.next)]);
     return b;
   }
 }
@@ -50,7 +57,7 @@ export class ReplayBuffer<T = TrainingExample> {
  * First in, first out; capacity and size count examples.
  */
 export class ContextBuffer {
-  private readonly groups: ReplayBuffer<TrainingExample[]>;
+  private groups: ReplayBuffer<TrainingExample[]>;
   private count = 0;
 
   constructor(readonly capacity: number, private readonly perContext: number) {
@@ -85,10 +92,13 @@ export class ContextBuffer {
     return { capacity: this.capacity, perContext: this.perContext, groups: this.groups.toJSON() };
   }
 
+  /** The buffer `toJSON` saved: slot for slot at the same capacity (a resume samples as if it had not stopped). */
   static fromJSON(x: { capacity: number; perContext: number; groups: { capacity: number; next: number; items: TrainingExample[][] } }, capacity = x.capacity): ContextBuffer {
     const b = new ContextBuffer(capacity, x.perContext);
-    const ordered = [...x.groups.items.slice(x.groups.next), ...x.groups.items.slice(0, x.groups.next)];
-    b.add(ordered);
+    if (capacity === x.capacity) {
+      b.groups = ReplayBuffer.fromJSON(x.groups, b.groups.capacity);
+      b.count = b.examples().length;
+    } else b.add([...x.groups.items.slice(x.groups.next), ...x.groups.items.slice(0, x.groups.next)]);
     return b;
   }
 }

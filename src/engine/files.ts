@@ -60,18 +60,3 @@ export function readJsonLines<T>(file: string, validate?: (x: unknown) => string
   });
   return out;
 }
-
-/** Reads a JSON file, with a clear error naming the file. */
-export function readJson<T>(file: string): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-}

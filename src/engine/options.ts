@@ -105,6 +105,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: { train: 'the run folder (default .amplification/runs/<id>)', experiment: 'the experiment folder (default .amplification/experiments/figure2-<time>)' },
   },
   { key: 'resume', flag: 'resume', commands: TRAIN, arg: 'DIR', type: 'string', help: 'continue a run from its last checkpoint' },
+  { key: 'fromCheckpoint', flag: 'from-checkpoint', commands: TRAIN, arg: 'C', type: 'string', choices: ['last', 'previous'], help: 'with --resume: last (default) | previous, when the last checkpoint is damaged' },
   { key: 'keep', flag: 'keep', commands: EXPERIMENT, type: 'boolean', help: 'keep runs already in DIR (resume an interrupted experiment)' },
   {
     key: 'until', flag: 'until', commands: BOTH, arg: 'ACC', type: 'number', min: 0, max: 1,

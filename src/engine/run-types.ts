@@ -6,11 +6,14 @@
  * <run>/run.json                 RunMeta: task, config, seed, backend, versions (written once, atomically)
  * <run>/rounds.jsonl             one RoundRecord per line, appended after each round
  * <run>/state.json               RunState at the last checkpoint (atomic; the commit point)
- * <run>/checkpoints/round-NNNN/  the last checkpoint (RunState.checkpoint names it):
+ * <run>/checkpoints/round-NNNN/  the last two checkpoints (RunState.checkpoint, .previousCheckpoint):
  *     model.json, weights-*.bin    X (student, EMA teacher, Adam state, tokenizer)
  *     buffer.json                  X's replay buffer
  *     expert/                      H′, the learned expert (modes with H′)
  *     expert-buffer.json           H's transcripts that train H′ (modes with H′)
+ *     state.json                   the RunState this checkpoint holds
+ *     manifest.json                size and sha256 of every other file (written last)
+ * <run>/lock                     held by the trainer while the run is open (run-lock.ts)
  * <run>/pinned/round-NNNN.json   per round: each pinned question answered by X and by Amplify
  *
  * <run>/pinned.json              the pinned questions (atomic)
@@ -20,7 +23,7 @@
  * The run (worker or CLI) writes the records above the blank line; the host (the extension) writes
  * the edits below it, and the run only reads pinned.json and overrides.jsonl, at each round and
  * each inspect. Appended files tolerate a truncated last line (a crash mid-write): it is skipped
- * and reported.
+ * and reported. Every file is checked against its schema (run-schema.ts) when it is read.
  */
 import type { Answer, InstanceId, Question, Transcript } from '../core/index';
 import type { HCHTree } from '../core/hch';
@@ -172,6 +175,8 @@ export interface RunState {
   hasModel: boolean;
   /** The checkpoint folder, relative to the run folder (`checkpoints/round-NNNN`). */
   checkpoint?: string;
+  /** The checkpoint before it, kept in case the last one is damaged. */
+  previousCheckpoint?: string;
 }
 
 export interface PinnedQuestion {

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { RunLock } from './run-lock';
 import type { WorkerCommand, WorkerEvent, WorkerStatus } from './worker-protocol';
 import type { WorkerOptions } from './worker-main';
 
@@ -19,12 +20,16 @@ export class RunWorker {
   private readonly worker: Worker;
   private readonly listeners = new Set<Listener>();
   private exited = false;
+  private readonly threadId: number;
+  /** The run folder the worker was asked to open (it holds that run's lock). */
+  private folder: string | undefined;
   status: WorkerStatus = 'starting';
   round = 0;
 
   constructor(options: RunWorkerOptions = {}) {
     const file = options.workerFile ?? path.join(__dirname, 'worker.js');
-    this.worker = new Worker(file, { workerData: { learnerModule: options.learnerModule } satisfies WorkerOptions, stdout: true, stderr: false });
+    this.worker = new Worker(file, { workerData: { learnerModule: options.learnerModule, trusted: options.trusted } satisfies WorkerOptions, stdout: true, stderr: false });
+    this.threadId = this.worker.threadId;
     // tfjs prints notices on stdout: keep them out of the host's stdout (the CLI's --json).
     this.worker.stdout.on('data', (d: Buffer) => process.stderr.write(d));
     this.worker.on('message', (e: WorkerEvent) => {
@@ -40,6 +45,8 @@ export class RunWorker {
     });
     this.worker.on('exit', (code) => {
       this.exited = true;
+      // A thread that did not finish (terminated, crashed) leaves its run's lock behind, under this process's pid.
+      if (this.folder) RunLock.releaseHeldByThread(this.folder, this.threadId);
       if (this.status !== 'stopped') {
         this.status = 'stopped';
         this.emit({ type: 'error', message: `the training worker exited unexpectedly (code ${code})`, fatal: true });
@@ -68,6 +75,9 @@ export class RunWorker {
 
   send(cmd: WorkerCommand): void {
     if (this.exited) throw new Error('the training worker is not running');
+    // (A test may send a malformed command on purpose: the worker rejects it.)
+    const open = cmd as Partial<Extract<WorkerCommand, { type: 'open' }>> | null;
+    if (open?.type === 'open' && typeof open.folder === 'string') this.folder = path.resolve(open.folder);
     this.worker.postMessage(cmd);
   }
 

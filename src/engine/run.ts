@@ -7,7 +7,6 @@
  * `curriculum` moves the gate on X's agreement with its targets (it never looks at ground truth);
  * `record` counts the round into the run's state and its record.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
@@ -18,9 +17,9 @@ import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } fr
 import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { DEFAULT_MODE, MODES, isMode, modeSpec, type RoundTargets } from './modes/index';
-import { readJson, writeJsonAtomic } from './files';
+import { writeJsonAtomic } from './files';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
-import { RunFolder, editKey, type Overrides } from './run-folder';
+import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
   RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
 } from './run-types';
@@ -172,35 +171,59 @@ export class Run {
       };
       folder = RunFolder.create(dir, meta);
     }
-    const state: RunState = {
-      formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false,
-    };
     const expert = modeSpec(config.mode).needs.learnedH ? await createExpert(factory, task, config) : undefined;
-    return new Run(task, config, model, folder, state, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
+    return new Run(task, config, model, folder, freshState(config), new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
   }
 
-  /** Continues a run from its last checkpoint (after a pause, a crash or a kill). */
-  static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds' | 'threads'>> = {}): Promise<Run> {
+  /**
+   * Continues a run from its last checkpoint (after a pause, a crash or a kill), or with
+   * `from: 'previous'` from the one before it (when the last is damaged). The checkpoint is checked
+   * against its manifest first: a damaged one is a CorruptCheckpointError that names it and the
+   * intact previous one, never a model trained from garbage.
+   */
+  static async resume(folder: RunFolder, task: AnyTask, factory: LearnerFactory, changes: Partial<Pick<RunConfig, 'rounds' | 'threads'>> = {}, from: 'last' | 'previous' = 'last'): Promise<Run> {
     const meta = folder.meta();
     const config = { ...meta.config, ...changes };
     if ((config.expertSource ?? DEFAULT_EXPERT_SOURCE) !== 'H') requireHumanData(task, config.expertSource!, folder.dir);
-    const state = folder.state();
+    let state = folder.state();
     if (!state || !state.hasModel || !state.checkpoint) {
-      // Nothing was checkpointed: start over in the same folder.
-      const model = await createModel(factory, task, config);
-      const fresh: RunState = { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
+      // Nothing was checkpointed (folder.state() refuses a missing state.json beside checkpoints): start at round 0.
       const expert = modeSpec(config.mode).needs.learnedH ? await createExpert(factory, task, config) : undefined;
-      return new Run(task, config, model, folder, fresh, new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
+      return new Run(task, config, await createModel(factory, task, config), folder, freshState(config), new ContextBuffer(config.bufferSize, config.questionsPerContext), expert);
     }
-    const files = folder.checkpoint(state.checkpoint);
-    const model = await factory.load(files.dir, config.backend, config.threads);
-    const buffer = fs.existsSync(files.buffer) ? ContextBuffer.fromJSON(readJson(files.buffer), config.bufferSize) : new ContextBuffer(config.bufferSize, config.questionsPerContext);
+    if (from === 'previous') {
+      if (!state.previousCheckpoint) throw new RunFolderError(`${folder.stateFile}: there is no previous checkpoint to resume from`, folder.stateFile);
+      const problem = folder.checkpointProblem(state.previousCheckpoint);
+      if (problem) throw new RunFolderError(`the previous checkpoint ${state.previousCheckpoint} is damaged too: ${problem}`, folder.checkpoint(state.previousCheckpoint).dir);
+      state = { ...folder.checkpointState(state.previousCheckpoint), checkpoint: state.previousCheckpoint };
+      delete state.previousCheckpoint;
+    } else {
+      const problem = folder.checkpointProblem(state.checkpoint);
+      if (problem) {
+        const dir = folder.checkpoint(state.checkpoint).dir;
+        if (state.previousCheckpoint && !folder.checkpointProblem(state.previousCheckpoint)) {
+          throw new CorruptCheckpointError(
+            `checkpoint ${state.checkpoint} is damaged (${problem}); the previous checkpoint ${state.previousCheckpoint} is intact: resume from it (amplify train --resume DIR --from-checkpoint previous) to train round ${state.round} again`,
+            dir, state.previousCheckpoint,
+          );
+        }
+        throw new RunFolderError(`checkpoint ${state.checkpoint} is damaged (${problem}) and there is no intact previous checkpoint`, dir);
+      }
+    }
+    const name = state.checkpoint!;
+    const files = folder.checkpoint(name);
+    const loaded = <T>(what: string, load: () => Promise<T>) => load().catch((e: unknown) => {
+      throw new RunFolderError(`checkpoint ${name}: ${what} cannot be loaded: ${(e as Error).message}`, files.dir);
+    });
+    const model = await loaded('X', () => factory.load(files.dir, config.backend, config.threads));
+    const buffer = ContextBuffer.fromJSON(readChecked(files.buffer, 'buffer'), config.bufferSize);
     let expert: ModelH | undefined;
     let expertBuffer: ReplayBuffer<ExpertTranscript> | undefined;
     if (modeSpec(config.mode).needs.learnedH) {
       if (!factory.loadExpert) throw new Error('this learner has no learned expert H′');
-      expert = await factory.loadExpert(files.expert, config.backend);
-      if (fs.existsSync(files.expertBuffer)) expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readJson(files.expertBuffer), config.bufferSize);
+      const loadExpert = factory.loadExpert;
+      expert = await loaded('H′', () => loadExpert(files.expert, config.backend));
+      expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readChecked(files.expertBuffer, 'expertBuffer'), config.bufferSize);
     }
     return new Run(task, config, model, folder, state, buffer, expert, expertBuffer);
   }
@@ -546,11 +569,17 @@ export class Run {
     return answers;
   }
 
-  /** Saves the model, the buffer and the state; the state file is written last (the commit point). */
+  /**
+   * Saves the model, the buffer and the state into a new checkpoint, seals it (a copy of the state
+   * and a manifest of checksums), then commits it by writing state.json, which names it and the one
+   * before it; older ones are removed. A kill at any point leaves the last committed checkpoint whole.
+   */
   async checkpoint(): Promise<void> {
     if (!this.folder) return;
     const name = RunFolder.checkpointName(this.state.round);
     const files = this.folder.checkpoint(name);
+    const superseded = this.state.previousCheckpoint;
+    const previous = this.state.checkpoint !== name ? this.state.checkpoint : this.state.previousCheckpoint;
     this.folder.removeCheckpoint(name);
     await this.model.save(files.dir);
     writeJsonAtomic(files.buffer, this.buffer.toJSON());
@@ -558,11 +587,13 @@ export class Run {
       await this.expert.save(files.expert);
       writeJsonAtomic(files.expertBuffer, this.expertBuffer.toJSON());
     }
-    const previous = this.state.checkpoint;
     this.state.hasModel = true;
     this.state.checkpoint = name;
+    if (previous) this.state.previousCheckpoint = previous;
+    else delete this.state.previousCheckpoint;
+    this.folder.sealCheckpoint(name, this.state);
     this.folder.saveState(this.state);
-    if (previous && previous !== name) this.folder.removeCheckpoint(previous);
+    if (superseded && superseded !== name && superseded !== previous) this.folder.removeCheckpoint(superseded);
   }
 
   dispose(): void {
@@ -578,6 +609,10 @@ function droppedWarnings(dropped: readonly string[]): string[] {
   const named = dropped.slice(0, DROPPED_NAMED).join('; ');
   const more = dropped.length > DROPPED_NAMED ? ` and ${dropped.length - DROPPED_NAMED} more` : '';
   return [`dropped ${dropped.length} target(s) that cannot be trained on: ${named}${more}`];
+}
+
+function freshState(config: RunConfig): RunState {
+  return { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
 }
 
 /** A fresh X as the run's config describes it. */

@@ -19,6 +19,14 @@ export class TaskLoadError extends Error {
   }
 }
 
+/** A task file refused because the host does not trust the workspace (task files are code). */
+export class UntrustedTaskError extends TaskLoadError {
+  constructor(file: string) {
+    super(`${file}: task files are code; they are compiled and run only in a trusted workspace`, file);
+    this.name = 'UntrustedTaskError';
+  }
+}
+
 export interface LoadedTask {
   task: AnyTask;
   /** The file it came from (undefined for built-ins). */
@@ -148,4 +156,21 @@ export async function resolveTasks(arg: string): Promise<LoadedTask[]> {
   if (looksLikePath(arg) || fs.existsSync(arg)) return loadTaskFile(arg);
   const names = core.BUILTIN_TASKS.map((t) => t.name).join(', ');
   throw new TaskLoadError(`unknown task '${arg}' (built-in tasks: ${names}; or give a path to a .task.ts file)`);
+}
+
+/**
+ * The task of a run, from its run.json: `taskName` must be a built-in task's name, unless the run
+ * records a `taskFile`, which is loaded only when the host says task files are trusted. A
+ * `taskName` that is anything else (a path, an unknown name) is refused: it is never loaded.
+ */
+export async function runTask(meta: { taskName: string; taskFile?: string }, trusted: boolean, metaFile = 'run.json'): Promise<AnyTask> {
+  if (meta.taskFile !== undefined) {
+    if (!path.isAbsolute(meta.taskFile)) throw new TaskLoadError(`${metaFile}: taskFile '${meta.taskFile}' is not an absolute path`, metaFile);
+    if (!trusted) throw new UntrustedTaskError(meta.taskFile);
+    const loaded = await loadTaskFile(meta.taskFile);
+    return (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
+  }
+  const builtin = builtinTask(meta.taskName);
+  if (!builtin) throw new TaskLoadError(`${metaFile}: taskName '${meta.taskName}' is not a built-in task (a run of a task file records it as taskFile)`, metaFile);
+  return builtin;
 }

@@ -5,16 +5,22 @@
  * where the host wrote them, at each round and each inspect.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { builtinTask, type AnyTask } from '../core/index';
+import * as path from 'node:path';
 import { tfjsLearnerFactory, type LearnerFactory } from '../learner/factory';
 import { Run } from './run';
-import { RunFolder } from './run-folder';
-import { loadTaskFile } from './task-loader';
+import { CorruptCheckpointError, RunFolder } from './run-folder';
+import { RunLock } from './run-lock';
+import { runTask } from './task-loader';
 import { commandProblem, type WorkerCommand, type WorkerEvent, type WorkerStatus } from './worker-protocol';
 
 export interface WorkerOptions {
   /** A CommonJS module exporting `factory: LearnerFactory` (tests use a fake learner). */
   learnerModule?: string;
+  /**
+   * The host trusts task files (the extension: `vscode.workspace.isTrusted`). Unless it is true the
+   * worker refuses to load any task file, whatever a command or a run.json says: built-in tasks only.
+   */
+  trusted?: boolean;
 }
 
 const port = parentPort;
@@ -47,27 +53,30 @@ async function factory(): Promise<LearnerFactory> {
   return tfjsLearnerFactory;
 }
 
-async function resolveTask(name: string, file?: string): Promise<AnyTask> {
-  if (file) {
-    const loaded = await loadTaskFile(file);
-    return (loaded.find((l) => l.task.name === name) ?? loaded[0]).task;
-  }
-  const t = builtinTask(name);
-  if (!t) throw new Error(`unknown task '${name}'`);
-  return t;
-}
+/** The run's lock, held while the run is open here (released by `finish`, or by the host when the thread ends otherwise). */
+let lock: RunLock | undefined;
 
 async function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<void> {
   if (run) throw new Error('a run is already open in this worker');
   const f = await factory();
+  const trusted = options.trusted === true;
   if (cmd.create) {
     const { config, taskFile } = cmd.create;
-    const task = await resolveTask(config.task, taskFile);
+    const task = await runTask({ taskName: config.task, ...(taskFile ? { taskFile: path.resolve(taskFile) } : {}) }, trusted, 'open');
     run = await Run.create(task, config, f, cmd.folder, taskFile);
+    lock = RunLock.acquire(run.folder!.dir);
   } else {
     const folder = RunFolder.open(cmd.folder);
     const meta = folder.meta();
-    run = await Run.resume(folder, await resolveTask(meta.taskName, meta.taskFile), f);
+    const task = await runTask(meta, trusted, folder.metaFile);
+    lock = RunLock.acquire(folder.dir);
+    try {
+      folder.clean();
+      run = await Run.resume(folder, task, f, {}, cmd.from ?? 'last');
+    } catch (e) {
+      releaseLock();
+      throw e;
+    }
   }
   post({ type: 'ready', meta: run.folder!.meta(), round: run.round, size: run.state.size });
   setStatus('idle');
@@ -96,9 +105,16 @@ async function pump(): Promise<void> {
   else setStatus('idle');
 }
 
+function releaseLock(): void {
+  lock?.release();
+  lock = undefined;
+}
+
 function finish(): void {
-  setStatus('stopped');
+  // The lock goes before 'stopped' is said: a host that hears it may open the run again at once.
   run?.dispose();
+  releaseLock();
+  setStatus('stopped');
   run = undefined;
   port!.close();
 }
@@ -116,7 +132,14 @@ async function handle(msg: unknown): Promise<void> {
   }
   switch (cmd.type) {
     case 'open':
-      await open(cmd);
+      try {
+        await open(cmd);
+      } catch (e) {
+        // A run that cannot be opened (damaged, in use, an untrusted task file): say why, and end.
+        post({ ...errorEvent(e, true), ...(e instanceof CorruptCheckpointError ? { previousCheckpoint: e.previous } : {}) });
+        stopping = true;
+        finish();
+      }
       return;
     case 'run':
       roundsLeft += cmd.rounds;

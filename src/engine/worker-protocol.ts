@@ -9,8 +9,12 @@ import type { Phase } from './run';
 import type { NodeAnswers, RoundRecord, RunConfig, RunMeta } from './run-types';
 
 export type WorkerCommand =
-  /** Opens the run in `folder`: creates it from `create`, or resumes it from its last checkpoint. */
-  | { type: 'open'; folder: string; create?: { config: RunConfig; taskFile?: string } }
+  /**
+   * Opens the run in `folder`: creates it from `create`, or resumes it from its last checkpoint (with
+   * `from: 'previous'`, from the one before it, when the last is damaged). The worker holds the
+   * run's lock while it is open; if the run cannot be opened it reports a fatal error and exits.
+   */
+  | { type: 'open'; folder: string; create?: { config: RunConfig; taskFile?: string }; from?: 'last' | 'previous' }
   /** Runs `rounds` more rounds, then goes idle. */
   | { type: 'run'; rounds: number }
   /** Runs one round, then goes idle. */
@@ -34,8 +38,12 @@ export type WorkerEvent =
   | { type: 'inspected'; id: number; tree: HCHTree; facts: Fact[]; answers: Record<string, NodeAnswers>; round: number }
   | { type: 'answered'; id: number; answers: Record<string, NodeAnswers>; round: number }
   | { type: 'inspectFailed'; id: number; message: string }
-  /** `fatal`: the worker is gone (crashed or exited); otherwise it is idle and can go on. */
-  | { type: 'error'; message: string; stack?: string; fatal: boolean };
+  /**
+   * `fatal`: the worker is gone (crashed, exited, or could not open the run); otherwise it is idle and
+   * can go on. `previousCheckpoint`: the run's last checkpoint is damaged and this one is intact
+   * (open again with `from: 'previous'` to resume from it).
+   */
+  | { type: 'error'; message: string; stack?: string; fatal: boolean; previousCheckpoint?: string };
 
 /** Why a value is not a valid command, or undefined. */
 export function commandProblem(x: unknown): string | undefined {
@@ -45,6 +53,7 @@ export function commandProblem(x: unknown): string | undefined {
     case 'open':
       if (typeof c.folder !== 'string' || c.folder.length === 0) return 'open needs a folder';
       if (c.create !== undefined && (typeof c.create !== 'object' || c.create === null || typeof (c.create as { config?: unknown }).config !== 'object')) return 'open.create needs a config';
+      if (c.from !== undefined && c.from !== 'last' && c.from !== 'previous') return 'open.from must be last or previous';
       return undefined;
     case 'run':
       return Number.isInteger(c.rounds) && (c.rounds as number) > 0 ? undefined : 'run needs a positive integer number of rounds';

@@ -12,7 +12,7 @@ import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core
 import { RunFolder, instanceKey } from '../engine/run-folder';
 import type { AnnotationEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
 import { RunWorker, type RunWorkerOptions } from '../engine/run-worker';
-import { resolveTasks } from '../engine/task-loader';
+import { runTask } from '../engine/task-loader';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { RunStatus, StatusView } from '../protocol/explorer';
 
@@ -30,13 +30,14 @@ export class RunSession {
     this.status = { status: 'idle', round: this.rounds().records.at(-1)?.round ?? 0 };
   }
 
-  /** Opens a run folder and loads its task (a built-in, or the user's task file). */
-  static async open(dir: string): Promise<RunSession> {
+  /**
+   * Opens a run folder and loads its task: a built-in, or the user's task file when `trusted` (the
+   * workspace is trusted); a run.json naming anything else is refused.
+   */
+  static async open(dir: string, trusted = false): Promise<RunSession> {
     const folder = RunFolder.open(dir);
     const meta = folder.meta();
-    const loaded = await resolveTasks(meta.taskFile ?? meta.taskName);
-    const task = (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
-    return new RunSession(folder, meta, task);
+    return new RunSession(folder, meta, await runTask(meta, trusted, folder.metaFile));
   }
 
   get id(): string {
@@ -93,12 +94,15 @@ export class RunSession {
     return out;
   }
 
-  /** Starts the worker (resuming the run from its last checkpoint) unless it runs already. */
-  ensureWorker(options: RunWorkerOptions): RunWorker {
+  /**
+   * Starts the worker (resuming the run from its last checkpoint, or with `from: 'previous'` from the
+   * one before it) unless it runs already.
+   */
+  ensureWorker(options: RunWorkerOptions, from: 'last' | 'previous' = 'last'): RunWorker {
     if (this.worker?.alive) return this.worker;
     const w = new RunWorker(options);
     this.attachWorker(w);
-    w.send({ type: 'open', folder: this.folder.dir });
+    w.send({ type: 'open', folder: this.folder.dir, ...(from === 'previous' ? { from } : {}) });
     return w;
   }
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RunFolder } from '../engine/run-folder';
+import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { ControllerHost, ExplorerController } from './controller';
 import { ExplorerPanel, type PanelDeps } from './panel';
@@ -48,11 +48,16 @@ export class ExtensionState implements vscode.Disposable {
       host: {
         command: (c) => void vscode.commands.executeCommand(`amplification.${c}`),
         openFile: (file, line) => void vscode.window.showTextDocument(vscode.Uri.file(file), { selection: line ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined }),
-        workerOptions: () => ({ workerFile: this.workerFile }),
+        workerOptions: () => this.workerOptions(),
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
         answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
       },
     };
+  }
+
+  /** How training workers start: this extension's bundle, and task files only in a trusted workspace. */
+  workerOptions(): RunWorkerOptions {
+    return { workerFile: this.workerFile, trusted: vscode.workspace.isTrusted };
   }
 
   log(s: string): void {
@@ -94,13 +99,11 @@ export class ExtensionState implements vscode.Disposable {
     const key = path.resolve(folder);
     const existing = this.sessions.get(key);
     if (existing) return existing;
-    const meta = RunFolder.open(key).meta();
-    if (meta.taskFile && !vscode.workspace.isTrusted) {
-      throw new Error(`this run uses the task file ${meta.taskFile}: task files are code and run only in a trusted workspace`);
-    }
-    const s = await RunSession.open(key);
+    const s = await RunSession.open(key, vscode.workspace.isTrusted);
     this.sessions.set(key, s);
     this.watchSession(s);
+    // Lines of the run's JSON Lines files that were skipped (damaged): said once, when it opens.
+    for (const w of s.folder.warnings()) void vscode.window.showWarningMessage(`Amplification: ${w}`);
     return s;
   }
 
@@ -114,7 +117,14 @@ export class ExtensionState implements vscode.Disposable {
         this.refreshStatus();
         this.log(`worker error: ${e.message}${e.stack ? `\n${e.stack}` : ''}`);
         const msg = e.fatal ? `Amplification: the training worker stopped: ${e.message}` : `Amplification: ${e.message}`;
-        void vscode.window.showErrorMessage(msg, 'Show Log').then((a) => a && this.output.show());
+        if (e.previousCheckpoint) {
+          // The last checkpoint is damaged and the one before it is intact: offer to resume from it.
+          const resume = 'Resume from Previous Checkpoint';
+          void vscode.window.showErrorMessage(msg, resume, 'Show Log').then((a) => {
+            if (a === resume) s.ensureWorker(this.workerOptions(), 'previous');
+            else if (a) this.output.show();
+          });
+        } else void vscode.window.showErrorMessage(msg, 'Show Log').then((a) => a && this.output.show());
       }
     });
   }

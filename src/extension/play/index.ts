@@ -166,7 +166,7 @@ async function pickAnswerer(state: ExtensionState, task: AnyTask, run: RunItem |
     kind: 'x', round: session.latestRound(),
     // X through the run's worker (the EMA teacher, as in training), never TensorFlow.js on the host.
     xAnswer: async (instance, question) => {
-      const w = session.ensureWorker({ workerFile: state.workerFile });
+      const w = session.ensureWorker(state.workerOptions());
       const inspected = await w.inspect({ instance, question: [...question], depth: 0, expand: [] });
       return inspected.answers[questionKey(question)]?.teacher;
     },

@@ -128,7 +128,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     requireHumanData(task, source, folder);
   }
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
-    const w = new RunWorker({ workerFile: state.workerFile });
+    const w = new RunWorker(state.workerOptions());
     w.send({ type: 'open', folder, create: { config, ...(taskFile ? { taskFile } : {}) } });
     await w.waitFor((e): e is Extract<WorkerEvent, { type: 'ready' }> => e.type === 'ready', 120_000);
     const s = await state.openSession(folder);

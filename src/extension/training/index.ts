@@ -24,7 +24,7 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
     state.onStatusChanged(updateStatus),
     state.command('amplification.stepRound', async () => {
       const s = await state.currentSession();
-      if (s) s.ensureWorker({ workerFile: state.workerFile }).send({ type: 'step' });
+      if (s) s.ensureWorker(state.workerOptions()).send({ type: 'step' });
     }),
     state.command('amplification.runRounds', (n?: number) => runRounds(state, typeof n === 'number' ? n : undefined)),
     state.command('amplification.pause', async () => {
@@ -44,7 +44,7 @@ async function runRounds(state: ExtensionState, n?: number): Promise<void> {
     if (text === undefined) return;
     rounds = Number(text);
   }
-  const w = s.ensureWorker({ workerFile: state.workerFile });
+  const w = s.ensureWorker(state.workerOptions());
   const target = s.latestRound() + rounds;
   w.send({ type: 'run', rounds });
   state.refreshStatus();

@@ -26,10 +26,10 @@ const workers: RunWorker[] = [];
 // A failed assertion must not leave a worker thread keeping the test process alive.
 after(() => Promise.all(workers.filter((w) => w.alive).map((w) => w.terminate())));
 
-/** A worker with the fake learner; `crash` is AMP_FAKE_CRASH (see fake-learner-module.ts). */
-export async function startWorker(crash = ''): Promise<RunWorker> {
+/** A worker with the fake learner; `crash` is AMP_FAKE_CRASH (see fake-learner-module.ts); `trusted`: it may load task files. */
+export async function startWorker(crash = '', options: { trusted?: boolean } = {}): Promise<RunWorker> {
   process.env.AMP_FAKE_CRASH = crash;
-  const w = new RunWorker({ workerFile, learnerModule: await learnerModule() });
+  const w = new RunWorker({ workerFile, learnerModule: await learnerModule(), ...options });
   process.env.AMP_FAKE_CRASH = '';
   workers.push(w);
   return w;

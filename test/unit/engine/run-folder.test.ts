@@ -43,23 +43,25 @@ test('overrides in force: the last event per key wins, across spellings of the i
   assert.equal(folder.overrides().size, 0);
 });
 
-test('checkpoints: their paths come from RunFolder; X, its buffer, H′ and its buffer are written there, the previous one removed', async () => {
+test('checkpoints: their paths come from RunFolder; X, its buffer, H′ and its buffer are written there, the last two kept', async () => {
   const dir = path.join(tmp(), 'run');
   const factory = fakeFactoryWithExpert(pp);
   const run = await Run.create(pp, config({ mode: 'amplify-learned-h', expertCallsPerRound: 4, expertStepsPerRound: 1 }), factory, dir);
   await run.runRound();
   await run.runRound();
+  await run.runRound();
   const folder = RunFolder.open(dir);
   assert.equal(RunFolder.checkpointName(2), 'checkpoints/round-0002');
-  assert.equal(folder.state()!.checkpoint, RunFolder.checkpointName(2));
+  assert.equal(folder.state()!.checkpoint, RunFolder.checkpointName(3));
+  assert.equal(folder.state()!.previousCheckpoint, RunFolder.checkpointName(2));
   const files = folder.checkpoint(folder.state()!.checkpoint!);
-  assert.equal(files.dir, path.join(folder.dir, 'checkpoints', 'round-0002'));
+  assert.equal(files.dir, path.join(folder.dir, 'checkpoints', 'round-0003'));
   assert.ok(fs.existsSync(path.join(files.dir, 'fake-model.json')));
   assert.ok(fs.existsSync(files.buffer));
   assert.ok(fs.existsSync(path.join(files.expert, 'fake-expert.json')));
   assert.ok(run.expertBuffer.size > 0);
   assert.equal((JSON.parse(fs.readFileSync(files.expertBuffer, 'utf8')) as { items: unknown[] }).items.length, run.expertBuffer.size);
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['round-0002']);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')).sort(), ['round-0002', 'round-0003']);
   assert.equal(path.basename(folder.pinnedRoundFile(2)), 'round-0002.json');
   run.dispose();
 });
