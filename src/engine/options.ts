@@ -11,7 +11,7 @@
 import { BUILTIN_TASKS, DEFAULT_TASK } from '../core/index';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
 import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
-import { DEFAULT_CONFIG } from './run';
+import { DEFAULT_CONFIG } from './run-config';
 import type { RunConfig } from './run-types';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB } from './task-sandbox';
 

@@ -244,10 +244,16 @@ export class RunFolder {
     writeJsonAtomic(path.join(dir, MANIFEST), manifest);
   }
 
-  /** Checks a checkpoint against its manifest: every file present, of its size and sha256. Returns what is wrong. */
+  /**
+   * Checks a checkpoint against its manifest: every file present, of its size and sha256. Returns what
+   * is wrong. A checkpoint from before manifests (neither manifest.json nor its state copy) is taken
+   * as it is, unverified, so that older runs still resume.
+   */
   checkpointProblem(name: string): string | undefined {
     const dir = this.checkpoint(name).dir;
     const file = path.join(dir, MANIFEST);
+    // Written before checkpoints were sealed (no manifest and no state copy): nothing to verify it by.
+    if (!fs.existsSync(file) && !fs.existsSync(path.join(dir, CHECKPOINT_STATE)) && fs.existsSync(dir)) return undefined;
     let manifest: CheckpointManifest;
     try {
       manifest = readChecked<CheckpointManifest>(file, 'manifest');

@@ -10,46 +10,27 @@
 import * as path from 'node:path';
 import {
   amplifyMany, createRng, expandHCH, walkHCH, groundTruth, resolveSize, hash32, makeContext, makeQuestion, overrideAnswerer, questionKey, sameTuple,
-  taskVocabulary, tupleProblem, UNKNOWN, type Answer, type Answerer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng, type SourcedAnswer,
+  taskVocabulary, tupleProblem, UNKNOWN, type Answer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng,
 } from '../core/index';
 import type { LearnerFactory } from '../learner/factory';
-import type { ModelH, ModelX, PartialTranscript, QueryItem, TrainingExample } from '../learner/types';
+import type { ModelH, ModelX, PartialTranscript, TrainingExample } from '../learner/types';
 import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { ContextBuffer, ReplayBuffer } from './buffer';
-import { DEFAULT_MODE, MODES, isMode, modeSpec, type RoundTargets } from './modes/index';
+import { modeSpec, type RoundTargets } from './modes/index';
 import { writeJsonAtomic } from './files';
-import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
+import { modelAnswerer, predictInBatches } from './model-answers';
+import { freshState, validateConfig } from './run-config';
+import { DEFAULT_EXPERT_SOURCE, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
 import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
   RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
 } from './run-types';
 
 export type { LearnerFactory };
+export { DEFAULT_CONFIG, newRunId, validateConfig } from './run-config';
+export { modelAnswerer, predictInBatches } from './model-answers';
 
 export type ExpertTranscript = PartialTranscript & { answer: Answer };
-
-export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
-  mode: DEFAULT_MODE,
-  size: 8,
-  curriculum: false,
-  maxSize: 64,
-  rounds: 100,
-  // Each round: 256 new contexts × 8 questions; 16 steps of 32 contexts × 8 questions, so each
-  // example is trained on about twice (stepsPerRound × batchSize / new examples) before it leaves
-  // a buffer of ~5 rounds. Reusing examples ~20 times (40 steps of 128 on 256 new questions) left
-  // X at 28.5% after 15 minutes of supervised training where fresh data reached 90%.
-  stepsPerRound: 16,
-  batchSize: 256,
-  contextsPerRound: 256,
-  questionsPerContext: 8,
-  bufferSize: 10000,
-  evalContexts: 32,
-  model: 'small',
-  backend: 'auto',
-  seed: 1,
-  gate: { threshold: 0.85, horizon: 100 },
-  overridesFeedTraining: true,
-};
 
 export type Phase = 'targets' | 'train' | 'eval' | 'pinned' | 'checkpoint';
 
@@ -71,31 +52,6 @@ interface RoundTargetSet {
   subquestionsToX: number;
   /** Targets dropped because they cannot be trained on (each as "question → answer: why"). */
   dropped: string[];
-}
-
-/**
- * X (student or EMA teacher) as an answerer for Amplify: its greedy answer; a re-asked question
- * (attempt k > 0) gets X's (k+1)-th best answer by beam search — a new proposal — or its best when
- * X has no k+1 distinct answers.
- */
-export function modelAnswerer(model: ModelX, teacher: boolean): Answerer {
-  return {
-    answerBatch(requests) {
-      if (requests.length === 0) return [];
-      const out: SourcedAnswer[] = new Array(requests.length);
-      const item = (r: AnswerRequest) => ({ facts: r.ctx.facts, question: r.question });
-      const first = requests.map((_, i) => i).filter((i) => !requests[i].attempt);
-      if (first.length > 0) model.predict(first.map((i) => item(requests[i])), { teacher }).forEach((p, n) => (out[first[n]] = { answer: p.answer, source: 'X' }));
-      const again = requests.map((_, i) => i).filter((i) => (requests[i].attempt ?? 0) > 0);
-      if (again.length > 0) {
-        const topK = 1 + Math.max(...again.map((i) => requests[i].attempt!));
-        model.predict(again.map((i) => item(requests[i])), { teacher, topK }).forEach((p, n) => {
-          out[again[n]] = { answer: (p.top[requests[again[n]].attempt!] ?? p.top[0])?.answer ?? p.answer, source: 'X' };
-        });
-      }
-      return out;
-    },
-  };
 }
 
 /** Up to n items, in their original order, chosen uniformly without replacement. */
@@ -125,11 +81,6 @@ function byClass(entries: readonly { cls: string; ok: boolean }[]): Record<strin
     a[1] += 1;
   }
   return Object.fromEntries(Object.entries(acc).sort(([a], [b]) => a.localeCompare(b)).map(([k, [n, d]]) => [k, n / d]));
-}
-
-export function newRunId(now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
 }
 
 export class Run {
@@ -611,10 +562,6 @@ function droppedWarnings(dropped: readonly string[]): string[] {
   return [`dropped ${dropped.length} target(s) that cannot be trained on: ${named}${more}`];
 }
 
-function freshState(config: RunConfig): RunState {
-  return { formatVersion: RUN_FORMAT_VERSION, round: 0, size: config.size, agreementWindow: [], callsToHTotal: 0, questionsTotal: 0, examplesTotal: 0, elapsed: 0, hasModel: false };
-}
-
 /** A fresh X as the run's config describes it. */
 function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelX> {
   return factory.create({
@@ -625,29 +572,4 @@ function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig):
 async function createExpert(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelH> {
   if (!factory.createExpert) throw new Error(`this learner has no learned expert H′ (mode ${config.mode})`);
   return factory.createExpert({ task, vocabulary: taskVocabulary(task), preset: config.expertModel ?? 'small', backend: config.backend, seed: config.seed + 1 });
-}
-
-/** Predicts in chunks (bounded memory for large evaluation sets). */
-export function predictInBatches(model: ModelX, items: readonly QueryItem[], teacher: boolean, chunk: number) {
-  const out = [];
-  for (let i = 0; i < items.length; i += chunk) out.push(...model.predict(items.slice(i, i + chunk), { teacher }));
-  return out;
-}
-
-export function validateConfig(task: AnyTask, c: RunConfig): void {
-  const problems: string[] = [];
-  if (!isMode(c.mode)) problems.push(`mode must be one of ${MODES.join(', ')} (got ${String(c.mode)})`);
-  const source = c.expertSource ?? DEFAULT_EXPERT_SOURCE;
-  if (!EXPERT_SOURCES.includes(source)) problems.push(`expertSource must be one of ${EXPERT_SOURCES.join(', ')} (got ${String(source)})`);
-  else if (source !== 'H' && isMode(c.mode) && !modeSpec(c.mode).needs.learnedH) problems.push(`expert source ${source} needs a mode with H′ (${MODES.filter((m) => modeSpec(m).needs.learnedH).join(', ')})`);
-  const posInt = (name: keyof RunConfig) => {
-    const v = c[name];
-    if (!Number.isInteger(v) || (v as number) < 1) problems.push(`${name} must be a positive integer (got ${String(v)})`);
-  };
-  (['rounds', 'stepsPerRound', 'batchSize', 'contextsPerRound', 'questionsPerContext', 'bufferSize', 'evalContexts'] as const).forEach(posInt);
-  if (!Number.isInteger(c.size) || c.size < task.sizes.min || c.size > task.sizes.max) problems.push(`size ${c.size} is outside ${task.name}'s range ${task.sizes.min}..${task.sizes.max}`);
-  if (!Number.isInteger(c.maxSize) || c.maxSize < c.size) problems.push(`maxSize must be an integer ≥ size`);
-  if (c.fault && (!(c.fault.rate >= 0 && c.fault.rate <= 1) || !['random', 'systematic'].includes(c.fault.kind))) problems.push('fault needs rate in [0, 1] and kind random|systematic');
-  if (!(c.gate.threshold > 0 && c.gate.threshold <= 1) || !Number.isInteger(c.gate.horizon) || c.gate.horizon < 1) problems.push('gate needs threshold in (0, 1] and a positive integer horizon');
-  if (problems.length > 0) throw new RangeError(`invalid run configuration: ${problems.join('; ')}`);
 }

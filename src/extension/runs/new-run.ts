@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
-import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
+import { DEFAULT_CONFIG, newRunId } from '../../engine/run-config';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, copyHumanTranscripts, requireHumanData } from '../../engine/human-transcripts';
 import { MODE_TABLE, isMode, modeSpec } from '../../engine/modes/index';
 import type { ExpertSource, Mode, RunConfig } from '../../engine/run-types';

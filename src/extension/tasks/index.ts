@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InstanceId, Question } from '../../core/index';
-import { DEFAULT_CONFIG, newRunId } from '../../engine/run';
+import { DEFAULT_CONFIG, newRunId } from '../../engine/run-config';
 import { RunFolder } from '../../engine/run-folder';
 import { BASELINE_MODE } from '../../engine/modes/index';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../engine/run-types';

@@ -131,6 +131,21 @@ test('a damaged last checkpoint is named and the previous one offered; resuming 
   assert.deepEqual(RunFolder.open(dir).rounds().records.map((r) => r.round), [1, 2, 3]);
 });
 
+test('a checkpoint from before manifests (no manifest.json, no state copy) resumes unverified; one that lost only its manifest is damaged', async () => {
+  const { dir } = await runWithRounds(2);
+  const last = path.join(dir, 'checkpoints', 'round-0002');
+  fs.rmSync(path.join(last, 'manifest.json'));
+  const folder = RunFolder.open(dir);
+  // Its state copy is still there: a sealed checkpoint that lost its manifest, not an old one.
+  assert.match(folder.checkpointProblem('checkpoints/round-0002') ?? '', /manifest\.json/);
+  fs.rmSync(path.join(last, 'state.json'));
+  assert.equal(folder.checkpointProblem('checkpoints/round-0002'), undefined);
+  const resumed = await Run.resume(folder, pp, fakeFactory());
+  assert.equal(resumed.round, 2);
+  assert.equal((await resumed.runRound()).round, 3);
+  resumed.dispose();
+});
+
 test('both checkpoints damaged: an error, no offer', async () => {
   const { dir } = await runWithRounds(3);
   fs.rmSync(path.join(dir, 'checkpoints', 'round-0003', 'buffer.json'));
