@@ -2,8 +2,8 @@
  * The Explorer webview panel: strict CSP with a nonce, resources limited to the bundle and media,
  * messages routed through the controller, restored after a window reload by a serializer.
  */
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from './webview-html';
 import type { HostMessage } from '../protocol/explorer';
 import { ExplorerController, type ControllerHost, type ControllerState } from './controller';
 import type { RunSession } from './session';
@@ -12,30 +12,7 @@ export const EXPLORER_VIEW_TYPE = 'amplification.explorer';
 const STATE_KEY = 'amplification.explorerState';
 
 export function explorerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = crypto.randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'explorer.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    'img-src data:',
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Amplification Explorer</title>
-</head>
-<body>
-<div id="app" role="application" aria-label="Amplification Explorer"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return webviewHtml(webview, extensionUri, { script: 'webview.js', style: 'explorer.css', title: 'Amplification Explorer', images: 'data:' });
 }
 
 export interface PanelDeps {

@@ -3,32 +3,15 @@
  * dist/play.js and media/play.css, messages routed to a PlayController. One panel per session;
  * a window reload closes it (a play session is short, and its finished questions are saved).
  */
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from '../webview-html';
 import type { PlayHostMessage } from '../../protocol/play';
 import { PlayController, type PlayControllerHost, type PlaySetup } from './play-controller';
 
 export const PLAY_VIEW_TYPE = 'amplification.play';
 
 function playHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = crypto.randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'play.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'play.css'));
-  const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Answer as the Expert</title>
-</head>
-<body>
-<div id="app" role="application" aria-label="Answer as the Expert"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return webviewHtml(webview, extensionUri, { script: 'play.js', style: 'play.css', title: 'Answer as the Expert' });
 }
 
 /** Opens a play panel on `setup`; `host` saves the finished questions and offers the next one. */
