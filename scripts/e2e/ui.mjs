@@ -109,14 +109,18 @@ async function attempt() {
       const child = explorer().locator('g.node[data-key="0"]');
       await child.click();
       await explorer().getByRole('button', { name: /^Override the answer of/ }).click();
+      // A name of this context (overrides are checked against the task and the context): the last fact's image.
+      const fact = await explorer().locator('.inspector .facts li').last().textContent();
+      const name = /=\s*(\S+)/.exec(fact ?? '')?.[1];
+      if (!name) throw new Error(`no name in the fact '${fact}'`);
       const input = explorer().getByRole('textbox', { name: /^New answer for/ });
-      await input.fill('hh');
+      await input.fill(name);
       await explorer().getByRole('button', { name: 'Send the override' }).click();
       await explorer().locator('.inspector', { hasText: 'by override' }).waitFor({ timeout: 30_000 });
-      // H re-ran at the root with the new subanswer: its next subquestion is about hh (σ^m(hh)).
-      await explorer().locator('g.node[data-key="1"][data-label$="(hh)"]').waitFor({ timeout: 30_000 });
+      // H re-ran at the root with the new subanswer: its next subquestion is about it (σ^m(name)).
+      await explorer().locator(`g.node[data-key="1"][data-label$="(${name})"]`).waitFor({ timeout: 30_000 });
       await explorer().locator('g.node[data-key=""]').click();
-      await explorer().locator('.inspector .transcript .tr-item').first().filter({ hasText: 'hh' }).waitFor({ timeout: 30_000 });
+      await explorer().locator('.inspector .transcript .tr-item').first().filter({ hasText: name }).waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(shots, '3-override.png') });
     });
     await step('add a note to a node', async () => {

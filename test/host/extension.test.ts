@@ -13,7 +13,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { builtinTask, questionKey, type Question } from '../../src/core/index';
+import { builtinTask, makeContext, questionKey, type Question } from '../../src/core/index';
 import type { OverrideEvent, PinnedQuestion, RoundRecord, RunMeta } from '../../src/engine/run-types';
 import type { WorkerEvent } from '../../src/engine/worker-protocol';
 import type { AmplificationApi, NewRunOptions } from '../../src/extension/extension';
@@ -125,21 +125,28 @@ suite('Amplification Explorer in the extension host', () => {
     assert.equal(first.done, false);
     const sub = first.value as Question;
 
-    await api.explorerMessage({ type: 'override', path: [0], answer: ['hh'] });
+    // An answer the host accepts: a name of this context (overrides are checked against the task and the context).
+    const task = builtinTask('permutation-powering')!;
+    const name = makeContext(task, pin.instance).facts.at(-1)![1];
+    await api.explorerMessage({ type: 'override', path: [0], answer: [name] });
     const overrides = jsonLines<OverrideEvent>(path.join(run, 'overrides.jsonl'));
     assert.equal(overrides.length, 1, 'one line in overrides.jsonl');
     const { at, ...override } = overrides[0];
-    assert.deepEqual(override, { op: 'set', key: { instance: pin.instance, question: sub }, answer: ['hh'] });
+    assert.deepEqual(override, { op: 'set', key: { instance: pin.instance, question: sub }, answer: [name] });
     assert.ok(Number.isFinite(Date.parse(at)), `'at' is a time: ${at}`);
-    assert.deepEqual(api.sessions.get(run)?.overridesFor(pin.instance).get(questionKey(sub)), ['hh']);
+    assert.deepEqual(api.sessions.get(run)?.overridesFor(pin.instance).get(questionKey(sub)), [name]);
 
     await api.explorerMessage({ type: 'annotate', path: [0], note: NOTE, tags: ['host-test'] });
     const notes = jsonLines<Record<string, unknown>>(path.join(run, 'annotations.jsonl'));
     assert.equal(notes.length, 1, 'one line in the run\'s annotations.jsonl');
-    const { id, at: noteAt, ...note } = notes[0];
+    const { id, at: noteAt, node, ...note } = notes[0] as Record<string, unknown> & { node?: { question: Question; answer: string[]; source: string; truth: string[] } };
     assert.match(String(id), /^[a-z0-9]+-[a-z0-9]+$/);
     assert.ok(Number.isFinite(Date.parse(String(noteAt))));
     assert.deepEqual(note, { op: 'add', key: { instance: pin.instance, question: pin.question }, path: [0], round: 2, note: NOTE, tags: ['host-test'] });
+    // The note records its node as it was: the overridden subquestion, its answer and who gave it, the truth.
+    assert.deepEqual(node?.question, sub);
+    assert.deepEqual([node?.answer, node?.source], [[name], 'override']);
+    assert.deepEqual(node?.truth, task.answer(makeContext(task, pin.instance), sub));
 
     const all = jsonLines<Record<string, unknown>>(path.join(workspace, '.amplification', 'annotations.jsonl'));
     assert.equal(all.length, 1, 'one line in .amplification/annotations.jsonl');
