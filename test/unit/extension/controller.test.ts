@@ -19,8 +19,9 @@ const pp = builtinTask('permutation-powering')!;
 process.env.AMP_FAKE_LEARNER = 'oracle';
 const sessions: RunSession[] = [];
 after(() => Promise.all(sessions.map((s) => s.dispose())));
+/** Opens a run as a trusted workspace would (task files allowed). */
 async function open(dir: string): Promise<RunSession> {
-  const s = await RunSession.open(dir);
+  const s = await RunSession.open(dir, true);
   sessions.push(s);
   return s;
 }
