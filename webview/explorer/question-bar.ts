@@ -2,7 +2,7 @@
  * The question bar above the tree: the pinned question (select, sample, pin a typed one) with the
  * root's answer; search, the truth toggle, collapse/expand all, fit, "why wrong?" and the keys.
  */
-import type { PinView, TreeView, WebviewMessage } from '../../src/protocol/explorer';
+import { counted, type PinView, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, iconButton, setChildren } from '../dom';
 import { icon } from '../icons';
 import { keysHelp } from './keys';
@@ -154,5 +154,5 @@ export class QuestionBar {
 
 function countText(n: number, q = 'x'): string {
   if (!q.trim()) return '';
-  return n === 0 ? 'no match' : `${n} match${n === 1 ? '' : 'es'} · Enter: next`;
+  return n === 0 ? 'no match' : `${counted(n, 'match', 'matches')} · Enter: next`;
 }

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Counterexample } from '../../core/index';
+import { counted } from '../../protocol/explorer';
 import { TaskLoadError } from '../../engine/task-loader';
 import { DEFAULT_LIMITS, TaskSandbox, describeFailure } from '../../engine/task-sandbox';
 import type { TaskMeta } from '../../engine/task-sandbox-calls';
@@ -122,7 +123,7 @@ export class UserTasks implements vscode.Disposable {
         failures += report.failures;
         checked += report.checked;
         all = all.concat(report.counterexamples);
-        this.output.appendLine(`${task.name}: ${report.checked} samples, ${report.failures} failures`);
+        this.output.appendLine(`${task.name}: ${counted(report.checked, 'sample')}, ${counted(report.failures, 'failure')}`);
         report.counterexamples.forEach((c, i) => {
           const text = rendered[i];
           this.output.appendLine(text.text);
