@@ -382,6 +382,7 @@ export class App {
     this.host.state.hideTruth = hide;
     this.qbar.setTruthShown(!hide);
     this.tree3.setHideTruth(hide);
+    this.qbar.searchAgain(); // hidden truth is not searched
     this.legend.render(hide);
     this.renderRootSummary();
     this.renderInspector();

@@ -29,7 +29,7 @@ export class QuestionBar {
   readonly el = h('div', { cls: 'qbar', attrs: { role: 'toolbar', 'aria-label': 'Question' } });
   private pinSelect = h('select', { attrs: { 'aria-label': 'Pinned question' } });
   private rootSummary = h('span', { cls: 'root-summary', attrs: { 'aria-live': 'polite' } });
-  private searchInput = h('input', { cls: 'search', attrs: { type: 'search', placeholder: 'Search questions  /', 'aria-label': 'Search the questions in the tree (slash)', spellcheck: 'false' } });
+  private searchInput = h('input', { cls: 'search', attrs: { type: 'search', placeholder: 'Search questions, answers  /', 'aria-label': 'Search the questions and answers in the tree (slash)', spellcheck: 'false' } });
   private searchCount = h('span', { cls: 'search-count muted', attrs: { 'aria-live': 'polite' } });
   private truthToggle = h('input', { attrs: { type: 'checkbox', 'aria-label': 'Show the ground truth' } });
   private pinText = h('input', { cls: 'pin-text mono', attrs: { type: 'text', placeholder: 'σ^29(ab)', 'aria-label': 'A question to pin, in the task’s notation', spellcheck: 'false' } });
