@@ -7,6 +7,11 @@
  */
 import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, messageType, need, needList, needObj, validated, type Obj, type Result } from './validate';
 
+/** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 // ---------------------------------------------------------------- views (host → webview data)
 
 /** An answer as the webview shows it. `correct`: against ground truth; null when unknown. */

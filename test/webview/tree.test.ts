@@ -275,6 +275,49 @@ export const treeTests: WebviewTest[] = [
     },
   },
   {
+    name: 'search matches answers too (X, H, override, truth), never the hidden truth',
+    async run(ctx) {
+      const norm = (s: string) => s.toLowerCase().replace(/\s+/g, '');
+      const questions = (n: NodeView) => [n.label, n.question.join(' ')].map(norm);
+      const answers = (n: NodeView, truth: boolean) => [n.answer, n.x, n.h, n.replaced, truth ? n.truth : undefined].flatMap((a) => (a ? [norm(a.label)] : []));
+      // An early round (with wrong answers) where an answer (of X, H or the override) is in no
+      // question — before, searching it found nothing — and a truth is in no question and no shown
+      // answer (a wrong node's), for blind mode.
+      let found: { tree: TreeView; all: NodeView[]; answer: string; truthOnly: string } | null = null;
+      for (let r = 1; r <= 12 && !found; r++) {
+        const tree = pinTree('p1', r, { overrides: { '2': ['ee'] } });
+        const all = [...nodesOf(tree.root)];
+        const inNoQuestion = (q: string) => all.every((n) => questions(n).every((t) => !t.includes(q)));
+        const answer = all.flatMap((n) => answers(n, false)).find(inNoQuestion);
+        const truthOnly = all.map((n) => norm(n.truth.label)).find((t) => inNoQuestion(t) && all.every((n) => answers(n, false).every((a) => !a.includes(t))));
+        if (answer && truthOnly) found = { tree, all, answer, truthOnly };
+      }
+      assert.ok(found, 'some round of the fixture has an answer in no question and a truth in no shown answer');
+      const { tree, all, answer, truthOnly } = found;
+      const expected = (q: string, truth: boolean) => all.filter((n) => [...questions(n), ...answers(n, truth)].some((t) => t.includes(norm(q))));
+      const ex = await loaded(ctx, 'light', tree);
+      const search = async (q: string) => {
+        await ex.press('/');
+        await ex.page.locator('input.search').fill(q);
+        await ex.frames();
+      };
+      await search(answer);
+      assert.ok(expected(answer, true).length > 0);
+      assert.equal(await ex.page.locator('g.node.match').count(), expected(answer, true).length, `matches of ${answer}`);
+      await search(truthOnly);
+      assert.equal(await ex.page.locator('g.node.match').count(), expected(truthOnly, true).length, `matches of the truth ${truthOnly}`);
+      // Hide the truth (t, from the tree): the search no longer finds it; showing it back does.
+      await ex.node('').click({ position: { x: 60, y: 4 } });
+      await ex.press('t');
+      assert.equal(await ex.page.locator('g.node.match').count(), 0, 'the hidden truth is not searched');
+      assert.equal(expected(truthOnly, false).length, 0);
+      await ex.press('t');
+      assert.equal(await ex.page.locator('g.node.match').count(), expected(truthOnly, true).length, 'shown again, the truth is searched');
+      assert.deepEqual(await ex.problems(), []);
+      await ex.close();
+    },
+  },
+  {
     name: 'a narrow panel stacks the tree above the inspector',
     async run(ctx) {
       const ex = await ctx.open({ theme: 'dark', width: 700, height: 900 });

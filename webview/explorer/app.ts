@@ -3,7 +3,7 @@
  * the user's actions out; the page's parts — header.ts, question-bar.ts, the tree (tree.ts), the
  * inspector, the charts, banner.ts — and the keys (keys.ts) are wired here.
  */
-import { parseHostMessage, type AnnotationView, type BlameView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
+import { counted, parseHostMessage, type AnnotationView, type BlameView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { Banner } from './banner';
 import { Charts } from './charts';
@@ -382,6 +382,7 @@ export class App {
     this.host.state.hideTruth = hide;
     this.qbar.setTruthShown(!hide);
     this.tree3.setHideTruth(hide);
+    this.qbar.searchAgain(); // hidden truth is not searched
     this.legend.render(hide);
     this.renderRootSummary();
     this.renderInspector();
@@ -485,7 +486,7 @@ export class App {
     const ov = this.tree?.overrideSummary;
     if (ov) items.push(h('div', { cls: 'notice override', attrs: { role: 'status' } }, h('strong', { text: '✎ ' }), ov.text));
     if (this.tree?.answeredBy) items.push(h('div', { cls: 'notice info answered-by', text: `${this.tree.answeredBy}.` }));
-    if (this.tree?.truncated) items.push(h('div', { cls: 'notice info', text: `The node budget cut this tree at ${this.tree.nodes} nodes; leaves marked ⊕ can be expanded.` }));
+    if (this.tree?.truncated) items.push(h('div', { cls: 'notice info', text: `The node budget cut this tree at ${counted(this.tree.nodes, 'node')}; leaves marked ⊕ can be expanded.` }));
     setChildren(this.noticeEl, ...items);
   }
 

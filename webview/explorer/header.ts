@@ -3,7 +3,7 @@
  * selected round's numbers), training (Run n rounds, Pause, Step), the compare bar; and the
  * progress line while training runs.
  */
-import type { ExplorerCommand, RoundView, RunView, StatusView, TreeView, WebviewMessage } from '../../src/protocol/explorer';
+import { counted, type ExplorerCommand, type RoundView, type RunView, type StatusView, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, iconButton, pct, setChildren } from '../dom';
 import { icon } from '../icons';
 
@@ -68,7 +68,7 @@ export class Header {
       const text = !c
         ? `Comparing with ${d.compare.id}`
         : c.found
-          ? `Compared with ${c.label}: ${c.differing === 0 ? 'no node differs' : `${c.differing} node${c.differing === 1 ? '' : 's'} differ (marked ≠)`}`
+          ? `Compared with ${c.label}: ${c.differing === 0 ? 'no node differs' : `${counted(c.differing, 'node')} ${c.differing === 1 ? 'differs' : 'differ'} (marked ≠)`}`
           : `Compared with ${c.label}: ${c.reason ?? 'no tree to compare'}`;
       rows.push(h('div', { cls: 'compare-bar', attrs: { role: 'status' } },
         h('span', { cls: 'badge b-differs', text: '≠', attrs: { 'aria-hidden': 'true' } }),

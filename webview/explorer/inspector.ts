@@ -3,7 +3,7 @@
  * alternatives, H's answer, the ground truth, the subquestions as a transcript, the facts, the
  * notes — and the override and note editors.
  */
-import type { AnnotationView, BlameView, FactView, OverrideView } from '../../src/protocol/explorer';
+import { counted, type AnnotationView, type BlameView, type FactView, type OverrideView } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, type INode } from './model';
 
@@ -156,7 +156,7 @@ export class Inspector {
           ),
         );
       }
-      sections.push(section('Transcript', `${n.children.length} subquestions, asked in order`, list));
+      sections.push(section('Transcript', `${counted(n.children.length, 'subquestion')}, asked in order`, list));
     } else {
       sections.push(section('Transcript', '', h('p', { cls: 'muted', text: node.primitive ? 'A primitive question: no subquestions.' : node.expandable ? 'Not decomposed here. Expand it (→ or double-click) to see H’s subquestions.' : 'No subquestions.' })));
     }
@@ -176,7 +176,7 @@ export class Inspector {
         const on = lit.has(i);
         grid.append(h('li', { cls: on ? 'fact lit' : 'fact', text: d.facts[i].label, attrs: { 'data-index': i, title: on ? `mentions a symbol of ${node.label}` : undefined } }));
       }
-      sections.push(section('Facts', `${d.facts.length} facts${lit.size ? `, ${lit.size} mention this question (lit)` : ', none mentions this question'}`, grid));
+      sections.push(section('Facts', `${counted(d.facts.length, 'fact')}${lit.size ? `, ${lit.size} ${lit.size === 1 ? 'mentions' : 'mention'} this question (lit)` : ', none mentions this question'}`, grid));
     }
 
     // Notes.

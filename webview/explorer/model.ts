@@ -68,13 +68,19 @@ export function indexTree(tree: TreeView): IndexedTree {
   return { tree, root, byKey, levels, count: order.length };
 }
 
-/** Nodes whose label or question matches a search query (case-insensitive, spaces ignored). */
-export function searchNodes(ix: IndexedTree, query: string): INode[] {
+/**
+ * Nodes whose question (label or symbols) or one of whose answers (the one used, X's, H's, the one an
+ * override replaced, and the truth unless `hideTruth`) matches a search query, in the task's notation
+ * (case-insensitive, spaces ignored).
+ */
+export function searchNodes(ix: IndexedTree, query: string, hideTruth = false): INode[] {
   const q = normalize(query);
   if (!q) return [];
   const out: INode[] = [];
   const walk = (n: INode): void => {
-    if (normalize(n.node.label).includes(q) || normalize(n.node.question.join(' ')).includes(q)) out.push(n);
+    const { node } = n;
+    const texts = [node.label, node.question.join(' '), node.answer.label, node.x?.label, node.h?.label, node.replaced?.label, hideTruth ? undefined : node.truth.label];
+    if (texts.some((t) => t !== undefined && normalize(t).includes(q))) out.push(n);
     for (const c of n.children) walk(c);
   };
   walk(ix.root);

@@ -2,7 +2,7 @@
  * The question bar above the tree: the pinned question (select, sample, pin a typed one) with the
  * root's answer; search, the truth toggle, collapse/expand all, fit, "why wrong?" and the keys.
  */
-import type { PinView, TreeView, WebviewMessage } from '../../src/protocol/explorer';
+import { counted, type PinView, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, iconButton, setChildren } from '../dom';
 import { icon } from '../icons';
 import { keysHelp } from './keys';
@@ -29,7 +29,7 @@ export class QuestionBar {
   readonly el = h('div', { cls: 'qbar', attrs: { role: 'toolbar', 'aria-label': 'Question' } });
   private pinSelect = h('select', { attrs: { 'aria-label': 'Pinned question' } });
   private rootSummary = h('span', { cls: 'root-summary', attrs: { 'aria-live': 'polite' } });
-  private searchInput = h('input', { cls: 'search', attrs: { type: 'search', placeholder: 'Search questions  /', 'aria-label': 'Search the questions in the tree (slash)', spellcheck: 'false' } });
+  private searchInput = h('input', { cls: 'search', attrs: { type: 'search', placeholder: 'Search questions, answers  /', 'aria-label': 'Search the questions and answers in the tree (slash)', spellcheck: 'false' } });
   private searchCount = h('span', { cls: 'search-count muted', attrs: { 'aria-live': 'polite' } });
   private truthToggle = h('input', { attrs: { type: 'checkbox', 'aria-label': 'Show the ground truth' } });
   private pinText = h('input', { cls: 'pin-text mono', attrs: { type: 'text', placeholder: 'σ^29(ab)', 'aria-label': 'A question to pin, in the task’s notation', spellcheck: 'false' } });
@@ -154,5 +154,5 @@ export class QuestionBar {
 
 function countText(n: number, q = 'x'): string {
   if (!q.trim()) return '';
-  return n === 0 ? 'no match' : `${n} match${n === 1 ? '' : 'es'} · Enter: next`;
+  return n === 0 ? 'no match' : `${counted(n, 'match', 'matches')} · Enter: next`;
 }

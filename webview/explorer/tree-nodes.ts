@@ -4,6 +4,7 @@
  * subtree hides and the subquestion's order. Zoomed out (overview), the nodes are one <path> per
  * state, with no text. Only the nodes the viewport asks for are in the DOM (see tree-viewport.ts).
  */
+import { counted } from '../../src/protocol/explorer';
 import { svg } from '../dom';
 import { iconOf, stateOf, stateWord, type AnswerState, type INode } from './model';
 
@@ -268,7 +269,7 @@ export class NodeLayers {
       const wrong = this.look.hideTruth ? 0 : inode.wrongBelow;
       const more = svg('text', { x: 10, y: NODE_H + 13 }, `more${wrong ? ' has-wrong' : ''}`);
       more.textContent = `▸ ${inode.below} hidden${this.look.hideTruth ? '' : wrong ? ` · ${wrong} ✗` : ' · all ✓/?'}`;
-      tip(more, `${inode.below} node${inode.below === 1 ? '' : 's'} below, collapsed${wrong ? `, ${wrong} with a wrong answer` : ''}: click to open`);
+      tip(more, `${counted(inode.below, 'node')} below, collapsed${wrong ? `, ${wrong} with a wrong answer` : ''}: click to open`);
       g.append(more);
     }
 
@@ -352,8 +353,8 @@ function describe(n: INode, chips: Chip[]): string {
   if (n.node.byOverride === 'new') parts.push('new because of an override');
   else if (n.node.byOverride === 'changed' && n.node.source !== 'override') parts.push('changed by an override');
   if (n.node.compared?.differs) parts.push(`differs in the compared tree (${n.node.compared.label ? `question ${n.node.compared.label}, ` : ''}answer ${n.node.compared.answer.label})`);
-  if (n.node.annotations) parts.push(`${n.node.annotations} notes`);
-  if (n.children.length) parts.push(`${n.children.length} subquestions`);
+  if (n.node.annotations) parts.push(counted(n.node.annotations, 'note'));
+  if (n.children.length) parts.push(counted(n.children.length, 'subquestion'));
   if (n.node.expandable) parts.push('expandable');
   if (n.node.opened) parts.push('opened on request');
   return parts.join(', ');

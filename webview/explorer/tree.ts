@@ -246,7 +246,7 @@ export class TreeCanvas implements NodeLook {
     this.matchOrder = [];
     this.revealed.clear();
     if (!this.ix || !this.searchQuery) return;
-    for (const n of searchNodes(this.ix, this.searchQuery)) {
+    for (const n of searchNodes(this.ix, this.searchQuery, this.truthHidden)) {
       this.matches.add(n.key);
       this.matchOrder.push(n.key);
       for (let p = n.parent; p; p = p.parent) this.revealed.add(p.key);

@@ -9,6 +9,7 @@ import { builtinTask } from '../../core/index';
 import { appendJsonLine } from '../../engine/files';
 import { RunFolder } from '../../engine/run-folder';
 import type { AnnotationEvent } from '../../engine/run-types';
+import { counted } from '../../protocol/explorer';
 import { discoverRuns } from '../run-discovery';
 import type { ExtensionState } from '../state';
 import { runRoots, workspaceRoot } from '../workspace';
@@ -49,7 +50,7 @@ async function exportAnnotations(state: ExtensionState): Promise<void> {
   const target = await vscode.window.showSaveDialog({ title: 'Export annotations', filters: { 'JSON Lines': ['jsonl'], CSV: ['csv'] }, defaultUri: workspaceRoot() ? vscode.Uri.file(path.join(workspaceRoot()!, 'annotations.jsonl')) : undefined });
   if (!target) return;
   fs.writeFileSync(target.fsPath, annotationsText(all, target.fsPath.endsWith('.csv')));
-  void vscode.window.showInformationMessage(`Exported ${all.length} annotations to ${path.basename(target.fsPath)}.`);
+  void vscode.window.showInformationMessage(`Exported ${counted(all.length, 'annotation')} to ${path.basename(target.fsPath)}.`);
 }
 
 async function importAnnotationsFile(state: ExtensionState): Promise<void> {
@@ -57,8 +58,8 @@ async function importAnnotationsFile(state: ExtensionState): Promise<void> {
   if (!picked?.[0]) return;
   const r = importAnnotations(fs.readFileSync(picked[0].fsPath, 'utf8'), discoverRuns(runRoots(), state.extraRuns()));
   const added = [...r.added.values()].reduce((a, b) => a + b, 0);
-  const skipped = r.skipped.length ? `; skipped ${r.skipped.length} line(s): ${r.skipped.slice(0, 3).map((k) => `line ${k.line}: ${k.reason}`).join('; ')}${r.skipped.length > 3 ? ' …' : ''}` : '';
-  const message = `Imported ${added} annotation(s) into ${r.added.size} run(s)${r.present ? `; ${r.present} were there already` : ''}${skipped}.`;
+  const skipped = r.skipped.length ? `; skipped ${counted(r.skipped.length, 'line')}: ${r.skipped.slice(0, 3).map((k) => `line ${k.line}: ${k.reason}`).join('; ')}${r.skipped.length > 3 ? ' …' : ''}` : '';
+  const message = `Imported ${counted(added, 'annotation')} into ${counted(r.added.size, 'run')}${r.present ? `; ${r.present} ${r.present === 1 ? 'was' : 'were'} there already` : ''}${skipped}.`;
   if (r.skipped.length) void vscode.window.showWarningMessage(message);
   else void vscode.window.showInformationMessage(message);
   state.refreshAnnotations();

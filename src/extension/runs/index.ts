@@ -1,6 +1,7 @@
 /** Runs: the Runs view, New Run…, Refresh, Open Run… (a run or an experiment) and Compare Runs…. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { counted } from '../../protocol/explorer';
 import { discoverRuns, isExperiment } from '../run-discovery';
 import type { ExtensionState } from '../state';
 import { runRoots } from '../workspace';
@@ -33,7 +34,7 @@ async function openRun(state: ExtensionState): Promise<void> {
     const items = discoverRuns([], [folder]);
     const choice = await vscode.window.showQuickPick(
       items.map((r) => ({ label: r.meta.id, description: `${r.meta.config.mode} · round ${r.round}${r.accuracy === undefined ? '' : ` · X ${(100 * r.accuracy).toFixed(0)}%`}`, folder: r.folder })),
-      { title: `Experiment ${path.basename(folder)}: ${items.length} runs (all now in the Runs view)`, placeHolder: 'Open which run in the Explorer?' },
+      { title: `Experiment ${path.basename(folder)}: ${counted(items.length, 'run')} (all now in the Runs view)`, placeHolder: 'Open which run in the Explorer?' },
     );
     if (!choice) return;
     folder = choice.folder;
@@ -60,7 +61,7 @@ async function compareRuns(state: ExtensionState): Promise<void> {
     return;
   }
   const latest = a.latestRound();
-  if (latest < 2) throw new Error(`${a.meta.id} has ${latest} recorded round(s): comparing two rounds needs two`);
+  if (latest < 2) throw new Error(`${a.meta.id} has ${counted(latest, 'recorded round')}: comparing two rounds needs two`);
   const text = await vscode.window.showInputBox({
     title: `Compare ${a.meta.id} with which of its rounds?`, prompt: `The tree shows the round selected in the Explorer; the compared round stays fixed (1–${latest}).`,
     value: '1', validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= latest ? undefined : `a round from 1 to ${latest}`),

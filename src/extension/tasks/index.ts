@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG, newRunId } from '../../engine/run-config';
 import { RunFolder } from '../../engine/run-folder';
 import { BASELINE_MODE } from '../../engine/modes/index';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../engine/run-types';
+import { counted } from '../../protocol/explorer';
 import type { ExtensionState } from '../state';
 import { workspaceRoot, workspaceTaskFiles } from '../workspace';
 import { TASK_TEMPLATE, UserTasks } from './user-tasks';
@@ -37,8 +38,8 @@ async function checkDecomposition(userTasks: UserTasks, uri?: vscode.Uri): Promi
   if (!file) return;
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${path.basename(file.fsPath)}…` }, () => userTasks.check(file!, 500));
   if (outcome.loadError) void vscode.window.showErrorMessage(`Amplification: ${outcome.loadError.message}`);
-  else if (outcome.failures === 0) void vscode.window.showInformationMessage(`${outcome.task?.name}: H agrees with ground truth on ${outcome.checked} samples.`);
-  else void vscode.window.showWarningMessage(`${outcome.task?.name}: ${outcome.failures} of ${outcome.checked} samples fail — see Problems.`, 'Show Problems').then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
+  else if (outcome.failures === 0) void vscode.window.showInformationMessage(`${outcome.task?.name}: H agrees with ground truth on ${counted(outcome.checked, 'sample')}.`);
+  else void vscode.window.showWarningMessage(`${outcome.task?.name}: ${outcome.failures} of ${counted(outcome.checked, 'sample')} ${outcome.failures === 1 ? 'fails' : 'fail'} — see Problems.`, 'Show Problems').then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
 }
 
 /** The argument of a counterexample's "open tree" link in Problems. */

@@ -5,9 +5,11 @@
  */
 import * as vscode from 'vscode';
 import type { Counterexample } from '../../core/index';
+import { counted } from '../../protocol/explorer';
 import { TaskLoadError } from '../../engine/task-loader';
 import { DEFAULT_LIMITS, TaskSandbox, describeFailure } from '../../engine/task-sandbox';
 import type { TaskMeta } from '../../engine/task-sandbox-calls';
+import { problemText } from './problem-message';
 
 export const TASK_TEMPLATE = `// An Amplification Explorer task: a context, questions, ground truth, and the expert H.
 // Check it with the "Check" CodeLens above defineTask (or "Amplification: Check Decomposition").
@@ -122,11 +124,13 @@ export class UserTasks implements vscode.Disposable {
         failures += report.failures;
         checked += report.checked;
         all = all.concat(report.counterexamples);
-        this.output.appendLine(`${task.name}: ${report.checked} samples, ${report.failures} failures`);
+        this.output.appendLine(`${task.name}: ${counted(report.checked, 'sample')}, ${counted(report.failures, 'failure')}`);
         report.counterexamples.forEach((c, i) => {
           const text = rendered[i];
           this.output.appendLine(text.text);
-          const d = new vscode.Diagnostic(expertRange(doc), `${task.name}: ${c.kind}: ${c.message.split('\n')[0]}${text.question ? ` — question ${text.question}, expected ${text.expected ?? '?'}, got ${text.got ?? '?'}` : ''}`, vscode.DiagnosticSeverity.Error);
+          const problem = problemText(task.name, c, text);
+          const d = new vscode.Diagnostic(expertRange(doc), problem.message, vscode.DiagnosticSeverity.Error);
+          d.relatedInformation = problem.related.map((line) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, expertRange(doc)), line));
           d.source = 'amplification';
           const args = encodeURIComponent(JSON.stringify([{ file: uri.fsPath, task: task.name, instance: c.instance, question: c.question }]));
           d.code = { value: 'open tree', target: vscode.Uri.parse(`command:amplification.exploreCounterexample?${args}`) };
