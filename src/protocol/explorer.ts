@@ -5,7 +5,7 @@
  * message is rejected with a one-line reason naming its type and field, never acted on.
  * Pure TypeScript (no vscode, no Node APIs): the webview bundles it.
  */
-import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, messageType, need, needList, needObj, validated, type Obj, type Result } from './validate';
+import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, checkWith, need, needList, needObj, parseWith, type Checks, type Obj, type Parsers, type Result } from './validate';
 
 /** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
 export function counted(n: number, noun: string, plural = `${noun}s`): string {
@@ -243,8 +243,6 @@ export type WebviewMessage =
 // ---------------------------------------------------------------- validation: webview → host
 
 /** Per message type: its fields checked, the message rebuilt from them (or, for `Checks`, only checked). */
-type Parsers<M extends { type: string }> = { [K in M['type']]: (m: Obj) => Extract<M, { type: K }> };
-type Checks<M extends { type: string }> = { [K in M['type']]: (m: Obj) => void };
 
 /** Each message rebuilt from its checked fields (nothing else reaches the host). */
 const webviewParsers: Parsers<WebviewMessage> = {
@@ -314,9 +312,7 @@ const webviewParsers: Parsers<WebviewMessage> = {
 
 /** Validates a message from the webview. */
 export function parseWebviewMessage(x: unknown): Result<WebviewMessage> {
-  const t = messageType(x, webviewParsers);
-  if (!t.ok) return t;
-  return validated<WebviewMessage>(t.value.type, () => webviewParsers[t.value.type](t.value.m));
+  return parseWith(x, webviewParsers);
 }
 
 // ---------------------------------------------------------------- validation: host → webview
@@ -517,10 +513,5 @@ const hostChecks: Checks<HostMessage> = {
 
 /** Validates a message from the host, down to every node of a tree (the webview trusts nothing either). */
 export function parseHostMessage(x: unknown): Result<HostMessage> {
-  const t = messageType(x, hostChecks);
-  if (!t.ok) return t;
-  return validated(t.value.type, () => {
-    hostChecks[t.value.type](t.value.m);
-    return t.value.m as unknown as HostMessage;
-  });
+  return checkWith(x, hostChecks);
 }

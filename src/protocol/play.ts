@@ -7,7 +7,7 @@
  * The webview never sees the context: only the question being answered, its subquestions and
  * subanswers so far, and the tree of the session (the question, never the facts).
  */
-import { isCount, isId, isIndex, isStr, messageType, need, needList, needObj, validated, type Obj, type Result } from './validate';
+import { isCount, isId, isIndex, isStr, checkWith, need, needList, needObj, parseWith, type Checks, type Parsers, type Result } from './validate';
 
 /** One node of the person's tree (or of H's, in Compare with H), labels in the task's notation. */
 export interface PlayNodeView {
@@ -81,7 +81,6 @@ const MAX_TEXT = 2000;
 const MAX_NODES = 5000;
 const MAX_STEPS = 256;
 
-type Parsers<M extends { type: string }> = { [K in M['type']]: (m: Obj) => Extract<M, { type: K }> };
 
 const webviewParsers: Parsers<PlayWebviewMessage> = {
   ready: () => ({ type: 'ready' }),
@@ -106,9 +105,7 @@ const webviewParsers: Parsers<PlayWebviewMessage> = {
 
 /** Validates a message from the play webview. */
 export function parsePlayWebviewMessage(x: unknown): Result<PlayWebviewMessage> {
-  const t = messageType(x, webviewParsers);
-  if (!t.ok) return t;
-  return validated(t.value.type, () => webviewParsers[t.value.type](t.value.m));
+  return parseWith(x, webviewParsers);
 }
 
 function checkNode(x: unknown, where: string, count: { n: number }): void {
@@ -137,7 +134,6 @@ function checkView(x: unknown, where: string): void {
   checkNode(v.tree, `${where}.tree`, { n: 0 });
 }
 
-type Checks<M extends { type: string }> = { [K in M['type']]: (m: Obj) => void };
 
 const hostChecks: Checks<PlayHostMessage> = {
   state: (m) => checkView(m.view, 'view'),
@@ -156,11 +152,6 @@ const hostChecks: Checks<PlayHostMessage> = {
 
 /** Validates a message from the host to the play webview (deeply: the trees are walked). */
 export function parsePlayHostMessage(x: unknown): Result<PlayHostMessage> {
-  const t = messageType(x, hostChecks);
-  if (!t.ok) return t;
-  return validated(t.value.type, () => {
-    hostChecks[t.value.type](t.value.m);
-    return t.value.m as unknown as PlayHostMessage;
-  });
+  return checkWith(x, hostChecks);
 }
 

@@ -66,3 +66,25 @@ export function messageType<T extends string>(x: unknown, table: Record<T, unkno
   if (!isStr(x.type) || !Object.hasOwn(table, x.type)) return { ok: false, error: `unknown message type ${JSON.stringify(x.type)?.slice(0, 40)}` };
   return { ok: true, value: { m: x, type: x.type as T } };
 }
+
+/** Per message type: a parser that returns the message rebuilt from what it checked (extra fields dropped). */
+export type Parsers<M extends { type: string }> = { [K in M['type']]: (m: Obj) => Extract<M, { type: K }> };
+/** Per message type: a check that throws on what is wrong; the message is then passed on as it is. */
+export type Checks<M extends { type: string }> = { [K in M['type']]: (m: Obj) => void };
+
+/** Validates a message with its type's parser. */
+export function parseWith<M extends { type: string }>(x: unknown, parsers: Parsers<M>): Result<M> {
+  const t = messageType(x, parsers);
+  if (!t.ok) return t;
+  return validated<M>(t.value.type, () => parsers[t.value.type](t.value.m));
+}
+
+/** Validates a message with its type's check (deeply: trees are walked). */
+export function checkWith<M extends { type: string }>(x: unknown, checks: Checks<M>): Result<M> {
+  const t = messageType(x, checks);
+  if (!t.ok) return t;
+  return validated(t.value.type, () => {
+    checks[t.value.type](t.value.m);
+    return t.value.m as unknown as M;
+  });
+}
