@@ -54,15 +54,16 @@ export function ensureCodeServer() {
  * installed: from `vsix` (a packaged extension, installed with `--install-extension`), or
  * `extensionDir` (an unpacked extension folder, e.g. this repository, linked in). `args` are
  * extra code-server flags (e.g. `--vscode-option enable-smoke-test-driver`). Returns its URL and
- * a stop function (returns a promise of code-server's exit).
+ * a stop function (returns a promise of code-server's exit). `trust: true` keeps Workspace Trust on
+ * (by default it is disabled).
  */
-export async function startCodeServer({ workspace, extensionDir, vsix, state, port = 8765, settings = {}, args = [] }) {
+export async function startCodeServer({ workspace, extensionDir, vsix, state, port = 8765, settings = {}, args = [], trust = false }) {
   rmSync(state, { recursive: true, force: true });
   mkdirSync(join(state, 'user-data/User'), { recursive: true });
   mkdirSync(join(state, 'extensions'), { recursive: true });
   writeFileSync(join(state, 'user-data/User/settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoUpdate': false,
-    'chat.disableAIFeatures': true, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': trust,
     'git.openRepositoryInParentFolders': 'never', ...settings,
   }, null, 2));
   const env = {
@@ -77,7 +78,7 @@ export async function startCodeServer({ workspace, extensionDir, vsix, state, po
     symlinkSync(resolve(extensionDir), join(state, 'extensions', `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   }
   const child = spawn(codeServerBin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', ...profile, ...args, workspace,
   ], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';

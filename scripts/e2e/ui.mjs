@@ -5,85 +5,25 @@
 // The extension is the packaged VSIX (npm run package), installed into a fresh profile.
 // Usage: node scripts/e2e/ui.mjs   (packages first; installs code-server on first use)
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { ensureCodeServer, startCodeServer } from './code-server.mjs';
+import { flow, freshFolder, openWorkbench } from './workbench.mjs';
 
 const shots = resolve('test-results/e2e');
 const ws = resolve('out/e2e/workspace');
 const state = resolve('out/e2e/state');
-const started = Date.now();
-let passed = 0;
-let failed = 0;
-
-const vsix = resolve('out/e2e/amplification-explorer.vsix');
-const build = spawnSync(process.execPath, ['scripts/package.mjs', '--out', vsix], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(1);
-ensureCodeServer();
-rmSync(ws, { recursive: true, force: true });
-mkdirSync(ws, { recursive: true });
-mkdirSync(shots, { recursive: true });
+const { step: stepOn, run } = flow(shots);
+freshFolder(ws);
 copyFileSync('examples/range-max.task.ts', join(ws, 'range-max.task.ts'));
 copyFileSync('test/fixtures/broken-expert.task.ts', join(ws, 'broken.task.ts'));
 
 async function attempt() {
-  const server = await startCodeServer({ workspace: ws, vsix, state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 } });
-  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, viewport: { width: 1500, height: 950 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  const { page, explorer, workbench, command, answerQuickInput, close } = await openWorkbench({
+    workspace: ws, state, settings: { 'amplification.modelPreset': 'tiny', 'amplification.stepsPerRound': 10 },
   });
-  const page = browser.pages()[0] ?? (await browser.newPage());
-  const explorer = () => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-
-  async function workbench() {
-    await page.goto(`${server.url}/?folder=${ws}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    await page.waitForSelector('.part.statusbar', { timeout: 90_000 });
-  }
-
-  async function command(title) {
-    for (let i = 0; i < 10; i++) {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor();
-      await input.fill(`>${title}`);
-      try {
-        await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 3000 });
-        await page.keyboard.press('Enter');
-        return;
-      } catch {
-        // The extension may not have registered its commands yet.
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(1000);
-      }
-    }
-    throw new Error(`no command '${title}'`);
-  }
-
-  async function answerQuickInput(titlePart) {
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: titlePart }).waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
-  }
-
+  const step = (name, fn) => stepOn(page, name, fn);
   const headerRound = (n) => explorer().getByText(`round ${n} / ${n}`).first();
 
-  async function step(name, fn) {
-    const t = Date.now();
-    try {
-      await fn();
-      passed++;
-      console.log(`✓ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      failed++;
-      console.log(`✗ ${name}: ${e instanceof Error ? e.message : String(e)}`);
-      await page.screenshot({ path: join(shots, `failed-${passed + failed}.png`) }).catch(() => undefined);
-    }
-  }
-
-  
   try {
     await step('the workbench opens with the extension', async () => {
       await workbench();
@@ -157,21 +97,8 @@ async function attempt() {
       await page.screenshot({ path: join(shots, '5-check-decomposition.png') });
     });
   } finally {
-    await browser.close();
-    server.stop();
+    await close();
   }
 }
 
-// One retry of the whole flow (fresh profile and workspace state) absorbs a rare slow start of the
-// workbench; a second failure is a failure.
-await attempt();
-if (failed > 0) {
-  console.log(`${failed} failed: retrying the whole flow once`);
-  passed = 0;
-  failed = 0;
-  rmSync(join(ws, '.amplification'), { recursive: true, force: true });
-  await attempt();
-}
-console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${shots})`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await run(attempt, () => rmSync(join(ws, '.amplification'), { recursive: true, force: true }));
