@@ -8,12 +8,13 @@
  * `amplify play --run DIR` while it trains adds to H′'s data; `amplify train --transcripts FILE`
  * and New Run… copy a file's records into it when the run is created. Each record is checked
  * against the task before it is used; one in five (by a hash of its context and question) is
- * held out to measure how often H′ agrees with the person.
+ * held out to measure how often H′ agrees with the person. The Explorer marks the questions a person
+ * decomposed and shows, action by action, whether H′ does what they did (personAgreement).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  checkAnswer, checkQuestion, hash32, isPrimitive, makeContext, playRecordProblem, questionKey, sameTuple, type Answer, type AnyContext, type AnyTask, type PlayRecord,
+  checkAnswer, checkQuestion, hash32, isPrimitive, makeContext, playRecordProblem, questionKey, sameTuple, type Answer, type AnyContext, type AnyTask, type InstanceId, type PlayRecord,
 } from '../core/index';
 import type { ExpertAction, ModelH, PartialTranscript } from '../learner/types';
 import { appendJsonLine, readJsonLines, type JsonLines } from './files';
@@ -86,9 +87,15 @@ function heldOut(r: PlayRecord): boolean {
   return hash32(['human-held-out', instanceKey(r.instance), questionKey(r.question)]) / 0x100000000 < HELD_OUT_SHARE;
 }
 
-/** Reads and checks a transcripts file for `task` (a missing file has no records). */
-export function readHumanData(task: AnyTask, file: string): HumanData {
-  const data: HumanData = { train: [], heldOut: [], otherTasks: 0, problems: [] };
+/** The records of `task` in a transcripts file that can teach H′, each with its transcript as H′ learns it and its part. */
+interface TaskRecords {
+  records: { record: PlayRecord; transcript: LearnedTranscript; heldOut: boolean }[];
+  otherTasks: number;
+  problems: { line: number; reason: string }[];
+}
+
+function readTaskRecords(task: AnyTask, file: string): TaskRecords {
+  const data: TaskRecords = { records: [], otherTasks: 0, problems: [] };
   const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
@@ -110,10 +117,16 @@ export function readHumanData(task: AnyTask, file: string): HumanData {
       data.problems.push({ line: i + 1, reason: invalid });
       return;
     }
-    const t = { question: r.transcript.question, steps: r.transcript.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: r.transcript.answer };
-    (heldOut(r) ? data.heldOut : data.train).push(t);
+    const transcript = { question: r.transcript.question, steps: r.transcript.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: r.transcript.answer };
+    data.records.push({ record: r, transcript, heldOut: heldOut(r) });
   });
   return data;
+}
+
+/** Reads and checks a transcripts file for `task` (a missing file has no records). */
+export function readHumanData(task: AnyTask, file: string): HumanData {
+  const { records, otherTasks, problems } = readTaskRecords(task, file);
+  return { train: records.filter((r) => !r.heldOut).map((r) => r.transcript), heldOut: records.filter((r) => r.heldOut).map((r) => r.transcript), otherTasks, problems };
 }
 
 /** What was left out of a transcripts file, in one line (empty when nothing was). */
@@ -168,25 +181,78 @@ function sameAction(a: ExpertAction, b: ExpertAction): boolean {
   return 'answer' in b && sameTuple(a.answer, b.answer);
 }
 
+/** One of a person's actions (a subquestion or the answer) and what H′ does in its place, given the person's steps before it. */
+export interface ActionComparison {
+  person: ExpertAction;
+  expert: ExpertAction;
+  agrees: boolean;
+}
+
+/** A person's transcript action by action against H′; `agrees` when H′ does what the person did at every action. */
+export interface PersonComparison {
+  actions: ActionComparison[];
+  agrees: boolean;
+}
+
 /**
- * How often H′ reproduces a person's transcripts exactly: given the person's subanswers, it asks
- * each of their subquestions in their order and then gives their answer (after `maxSubquestions`
- * subquestions H′ must answer). 0..1; 0 for no transcripts.
+ * H′ at each action of a person's transcripts: given the person's question and subanswers so far,
+ * does it ask the person's next subquestion (in their order), and at the end give their answer?
+ * (After `maxSubquestions` subquestions H′ must answer.) Two batched calls of H′ in all.
  */
-export function agreementWithPerson(model: ModelH, task: AnyTask, transcripts: readonly LearnedTranscript[]): number {
-  if (transcripts.length === 0) return 0;
+export function compareWithPerson(model: ModelH, task: AnyTask, transcripts: readonly LearnedTranscript[]): PersonComparison[] {
   const points = transcripts.flatMap((t, i) => [
-    ...t.steps.map((s, n) => ({ i, state: { question: t.question, steps: t.steps.slice(0, n) }, want: { ask: s.question } as ExpertAction })),
-    { i, state: { question: t.question, steps: t.steps }, want: { answer: t.answer } as ExpertAction },
+    ...t.steps.map((s, n) => ({ i, n, state: { question: t.question, steps: t.steps.slice(0, n) }, want: { ask: s.question } as ExpertAction })),
+    { i, n: t.steps.length, state: { question: t.question, steps: t.steps }, want: { answer: t.answer } as ExpertAction },
   ]);
-  const agrees = transcripts.map(() => true);
+  const out: PersonComparison[] = transcripts.map((t) => ({ actions: new Array<ActionComparison>(t.steps.length + 1), agrees: true }));
   for (const forceAnswer of [false, true]) {
     const which = points.filter((p) => (p.state.steps.length >= task.maxSubquestions) === forceAnswer);
     if (which.length === 0) continue;
     const got = model.next(which.map((p) => p.state), { forceAnswer });
     which.forEach((p, n) => {
-      if (!sameAction(got[n], p.want)) agrees[p.i] = false;
+      const agrees = sameAction(got[n], p.want);
+      out[p.i].actions[p.n] = { person: p.want, expert: got[n], agrees };
+      if (!agrees) out[p.i].agrees = false;
     });
   }
-  return agrees.filter(Boolean).length / transcripts.length;
+  return out;
+}
+
+/** How often H′ reproduces a person's transcripts exactly (every action, see compareWithPerson). 0..1; 0 for no transcripts. */
+export function agreementWithPerson(model: ModelH, task: AnyTask, transcripts: readonly LearnedTranscript[]): number {
+  if (transcripts.length === 0) return 0;
+  return compareWithPerson(model, task, transcripts).filter((c) => c.agrees).length / transcripts.length;
+}
+
+/** A recorded question compared with H′: the record, and whether H′ trained on it. */
+export interface PersonRecordComparison extends PersonComparison {
+  record: PlayRecord;
+  trainedOn: boolean;
+}
+
+/**
+ * Where H′ agrees with the person (the Explorer's person marks): over every usable record of the
+ * task in a run's transcripts file, how many H′ reproduces exactly — and of those it never trained
+ * on (held out, or all of them when it learns from H alone) — and the comparisons of the records
+ * asked in the context `instance`.
+ */
+export interface PersonAgreement {
+  agrees: number;
+  recorded: number;
+  unseen: { agrees: number; recorded: number };
+  records: PersonRecordComparison[];
+}
+
+export function personAgreement(model: ModelH, task: AnyTask, source: ExpertSource, file: string, instance: InstanceId): PersonAgreement {
+  const { records } = readTaskRecords(task, file);
+  const compared = compareWithPerson(model, task, records.map((r) => r.transcript));
+  const trainedOn = records.map((r) => source !== 'H' && !r.heldOut);
+  const unseen = compared.filter((_, i) => !trainedOn[i]);
+  const here = instanceKey(instance);
+  return {
+    agrees: compared.filter((c) => c.agrees).length,
+    recorded: records.length,
+    unseen: { agrees: unseen.filter((c) => c.agrees).length, recorded: unseen.length },
+    records: records.flatMap((r, i) => (instanceKey(r.record.instance) === here ? [{ ...compared[i], record: r.record, trainedOn: trainedOn[i] }] : [])),
+  };
 }

@@ -126,7 +126,18 @@ export class RunWorker {
     });
   }
 
-    /** Kills the worker at once (no checkpoint of the current round). */
+  /** Where the worker's H′ agrees with the person's transcripts of the run (and the comparisons of those asked in `instance`). */
+  comparePerson(cmd: Omit<Extract<WorkerCommand, { type: 'comparePerson' }>, 'type' | 'id'>, ms = 60_000): Promise<Extract<WorkerEvent, { type: 'personCompared' }>> {
+    const id = this.nextId++;
+    const done = this.waitFor((e): e is Extract<WorkerEvent, { type: 'personCompared' | 'inspectFailed' }> => (e.type === 'personCompared' || e.type === 'inspectFailed') && e.id === id, ms);
+    this.send({ type: 'comparePerson', id, ...cmd });
+    return done.then((e) => {
+      if (e.type === 'inspectFailed') throw new Error(e.message);
+      return e;
+    });
+  }
+
+  /** Kills the worker at once (no checkpoint of the current round). */
   async terminate(): Promise<void> {
     this.status = 'stopped';
     await this.worker.terminate();

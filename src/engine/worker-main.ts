@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
 import { tfjsLearnerFactory, type LearnerFactory } from '../learner/factory';
+import { DEFAULT_EXPERT_SOURCE, humanTranscriptsFile, personAgreement } from './human-transcripts';
 import { Run } from './run';
 import { CorruptCheckpointError, RunFolder } from './run-folder';
 import { RunLock } from './run-lock';
@@ -169,6 +170,15 @@ async function handle(msg: unknown): Promise<void> {
     case 'answer':
       try {
         post({ type: 'answered', id: cmd.id, answers: run!.answerQuestions(cmd.instance, cmd.questions), round: run!.round });
+      } catch (e) {
+        post({ type: 'inspectFailed', id: cmd.id, message: (e as Error).message });
+      }
+      return;
+    case 'comparePerson':
+      try {
+        const r = run!;
+        if (!r.expert || !r.folder) throw new Error(`this run has no learned expert H′ to compare with a person (mode ${r.config.mode})`);
+        post({ type: 'personCompared', id: cmd.id, round: r.round, ...personAgreement(r.expert, r.task, r.config.expertSource ?? DEFAULT_EXPERT_SOURCE, humanTranscriptsFile(r.folder.dir), cmd.instance) });
       } catch (e) {
         post({ type: 'inspectFailed', id: cmd.id, message: (e as Error).message });
       }

@@ -5,6 +5,7 @@
  */
 import type { Fact, InstanceId, Question } from '../core/index';
 import type { HCHTree } from '../core/hch';
+import type { PersonAgreement } from './human-transcripts';
 import type { Phase } from './run';
 import type { NodeAnswers, RoundRecord, RunConfig, RunMeta } from './run-types';
 
@@ -26,7 +27,9 @@ export type WorkerCommand =
   /** The tree of a question with the current model (answered by an `inspected` event with the same id). */
   | { type: 'inspect'; id: number; instance: InstanceId; question: Question; depth: number; expand: string[] }
   /** X's answers (student and teacher) to questions of one context (answered by an `answered` event with the same id). */
-  | { type: 'answer'; id: number; instance: InstanceId; questions: Question[] };
+  | { type: 'answer'; id: number; instance: InstanceId; questions: Question[] }
+  /** Where H′ agrees with the person's transcripts of the run, with those of one context in full (answered by `personCompared`). */
+  | { type: 'comparePerson'; id: number; instance: InstanceId };
 
 export type WorkerStatus = 'starting' | 'idle' | 'running' | 'stopped';
 
@@ -37,6 +40,7 @@ export type WorkerEvent =
   | { type: 'round'; record: RoundRecord }
   | { type: 'inspected'; id: number; tree: HCHTree; facts: Fact[]; answers: Record<string, NodeAnswers>; round: number }
   | { type: 'answered'; id: number; answers: Record<string, NodeAnswers>; round: number }
+  | ({ type: 'personCompared'; id: number; round: number } & PersonAgreement)
   | { type: 'inspectFailed'; id: number; message: string }
   /**
    * `fatal`: the worker is gone (crashed, exited, or could not open the run); otherwise it is idle and
@@ -69,6 +73,11 @@ export function commandProblem(x: unknown): string | undefined {
       if (!Number.isInteger(c.depth) || (c.depth as number) < 0 || (c.depth as number) > 12) return 'inspect needs a depth 0..12';
       if (!Array.isArray(c.expand) || !c.expand.every((s) => typeof s === 'string')) return 'inspect needs expand: string[]';
       return undefined;
+    }
+    case 'comparePerson': {
+      const i = c.instance as InstanceId | undefined;
+      if (!Number.isInteger(c.id)) return 'comparePerson needs an id';
+      return i && typeof i === 'object' && Number.isInteger(i.size) && Number.isInteger(i.index) ? undefined : 'comparePerson needs an instance { size, seed, index }';
     }
     case 'answer': {
       const i = c.instance as InstanceId | undefined;

@@ -14,6 +14,7 @@ import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
 import { expertLine, overrideEffects } from './interventions';
+import { personMarks } from './play/person-marks';
 import type { RunSession } from './session';
 import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
 
@@ -302,6 +303,9 @@ export class ExplorerController {
     if (effects) view.overrideSummary = effects.summary;
     if (built.answeredBy) view.answeredBy = built.answeredBy;
     if (cmp && !cmp.tree) view.compare = { label: cmp.label, found: false, differing: 0, reason: cmp.reason };
+    const personProblem = await personMarks(s, pin.instance, view, () => this.modelWorker(s));
+    if (request !== this.treeRequest) return;
+    if (personProblem) this.host.post({ type: 'error', message: personProblem });
     this.host.post({ type: 'tree', tree: view });
   }
 

@@ -5,6 +5,7 @@
  * message is rejected with a one-line reason naming its type and field, never acted on.
  * Pure TypeScript (no vscode, no Node APIs): the webview bundles it.
  */
+import { checkPersonNode, checkPersonSummary, type PersonSummaryView, type PersonView } from './person';
 import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, checkWith, need, needList, needObj, parseWith, type Checks, type Obj, type Parsers, type Result } from './validate';
 
 /** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
@@ -67,6 +68,8 @@ export interface NodeView {
   mentions: number[];
   /** Per recorded round (index 0 = round 1): was the answer at this node right? null: not recorded. */
   history?: (boolean | null)[];
+  /** A person decomposed this question in this context (runs with H′): their transcript beside H′'s actions. */
+  person?: PersonView;
   error?: string;
   children?: NodeView[];
 }
@@ -97,6 +100,8 @@ export interface TreeView {
   answeredBy?: string;
   /** Compare mode: what this tree is compared with, and how many nodes differ (`reason` when there is no tree to compare). */
   compare?: { label: string; found: boolean; differing: number; reason?: string };
+  /** Runs with H′ and a person's transcripts: how often H′ does what the person did. */
+  person?: PersonSummaryView;
 }
 
 export interface OverrideSummaryView {
@@ -371,6 +376,7 @@ function checkNode(x: unknown, where: string, depth: number, count: { n: number 
   needBool(n.opened, `${where}.opened`);
   need(Array.isArray(n.mentions) && n.mentions.every((i) => isIndex(i) && i < facts), `${where}.mentions is not a list of indexes into the ${facts} facts`);
   need(n.history === undefined || (Array.isArray(n.history) && n.history.every((c) => c === null || typeof c === 'boolean')), `${where}.history is not a list of true, false or null`);
+  optional(n.person, `${where}.person`, checkPersonNode);
   optional(n.error, `${where}.error`, needStr);
   optional(n.children, `${where}.children`, (v, w) => needList(v, w, (c, wc) => checkNode(c, wc, depth + 1, count, facts)));
 }
@@ -403,6 +409,7 @@ function checkTree(x: unknown, where: string): void {
     needNum(c.differing, `${w}.differing`);
     optional(c.reason, `${w}.reason`, needStr);
   });
+  optional(t.person, `${where}.person`, checkPersonSummary);
   checkNode(t.root, `${where}.root`, 0, { n: 0 }, facts.length);
 }
 

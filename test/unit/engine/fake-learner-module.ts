@@ -2,8 +2,10 @@
  * The fake learner as a module for the worker thread (`learnerModule`). AMP_FAKE_CRASH makes it
  * misbehave at a training step: `exit:N` ends the worker thread abruptly, `throw:N` throws.
  * AMP_FAKE_LEARNER=oracle makes it the permutation-powering oracle X (permutationOracleFactory).
+ * Otherwise it also has the fake H′ of permutation powering (modes with a learned expert).
  */
-import { FakeModel, fakeFactory, permutationOracleFactory } from './fake-learner';
+import { builtinTask } from '../../../src/core/index';
+import { FakeModel, fakeFactory, fakeFactoryWithExpert, permutationOracleFactory } from './fake-learner';
 
 const crash = process.env.AMP_FAKE_CRASH ?? '';
 const [mode, at] = crash.split(':');
@@ -22,10 +24,15 @@ function sabotage(m: FakeModel): FakeModel {
   return m;
 }
 
+// H′ (modes with a learned expert) for permutation powering: the fake expert, which plays H once trained.
+const expert = fakeFactoryWithExpert(builtinTask('permutation-powering')!);
+
 const fake = {
   create: async (o: Parameters<typeof base.create>[0]) => sabotage((await base.create(o)) as FakeModel),
   load: async (dir: string, backend: Parameters<typeof base.load>[1]) => sabotage((await base.load(dir, backend)) as FakeModel),
   versions: base.versions,
+  createExpert: expert.createExpert,
+  loadExpert: expert.loadExpert,
 };
 
 export const factory = process.env.AMP_FAKE_LEARNER === 'oracle' ? permutationOracleFactory() : fake;
