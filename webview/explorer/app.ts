@@ -12,6 +12,7 @@ import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
 import { Legend } from './legend';
 import { indexTree, keyOf, pathOf, type IndexedTree } from './model';
+import { personNotice } from './person';
 import { QuestionBar } from './question-bar';
 import { Host } from './state';
 import { TreeCanvas } from './tree';
@@ -485,6 +486,8 @@ export class App {
     if (this.run && this.run.skipped > 0) items.push(h('div', { cls: 'notice warn', text: `${this.run.skipped} line(s) of rounds.jsonl could not be read (e.g. a truncated last line after a crash).` }));
     const ov = this.tree?.overrideSummary;
     if (ov) items.push(h('div', { cls: 'notice override', attrs: { role: 'status' } }, h('strong', { text: '✎ ' }), ov.text));
+    const person = personNotice(this.tree);
+    if (person) items.push(person);
     if (this.tree?.answeredBy) items.push(h('div', { cls: 'notice info answered-by', text: `${this.tree.answeredBy}.` }));
     if (this.tree?.truncated) items.push(h('div', { cls: 'notice info', text: `The node budget cut this tree at ${counted(this.tree.nodes, 'node')}; leaves marked ⊕ can be expanded.` }));
     setChildren(this.noticeEl, ...items);

@@ -6,6 +6,7 @@
 import { counted, type AnnotationView, type BlameView, type FactView, type OverrideView } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, type INode } from './model';
+import { personSection } from './person';
 
 export interface InspectorCallbacks {
   select(key: string): void;
@@ -160,6 +161,9 @@ export class Inspector {
     } else {
       sections.push(section('Transcript', '', h('p', { cls: 'muted', text: node.primitive ? 'A primitive question: no subquestions.' : node.expandable ? 'Not decomposed here. Expand it (→ or double-click) to see H’s subquestions.' : 'No subquestions.' })));
     }
+
+    const person = personSection(n);
+    if (person) sections.push(person);
 
     // History: the host's record of every round, or the rounds this view has shown (correctness: not in blind mode).
     const hist = d.history.rounds;

@@ -5,6 +5,7 @@
  * while the truth is hidden (blind mode shows no correctness cue, and no key to one).
  */
 import { h, setChildren } from '../dom';
+import { PERSON_LEGEND } from './person';
 
 export interface LegendEntry {
   /** What is shown (a glyph, a chip's text) and the class that gives it its look. */
@@ -53,6 +54,7 @@ export const LEGEND_SECTIONS: LegendSection[] = [
       { sample: '⊕', cls: 'lg-mark lg-link', meaning: 'can be expanded into its own decomposition (→ or double-click)' },
       { sample: '⊖', cls: 'lg-mark lg-link', meaning: 'opened on request: ← closes it' },
       { sample: '✉2', cls: 'lg-mark lg-link', meaning: 'notes on this node' },
+      ...PERSON_LEGEND,
       { sample: '⚠', cls: 'lg-mark s-wrong', meaning: 'H failed here (the message is in the tooltip)' },
       { sample: '▸ 3 hidden', cls: 'lg-more', meaning: 'a collapsed subtree (click to open)' },
     ],

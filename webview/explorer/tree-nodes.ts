@@ -7,6 +7,7 @@
 import { counted } from '../../src/protocol/explorer';
 import { svg } from '../dom';
 import { iconOf, stateOf, stateWord, type AnswerState, type INode } from './model';
+import { personBadge, personWords } from './person';
 
 export const NODE_W = 204;
 export const NODE_H = 48;
@@ -298,6 +299,8 @@ export class NodeLayers {
     if (n.compared?.differs) badges.push({ text: '≠', cls: 'b-differs', label: `differs in the compared tree: ${n.compared.label ? `there H asked ${n.compared.label}, ` : ''}answer ${n.compared.answer.label}${n.compared.x ? `, X ${n.compared.x.label}` : ''}` });
     if (n.error) badges.push({ text: '⚠', cls: 'b-error', label: n.error });
     if (n.annotations > 0) badges.push({ text: `✉${n.annotations}`, cls: 'b-note', label: `${n.annotations} note(s)` });
+    const person = personBadge(inode);
+    if (person) badges.push(person);
     let bx = NODE_W - 8;
     for (const b of badges.reverse()) {
       const w = textWidth(b.text, b.cls.startsWith('b-expand') || b.cls.startsWith('b-opened') ? this.fontLabel : this.fontChip);
@@ -354,6 +357,8 @@ function describe(n: INode, chips: Chip[]): string {
   else if (n.node.byOverride === 'changed' && n.node.source !== 'override') parts.push('changed by an override');
   if (n.node.compared?.differs) parts.push(`differs in the compared tree (${n.node.compared.label ? `question ${n.node.compared.label}, ` : ''}answer ${n.node.compared.answer.label})`);
   if (n.node.annotations) parts.push(counted(n.node.annotations, 'note'));
+  const person = personWords(n);
+  if (person) parts.push(person);
   if (n.children.length) parts.push(counted(n.children.length, 'subquestion'));
   if (n.node.expandable) parts.push('expandable');
   if (n.node.opened) parts.push('opened on request');

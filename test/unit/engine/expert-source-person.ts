@@ -5,7 +5,7 @@
  * applies σ first — σ^1(x), σ^m($1), σ^m($2) — and on even k decomposes as H does: σ^m(x),
  * σ^m($1). They answer with the pointer to the last subanswer.
  */
-import { PlaySession, builtinTask, makeContext, makeQuestion, truthAnswerer, type Answer, type PlayRecord, type Question } from '../../../src/core/index';
+import { PlaySession, builtinTask, makeContext, makeQuestion, truthAnswerer, type Answer, type InstanceId, type PlayRecord, type Question } from '../../../src/core/index';
 import { parsePow } from '../../../src/core/tasks/permutation-powering';
 import type { LearnedTranscript } from '../../../src/engine/human-transcripts';
 
@@ -24,16 +24,19 @@ export function personLines(question: Question): string[] {
 export function personRecords(seed: string, n: number): PlayRecord[] {
   return Array.from({ length: n }, (_, index) => {
     const instance = { size: 8, seed, index };
-    const ctx = makeContext(pp, instance);
-    const question = makeQuestion(pp, instance, ctx);
-    const session = new PlaySession(pp, ctx, question, { answerer: truthAnswerer(pp), answererName: 'truth', who: 'scripted person', instance, now: () => new Date(Date.UTC(2026, 0, 1)) });
-    for (const line of personLines(question)) {
-      const [command, ...rest] = line.split(' ');
-      const outcome = command === 'ask' ? session.ask(rest.join(' ')) : session.answer(rest.join(' '));
-      if (!outcome.ok) throw new Error(`the scripted person's line '${line}' failed: ${outcome.error}`);
-    }
-    return session.records[0];
+    return personRecordOf(instance, makeQuestion(pp, instance, makeContext(pp, instance)));
   });
+}
+
+/** The person's record of `question` in the context `instance`. */
+export function personRecordOf(instance: InstanceId, question: Question): PlayRecord {
+  const session = new PlaySession(pp, makeContext(pp, instance), question, { answerer: truthAnswerer(pp), answererName: 'truth', who: 'scripted person', instance, now: () => new Date(Date.UTC(2026, 0, 1)) });
+  for (const line of personLines(question)) {
+    const [command, ...rest] = line.split(' ');
+    const outcome = command === 'ask' ? session.ask(rest.join(' ')) : session.answer(rest.join(' '));
+    if (!outcome.ok) throw new Error(`the scripted person's line '${line}' failed: ${outcome.error}`);
+  }
+  return session.records[0];
 }
 
 /** A record's transcript as H′ learns it. */

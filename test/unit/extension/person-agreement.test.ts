@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { PlaySession, makeContext, truthAnswerer, type InstanceId, type PlayRecord, type Question } from '../../../src/core/index';
+import { makeContext, type InstanceId, type Question } from '../../../src/core/index';
 import { powQuestion } from '../../../src/core/tasks/permutation-powering';
 import { compareWithPerson, agreementWithPerson, humanTranscriptsFile, personAgreement, readHumanData } from '../../../src/engine/human-transcripts';
 import { DEFAULT_CONFIG, Run } from '../../../src/engine/run';
@@ -19,22 +19,11 @@ import { RunSession } from '../../../src/extension/session';
 import { recomputeTree, treeView } from '../../../src/extension/view-model';
 import { parseHostMessage, type HostMessage, type NodeView } from '../../../src/protocol/explorer';
 import { personSummaryText } from '../../../src/protocol/person';
-import { jsonLines, learned, personLines, personRecords, pp } from '../engine/expert-source-person';
+import { jsonLines, learned, personRecordOf, personRecords, pp } from '../engine/expert-source-person';
 import { FakeExpert, fakeFactory, fakeFactoryWithExpert } from '../engine/fake-learner';
 import { learnerModule, workerFile } from '../engine/fake-worker';
 
 const kOf = (q: Question) => parseInt(q.slice(1, 7).join(''), 2);
-
-/** The scripted person's record of `question` in the context `instance`. */
-function personRecord(instance: InstanceId, question: Question): PlayRecord {
-  const session = new PlaySession(pp, makeContext(pp, instance), question, { answerer: truthAnswerer(pp), answererName: 'truth', who: 'scripted person', instance, now: () => new Date(Date.UTC(2026, 0, 1)) });
-  for (const line of personLines(question)) {
-    const [command, ...rest] = line.split(' ');
-    const outcome = command === 'ask' ? session.ask(rest.join(' ')) : session.answer(rest.join(' '));
-    assert.ok(outcome.ok, `the line '${line}'`);
-  }
-  return session.records[0];
-}
 
 function transcriptsFileWith(lines: string): { dir: string; file: string } {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'person-agreement-')), 'run');
@@ -78,7 +67,7 @@ test('personAgreement: k of n over the usable records of the task, of those H′
   const records = personRecords('person/file', 30);
   const here = records[4].instance;
   // A second question of the same context, another task's record and a torn line are in the file too.
-  const second = personRecord(here, powQuestion(6, makeContext(pp, here).facts[1][0]));
+  const second = personRecordOf(here, powQuestion(6, makeContext(pp, here).facts[1][0]));
   const other = { ...records[0], task: 'union-find' };
   const { file } = transcriptsFileWith(`${jsonLines([...records, second, other])}{"torn`);
   const expert = new FakeExpert(pp, 0);
@@ -118,9 +107,9 @@ test('addPersonMarks: the run-level figure, and on each node a person decomposed
   const view = tree(instance, powQuestion(5, x));
   const child = view.root.children![0];
   assert.equal(child.label, `σ^2(${x})`);
-  const root = personRecord(instance, powQuestion(5, x));
+  const root = personRecordOf(instance, powQuestion(5, x));
   const older = { ...root, at: '2025-12-01T00:00:00.000Z', who: 'earlier person' };
-  const { file } = transcriptsFileWith(jsonLines([root, older, personRecord(instance, powQuestion(2, x))]));
+  const { file } = transcriptsFileWith(jsonLines([root, older, personRecordOf(instance, powQuestion(2, x))]));
   const marked = addPersonMarks(pp, view, { ...personAgreement(new FakeExpert(pp, 0), pp, 'both', file, instance), round: 2 });
   assert.equal(marked, 2);
   assert.deepEqual(view.person && { agrees: view.person.agrees, recorded: view.person.recorded, round: view.person.round }, { agrees: 1, recorded: 3, round: 2 });
@@ -162,7 +151,7 @@ async function recordedRun(mode: RunConfig['mode'], withRecords: boolean) {
   run.dispose();
   if (withRecords) {
     fs.mkdirSync(path.dirname(humanTranscriptsFile(dir)), { recursive: true });
-    fs.writeFileSync(humanTranscriptsFile(dir), jsonLines([personRecord(instance, powQuestion(5, x)), personRecord(instance, powQuestion(2, x)), ...personRecords('person/elsewhere', 3)]));
+    fs.writeFileSync(humanTranscriptsFile(dir), jsonLines([personRecordOf(instance, powQuestion(5, x)), personRecordOf(instance, powQuestion(2, x)), ...personRecords('person/elsewhere', 3)]));
   }
   const s = await RunSession.open(dir, true);
   sessions.push(s);
