@@ -224,17 +224,38 @@ export function agreementWithPerson(model: ModelH, task: AnyTask, transcripts: r
   return compareWithPerson(model, task, transcripts).filter((c) => c.agrees).length / transcripts.length;
 }
 
-/** A recorded question compared with H′: the record, and whether H′ trained on it. */
+/** A recorded question compared with H′: the record, whether H′ trained on it, and both in the task's notation. */
 export interface PersonRecordComparison extends PersonComparison {
   record: PlayRecord;
   trainedOn: boolean;
+  /** The person's subquestions with their subanswers and their answer; H′'s action in place of each of theirs. */
+  written: { steps: { question: string; answer: string }[]; answer: string; expert: { kind: 'ask' | 'answer'; label: string }[] };
+}
+
+/** A question or answer in the task's notation; H′ may produce a tuple the notation cannot write (then its symbols). */
+function write(format: (t: readonly string[]) => string, t: readonly string[]): string {
+  try {
+    return format(t);
+  } catch {
+    return t.join(' ');
+  }
+}
+
+function written(task: AnyTask, t: LearnedTranscript, c: PersonComparison): PersonRecordComparison['written'] {
+  const q = (x: readonly string[]) => write((y) => task.format.question(y), x);
+  const a = (x: readonly string[]) => write((y) => task.format.answer(y), x);
+  return {
+    steps: t.steps.map((s) => ({ question: q(s.question), answer: a(s.answer) })),
+    answer: a(t.answer),
+    expert: c.actions.map((x) => ('ask' in x.expert ? { kind: 'ask' as const, label: q(x.expert.ask) } : { kind: 'answer' as const, label: a(x.expert.answer) })),
+  };
 }
 
 /**
  * Where H′ agrees with the person (the Explorer's person marks): over every usable record of the
  * task in a run's transcripts file, how many H′ reproduces exactly — and of those it never trained
  * on (held out, or all of them when it learns from H alone) — and the comparisons of the records
- * asked in the context `instance`.
+ * asked in the context `instance` — in the task's notation too, so that the host calls no task code.
  */
 export interface PersonAgreement {
   agrees: number;
@@ -253,6 +274,6 @@ export function personAgreement(model: ModelH, task: AnyTask, source: ExpertSour
     agrees: compared.filter((c) => c.agrees).length,
     recorded: records.length,
     unseen: { agrees: unseen.filter((c) => c.agrees).length, recorded: unseen.length },
-    records: records.flatMap((r, i) => (instanceKey(r.record.instance) === here ? [{ ...compared[i], record: r.record, trainedOn: trainedOn[i] }] : [])),
+    records: records.flatMap((r, i) => (instanceKey(r.record.instance) === here ? [{ ...compared[i], record: r.record, trainedOn: trainedOn[i], written: written(task, r.transcript, compared[i]) }] : [])),
   };
 }

@@ -35,7 +35,7 @@ function markedTree(): { tree: TreeView; root: ReturnType<typeof personRecordOf>
   const file = humanTranscriptsFile(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'person-marks-')), 'run'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, jsonLines([root, personRecordOf(instance, powQuestion(2, x))]));
-  addPersonMarks(pp, tree, { ...personAgreement(new FakeExpert(pp, 0), pp, 'H', file, instance), round: 12 });
+  addPersonMarks(tree, { ...personAgreement(new FakeExpert(pp, 0), pp, 'H', file, instance), round: 12 });
   return { tree, root };
 }
 

@@ -4,42 +4,30 @@
  * how often H′ does what the person did, and gives the comparisons of the records of the pinned
  * question's context. The tree view gets the run-level figure and, on each node whose question a
  * person decomposed there, their transcript beside H′'s action in place of each of theirs.
- * No vscode here (the Explorer's controller calls it; `addPersonMarks` is unit-tested).
+ * The worker writes the transcripts in the task's notation: no task code runs here. No vscode here
+ * (the Explorer's controller calls it; `addPersonMarks` is unit-tested).
  */
 import * as fs from 'node:fs';
-import { sameTuple, type AnyTask, type InstanceId, type Question } from '../../core/index';
+import { sameTuple, type InstanceId } from '../../core/index';
 import { humanTranscriptsFile, type PersonAgreement, type PersonRecordComparison } from '../../engine/human-transcripts';
 import { modeSpec } from '../../engine/modes/index';
 import { instanceKey } from '../../engine/run-folder';
 import type { RunWorker } from '../../engine/run-worker';
 import type { NodeView, TreeView } from '../../protocol/explorer';
-import type { PersonActionView, PersonView } from '../../protocol/person';
+import type { PersonView } from '../../protocol/person';
 import type { RunSession } from '../session';
 
-/** A question or answer in the task's notation; H′ may produce a tuple the notation cannot write (then its symbols). */
-function written(format: (t: readonly string[]) => string, t: readonly string[]): string {
-  try {
-    return format(t);
-  } catch {
-    return t.join(' ');
-  }
-}
-
-function actionView(task: AnyTask, a: { ask: Question } | { answer: readonly string[] }): PersonActionView {
-  return 'ask' in a ? { kind: 'ask', label: written((q) => task.format.question(q), a.ask) } : { kind: 'answer', label: written((x) => task.format.answer(x), a.answer) };
-}
-
 /** The view of the latest of a question's records (`records`: all of them, one context). */
-function personView(task: AnyTask, records: PersonRecordComparison[]): PersonView {
+function personView(records: PersonRecordComparison[]): PersonView {
   const latest = records.reduce((a, b) => (b.record.at >= a.record.at ? b : a));
-  const t = latest.record.transcript;
+  const w = latest.written;
   return {
     who: latest.record.who,
     at: latest.record.at,
     recorded: records.length,
-    steps: t.steps.map((s) => ({ question: written((q) => task.format.question(q), s.question), answer: written((x) => task.format.answer(x), s.answer) })),
-    answer: written((x) => task.format.answer(x), t.answer),
-    expert: latest.actions.map((a) => ({ ...actionView(task, a.expert), agrees: a.agrees })),
+    steps: w.steps,
+    answer: w.answer,
+    expert: w.expert.map((e, i) => ({ ...e, agrees: latest.actions[i].agrees })),
     agrees: latest.agrees,
     trainedOn: latest.trainedOn,
   };
@@ -49,7 +37,7 @@ function personView(task: AnyTask, records: PersonRecordComparison[]): PersonVie
  * Puts the person's marks on a tree view: the run-level figure, and `person` on every node (not a
  * lookup) whose question has records in the compared context. Returns how many nodes were marked.
  */
-export function addPersonMarks(task: AnyTask, view: TreeView, compared: PersonAgreement & { round: number }): number {
+export function addPersonMarks(view: TreeView, compared: PersonAgreement & { round: number }): number {
   if (compared.recorded === 0) return 0;
   view.person = { agrees: compared.agrees, recorded: compared.recorded, unseen: compared.unseen, round: compared.round };
   let marked = 0;
@@ -57,7 +45,7 @@ export function addPersonMarks(task: AnyTask, view: TreeView, compared: PersonAg
     if (!n.primitive) {
       const records = compared.records.filter((r) => sameTuple(r.record.transcript.question, n.question));
       if (records.length > 0) {
-        n.person = personView(task, records);
+        n.person = personView(records);
         marked++;
       }
     }
@@ -97,6 +85,6 @@ export async function personMarks(s: RunSession, instance: InstanceId, view: Tre
       return `H′ could not be compared with the person's transcripts: ${(e as Error).message}`;
     }
   }
-  addPersonMarks(s.task, view, hit.got);
+  addPersonMarks(view, hit.got);
   return undefined;
 }

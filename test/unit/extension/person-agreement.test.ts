@@ -110,7 +110,7 @@ test('addPersonMarks: the run-level figure, and on each node a person decomposed
   const root = personRecordOf(instance, powQuestion(5, x));
   const older = { ...root, at: '2025-12-01T00:00:00.000Z', who: 'earlier person' };
   const { file } = transcriptsFileWith(jsonLines([root, older, personRecordOf(instance, powQuestion(2, x))]));
-  const marked = addPersonMarks(pp, view, { ...personAgreement(new FakeExpert(pp, 0), pp, 'both', file, instance), round: 2 });
+  const marked = addPersonMarks(view, { ...personAgreement(new FakeExpert(pp, 0), pp, 'both', file, instance), round: 2 });
   assert.equal(marked, 2);
   assert.deepEqual(view.person && { agrees: view.person.agrees, recorded: view.person.recorded, round: view.person.round }, { agrees: 1, recorded: 3, round: 2 });
 
@@ -131,7 +131,7 @@ test('addPersonMarks: the run-level figure, and on each node a person decomposed
   const refused = parseHostMessage(broken);
   assert.ok(!refused.ok && /tree\.root\.person\.expert is not one action per step/.test(refused.error), refused.ok ? '' : refused.error);
   const unmarked = tree(instance, powQuestion(5, x));
-  assert.equal(addPersonMarks(pp, unmarked, { agrees: 0, recorded: 0, unseen: { agrees: 0, recorded: 0 }, records: [], round: 2 }), 0);
+  assert.equal(addPersonMarks(unmarked, { agrees: 0, recorded: 0, unseen: { agrees: 0, recorded: 0 }, records: [], round: 2 }), 0);
   assert.equal(unmarked.person, undefined, 'no records: no figure');
 });
 
