@@ -15,13 +15,19 @@ const CLASS_ROWS = 8;
 
 export class Provenance {
   private views = new Map<string, TargetsView>();
+  /** Keys asked for while `tree` is shown: a new tree may ask again for what was never answered (the host had moved to another round). */
   private asked = new Set<string>();
+  private tree: TreeView | null = null;
 
   constructor(private readonly post: (m: WebviewMessage) => unknown) {}
 
   /** The view of a node of `tree` (not a lookup), or null while it is asked for (the first call asks the host). */
   view(tree: TreeView | null, n: INode | null): TargetsView | null {
     if (!tree || !n || n.node.primitive) return null;
+    if (tree !== this.tree) {
+      this.tree = tree;
+      this.asked.clear();
+    }
     const key = `${tree.pin}|${tree.round}|${n.key}|${n.node.label}`;
     const got = this.views.get(key);
     if (got) return got;
@@ -35,7 +41,6 @@ export class Provenance {
   /** Keeps the host's answer; true when it is new. */
   receive(m: { pin: string; round: number; path: number[]; view: TargetsView }): boolean {
     const key = `${m.pin}|${m.round}|${m.path.join('.')}|${m.view.question}`;
-    this.asked.add(key);
     const had = this.views.has(key);
     this.views.set(key, m.view);
     return !had;
