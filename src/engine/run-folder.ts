@@ -2,7 +2,7 @@
  * Reading and writing a run folder (format in run-types.ts and docs/run-folder.md).
  *
  * One writer per file. The run (`Run`, in the worker thread or the CLI) writes the records —
- * run.json, rounds.jsonl, state.json, checkpoints/, pinned/round-NNNN.json. The host (the
+ * run.json, rounds.jsonl, targets.jsonl, state.json, checkpoints/, pinned/round-NNNN.json. The host (the
  * extension's RunSession and controller) writes the edits — pinned.json, overrides.jsonl,
  * annotations.jsonl — and the run only reads them, afresh at each round and each inspect, so an
  * edit reaches training without any message to the worker.
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { questionKey, type Answer, type InstanceId } from '../core/index';
 import { appendJsonLine, readJsonLines, writeJsonAtomic, type JsonLines } from './files';
 import { CHECKPOINT_NAME, schemaProblem, type SchemaName } from './run-schema';
-import type { AnnotationEvent, OverrideEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRecord, RunMeta, RunState } from './run-types';
+import type { AnnotationEvent, OverrideEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRecord, RunMeta, RunState, TargetsRecord } from './run-types';
 
 /**
  * A run folder that cannot be used as it is: one line naming the file (and line) and what is wrong.
@@ -148,6 +148,7 @@ export class RunFolder {
 
   get metaFile() { return path.join(this.dir, 'run.json'); }
   get roundsFile() { return path.join(this.dir, 'rounds.jsonl'); }
+  get targetsFile() { return path.join(this.dir, 'targets.jsonl'); }
   get stateFile() { return path.join(this.dir, 'state.json'); }
   get pinnedFile() { return path.join(this.dir, 'pinned.json'); }
   get overridesFile() { return path.join(this.dir, 'overrides.jsonl'); }
@@ -186,6 +187,18 @@ export class RunFolder {
   rounds(): RoundsRead {
     const read = readLines<RoundRecord>(this.roundsFile, 'round');
     const byRound = new Map<number, RoundRecord>();
+    for (const r of read.records) byRound.set(r.round, r);
+    return { records: [...byRound.values()].sort((a, b) => a.round - b.round), skipped: read.skipped };
+  }
+
+  appendTargets(record: TargetsRecord): void {
+    appendJsonLine(this.targetsFile, record);
+  }
+
+  /** The rounds' sampled targets, one record per round number (the last written wins), oldest first; none before targets were recorded. */
+  targets(): { records: TargetsRecord[]; skipped: { line: number; reason: string }[] } {
+    const read = readLines<TargetsRecord>(this.targetsFile, 'targets');
+    const byRound = new Map<number, TargetsRecord>();
     for (const r of read.records) byRound.set(r.round, r);
     return { records: [...byRound.values()].sort((a, b) => a.round - b.round), skipped: read.skipped };
   }
@@ -355,10 +368,11 @@ export class RunFolder {
     return [...live.values()];
   }
 
-  /** One warning per JSON Lines file with skipped lines (rounds, overrides, annotations), for the CLI and the Explorer. */
+  /** One warning per JSON Lines file with skipped lines (rounds, targets, overrides, annotations), for the CLI and the Explorer. */
   warnings(): string[] {
     return [
       skippedWarning(this.roundsFile, this.rounds().skipped),
+      skippedWarning(this.targetsFile, this.targets().skipped),
       skippedWarning(this.overridesFile, readLines(this.overridesFile, 'override').skipped),
       skippedWarning(this.annotationsFile, readLines(this.annotationsFile, 'annotation').skipped),
     ].filter((w): w is string => w !== undefined);

@@ -4,6 +4,7 @@
  * RunFolder checks every file it reads against them, so nothing read from disk is used (as a path,
  * a number, a record) before it has been checked.
  */
+import { TARGET_MAKERS } from './modes/index';
 import { RUN_FORMAT_VERSION } from './run-types';
 
 type Problem = string | undefined;
@@ -75,6 +76,12 @@ const schemas = {
     agreementAverage: num, loss: num, stepsTrained: nonNegInt, callsToH: nonNegInt, callsToHTotal: nonNegInt, subquestionsToX: nonNegInt,
     questionsTotal: nonNegInt, examplesTotal: nonNegInt, overridesUsed: nonNegInt, faultsInjected: nonNegInt,
     seconds: shape({ targets: num, train: num, eval: num, total: num }), elapsed: num,
+  }),
+  /** a line of targets.jsonl: a round's sampled targets */
+  targets: shape({
+    round: posInt, perClass: posInt, made: numberMap,
+    // The makers are read when a line is checked (the mode table imports modules that import this one).
+    targets: arrayOf((x, at) => shape({ cls: str, instance, question: strings, answer: strings, maker: oneOf(...TARGET_MAKERS), ok: bool })(x, at)),
   }),
   /** a line of overrides.jsonl */
   override: (x: unknown, at: string): Problem => {

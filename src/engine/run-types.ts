@@ -15,6 +15,7 @@
  *     manifest.json                size and sha256 of every other file (written last)
  * <run>/lock                     held by the trainer while the run is open (run-lock.ts)
  * <run>/pinned/round-NNNN.json   per round: each pinned question answered by X and by Amplify
+ * <run>/targets.jsonl            one TargetsRecord per line: a bounded sample of each round's targets
  *
  * <run>/pinned.json              the pinned questions (atomic)
  * <run>/overrides.jsonl          OverrideEvent per line (append-only; the last event per key wins)
@@ -28,7 +29,7 @@
 import type { Answer, InstanceId, Question, Transcript } from '../core/index';
 import type { HCHTree } from '../core/hch';
 import type { BackendName, BackendPreference, ModelPreset, ModelSwitches, ScoredAnswer } from '../learner/types';
-import type { Mode } from './modes/index';
+import type { Mode, ModeMaker } from './modes/index';
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -177,6 +178,37 @@ export interface RunState {
   checkpoint?: string;
   /** The checkpoint before it, kept in case the last one is damaged. */
   previousCheckpoint?: string;
+}
+
+/** Who made a training target: the mode's maker (H, H′, ground truth), the user's override, or an injected fault. */
+export type TargetMaker = ModeMaker | 'override' | 'fault';
+
+/**
+ * One recorded training target: its question in its context (rebuilt from `instance`), the answer
+ * X was trained on, who made it, and whether it was right.
+ */
+export interface TargetSample {
+  /** The question's class (`task.classify`). */
+  cls: string;
+  instance: InstanceId;
+  question: Question;
+  /** The target (`?` when it could not be trained on). */
+  answer: Answer;
+  maker: TargetMaker;
+  /** The answer is the ground truth's. */
+  ok: boolean;
+}
+
+/**
+ * A line of targets.jsonl: a round's targets, sampled — up to `perClass` per question class, plus
+ * every target an override or a fault made.
+ */
+export interface TargetsRecord {
+  round: number;
+  perClass: number;
+  /** Targets made this round per class (all of them, not only the sampled ones). */
+  made: Record<string, number>;
+  targets: TargetSample[];
 }
 
 export interface PinnedQuestion {

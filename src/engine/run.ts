@@ -5,7 +5,8 @@
  * in place of H, or ground truth for the baseline); `train` appends them to the replay buffer and
  * trains X; `evaluate` measures X against ground truth on held-out contexts per question class;
  * `curriculum` moves the gate on X's agreement with its targets (it never looks at ground truth);
- * `record` counts the round into the run's state and its record.
+ * `record` counts the round into the run's state and its record, and keeps a sample of its targets
+ * with who made them (targets.jsonl, target-sample.ts).
  */
 import * as path from 'node:path';
 import {
@@ -20,10 +21,11 @@ import { modeSpec, type RoundTargets } from './modes/index';
 import { writeJsonAtomic } from './files';
 import { modelAnswerer, predictInBatches } from './model-answers';
 import { freshState, validateConfig } from './run-config';
+import { sampleTargets } from './target-sample';
 import { DEFAULT_EXPERT_SOURCE, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
 import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
-  RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState,
+  RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState, type TargetMaker, type TargetSample,
 } from './run-types';
 
 export type { LearnerFactory };
@@ -41,8 +43,8 @@ interface RoundTargetSet {
   requests: TargetRequest[];
   /** One training example per request: the target X learns. */
   examples: TrainingExample[];
-  /** Each target against ground truth, by question class. */
-  checks: { cls: string; ok: boolean }[];
+  /** Each target: its class, who made it, whether it is right (targets.jsonl keeps a sample). */
+  samples: TargetSample[];
   /** What the mode built (its transcripts, calls to H, H′'s round). */
   built: RoundTargets;
   /** X's agreement (0/1) with a sample of the targets, before training. */
@@ -273,6 +275,7 @@ export class Run {
       onPhase?.('pinned');
       const skipped = this.answerPinned(round, size).skipped;
       if (skipped.length > 0) record.warnings = [...(record.warnings ?? []), `skipped ${skipped.length} pinned question(s) that are not questions of ${this.task.name}: ${skipped.join('; ')}`];
+      this.folder.appendTargets(sampleTargets(this.config.seed, round, targets.samples));
       this.folder.appendRound(record);
       onPhase?.('checkpoint');
       await this.checkpoint();
@@ -300,14 +303,15 @@ export class Run {
       instance ? overrides.get(editKey({ instance, question: q }))?.answer : undefined;
 
     const answerer = overrideAnswerer((ctx, q) => overrideOf(this.contextInstances.get(ctx), q), modelAnswerer(this.model, true));
-    const built = modeSpec(this.config.mode).targets({
+    const mode = modeSpec(this.config.mode);
+    const built = mode.targets({
       task: this.task, config: this.config, requests, answerer, rng,
       ...(this.expert ? { learnedH: { model: this.expert, buffer: this.expertBuffer, ...this.humanData() } } : {}),
     });
 
     const counts = { overridesUsed: 0, faultsInjected: 0, subquestionsToX: 0 };
     const examples: TrainingExample[] = [];
-    const checks: { cls: string; ok: boolean }[] = [];
+    const samples: TargetSample[] = [];
     /** Targets that cannot be trained on (e.g. from an override typed before overrides were checked): never trained, reported. */
     const dropped: string[] = [];
     requests.forEach((r, i) => {
@@ -315,6 +319,7 @@ export class Run {
       const t = built.transcripts[i];
       let answer: Answer = t ? t.answer : truth;
       let byOverride = false;
+      let maker: TargetMaker = mode.maker;
       if (t) {
         for (const s of t.steps) {
           if (s.source === 'X') counts.subquestionsToX++;
@@ -329,11 +334,13 @@ export class Run {
         answer = own;
         counts.overridesUsed++;
         byOverride = true;
+        maker = 'override';
       } else {
         const wrong = this.fault(r.question, answer, rng);
         if (wrong) {
           answer = wrong;
           counts.faultsInjected++;
+          maker = 'fault';
         }
       }
       const problem = this.targetProblem(r.question, answer, byOverride);
@@ -342,7 +349,7 @@ export class Run {
         answer = [UNKNOWN]; // kept in line with `requests`; a '?' target is never trained on
       }
       examples.push({ facts: r.ctx.facts, question: r.question, answer });
-      checks.push({ cls: this.task.classify(r.ctx, r.question), ok: sameTuple(answer, truth) });
+      samples.push({ cls: this.task.classify(r.ctx, r.question), instance: r.instance, question: r.question, answer, maker, ok: sameTuple(answer, truth) });
     });
 
     // The gate: X's agreement with its targets, before training on them. Agreeing on "?" (H could
@@ -352,7 +359,7 @@ export class Run {
     const sampled = sampleWithoutReplacement(examples, Math.max(256, this.config.gate.horizon), rng);
     const before = predictInBatches(this.model, sampled, false, this.config.batchSize * 4);
     const agreements = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
-    return { requests, examples, checks, built, agreements, dropped, ...counts };
+    return { requests, examples, samples, built, agreements, dropped, ...counts };
   }
 
   /** Appends the targets (grouped by context, without '?') to the replay buffer and trains X on samples of it. */
@@ -407,7 +414,7 @@ export class Run {
     this.sessionStart = now;
     return {
       round: r.round, size: r.size, accuracy: r.evaluation.accuracy, accuracyByClass: r.evaluation.accuracyByClass,
-      targetAccuracy: fraction(targets.checks.filter((c) => c.ok).length, targets.checks.length), targetAccuracyByClass: byClass(targets.checks),
+      targetAccuracy: fraction(targets.samples.filter((c) => c.ok).length, targets.samples.length), targetAccuracyByClass: byClass(targets.samples),
       agreement: fraction(targets.agreements.reduce((a, b) => a + b, 0), targets.agreements.length), agreementAverage: r.agreementAverage,
       loss: training.loss, stepsTrained: training.stepsTrained,
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX: targets.subquestionsToX, questionsTotal: this.state.questionsTotal,

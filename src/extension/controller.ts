@@ -15,6 +15,7 @@ import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
 import { expertLine, overrideEffects } from './interventions';
 import { personMarks } from './play/person-marks';
+import { targetsView } from './provenance';
 import type { RunSession } from './session';
 import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
 
@@ -468,6 +469,11 @@ export class ExplorerController {
         const s = this.requireSession();
         const pin = this.requirePin();
         this.host.post({ type: 'blame', pin: pin.id, blame: await this.explain(s, pin, m.path) });
+        return;
+      }
+      case 'targets': {
+        const [s, pin, round] = [this.requireSession(), this.requirePin(), this.round()];
+        this.host.post({ type: 'targets', pin: pin.id, round, path: m.path, view: targetsView(s.task, s.folder, pin.instance, await this.nodeQuestion(pin, m.path), round) });
         return;
       }
       case 'command':

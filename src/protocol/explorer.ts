@@ -6,6 +6,7 @@
  * Pure TypeScript (no vscode, no Node APIs): the webview bundles it.
  */
 import { checkPersonNode, checkPersonSummary, type PersonSummaryView, type PersonView } from './person';
+import { checkTargetsView, type TargetsView } from './targets';
 import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, checkWith, need, needList, needObj, parseWith, type Checks, type Obj, type Parsers, type Result } from './validate';
 
 /** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
@@ -218,7 +219,9 @@ export type HostMessage =
   /** An override or a pin the host refused (not a question/answer of the task): shown inline next to its input. */
   | { type: 'rejected'; input: 'override' | 'pin'; message: string; path?: number[] }
   /** The answer to `explain`. */
-  | { type: 'blame'; pin: string; blame: BlameView };
+  | { type: 'blame'; pin: string; blame: BlameView }
+  /** The answer to `targets`: the node's recorded training targets at the round shown (targets.ts). */
+  | { type: 'targets'; pin: string; round: number; path: number[]; view: TargetsView };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -234,6 +237,8 @@ export type WebviewMessage =
   | { type: 'unpin'; pin: string }
   /** "Why is this wrong?" about the node at `path`. */
   | { type: 'explain'; path: number[] }
+  /** "Targets for this question" of the node at `path` (asked when the node is selected). */
+  | { type: 'targets'; path: number[] }
   | { type: 'step' }
   | { type: 'runRounds'; rounds: number }
   | { type: 'pause' }
@@ -287,6 +292,10 @@ const webviewParsers: Parsers<WebviewMessage> = {
   explain: (m) => {
     need(isPath(m.path), 'path is not a node path');
     return { type: 'explain', path: m.path };
+  },
+  targets: (m) => {
+    need(isPath(m.path), 'path is not a node path');
+    return { type: 'targets', path: m.path };
   },
   removeAnnotation: (m) => {
     need(isId(m.id, 199), 'id is not an annotation id');
@@ -449,6 +458,12 @@ const checkSelectedPin = (x: unknown, where: string): void => need(x === null ||
 
 /** The checks per host message (each throws `Invalid` naming the field). */
 const hostChecks: Checks<HostMessage> = {
+  targets: (m) => {
+    needStr(m.pin, 'pin');
+    needNum(m.round, 'round');
+    need(isPath(m.path), 'path is not a node path');
+    checkTargetsView(m.view, 'view');
+  },
   init: (m) => {
     if (m.run !== null) checkRun(m.run, 'run');
     if (m.compare !== null && m.compare !== undefined) checkRun(m.compare, 'compare');

@@ -15,6 +15,7 @@ import { overridesTests } from './overrides.test';
 import { pageTests } from './page.test';
 import { personTests } from './person.test';
 import { playTests } from './play.test';
+import { provenanceTests } from './provenance.test';
 import { treeTests } from './tree.test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { harnessHtml, startServer } from './harness';
@@ -27,7 +28,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...personTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...provenanceTests, ...compareTests, ...playTests, ...personTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

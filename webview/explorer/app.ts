@@ -11,6 +11,7 @@ import { Header, type HeaderData } from './header';
 import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
 import { Legend } from './legend';
+import { Provenance } from './provenance';
 import { indexTree, keyOf, pathOf, type IndexedTree } from './model';
 import { personNotice } from './person';
 import { QuestionBar } from './question-bar';
@@ -57,6 +58,7 @@ export class App {
   private inspector: Inspector;
   private charts: Charts;
   private legend = new Legend();
+  private provenance = new Provenance((m) => this.post(m));
 
   constructor(mount: HTMLElement) {
     this.root = mount;
@@ -220,6 +222,10 @@ export class App {
         break;
       case 'blame':
         this.showBlame(m.pin, m.blame);
+        break;
+      case 'targets':
+        // In place: an editor open in the inspector keeps its focus.
+        if (this.provenance.receive(m)) this.inspector.showTargets(this.provenance.view(this.tree, this.ix?.byKey.get(this.tree3.selected) ?? null));
         break;
       case 'reveal':
         // The host selected the pin and round (and opened the ancestors); the tree may come later.
@@ -520,6 +526,7 @@ export class App {
       compareLabel: this.tree?.compare?.label,
       isOpen: n ? this.tree3.isOpen(n) : false,
       blame: this.blame,
+      targets: this.provenance.view(this.tree, n),
     });
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The inspector: everything about the selected node — the question, X's answer and its
- * alternatives, H's answer, the ground truth, the subquestions as a transcript, the facts, the
- * notes — and the override and note editors.
+ * alternatives, H's answer, the ground truth, the subquestions as a transcript, the training targets
+ * of its question (provenance.ts), the facts, the notes — and the override and note editors.
  */
 import { counted, type AnnotationView, type BlameView, type FactView, type OverrideView } from '../../src/protocol/explorer';
+import type { TargetsView } from '../../src/protocol/targets';
 import { button, h, setChildren } from '../dom';
 import { iconOf, keyOf, sourceWord, stateOf, stateWord, symbolsOf, type INode } from './model';
 import { personSection } from './person';
+import { targetsSection } from './provenance';
 
 export interface InspectorCallbacks {
   select(key: string): void;
@@ -46,6 +48,8 @@ export interface InspectorData {
   isOpen: boolean;
   /** The last "Why is this wrong?" answer, shown while the selected node is on its path. */
   blame: BlameView | null;
+  /** The node's recorded training targets (provenance.ts); null while asked for. */
+  targets: TargetsView | null;
 }
 
 export class Inspector {
@@ -164,6 +168,7 @@ export class Inspector {
 
     const person = personSection(n);
     if (person) sections.push(person);
+    if (!node.primitive) sections.push(targetsSection(d.targets, n, d.hideTruth));
 
     // History: the host's record of every round, or the rounds this view has shown (correctness: not in blind mode).
     const hist = d.history.rounds;
@@ -242,6 +247,15 @@ export class Inspector {
       b.counterfactual ? h('div', { cls: 'cf', text: b.counterfactual }) : null,
       src ? button('Open the expert’s source', `Open ${src.file}${src.line ? ` at line ${src.line}` : ''}`, () => this.cb.openFile(src.file, src.line), 'link') : null,
     );
+  }
+
+  /** The selected node's targets, when the host's answer comes: their section is replaced in place (an open editor keeps its focus). */
+  showTargets(v: TargetsView | null): void {
+    const d = this.data;
+    const old = this.body.querySelector('.targets-section');
+    if (!d?.node || !old) return;
+    this.data = { ...d, targets: v };
+    old.replaceWith(targetsSection(v, d.node, d.hideTruth));
   }
 
   /** The host refused an override: its one-line reason, next to the override button. */

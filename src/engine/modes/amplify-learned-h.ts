@@ -37,6 +37,7 @@ export const amplifyLearnedH = defineMode({
   dash: '5 3',
   help: 'X learns from Amplify^H′(X): H′, trained on a few of H\'s decompositions each round (or a person\'s), builds the targets',
   needs: { H: true, learnedH: true, groundTruth: false },
+  maker: 'H′',
   targets: ({ task, config, requests, answerer, rng, learnedH }) => {
     if (!learnedH) throw new Error('this mode needs the learned expert H′');
     const source = config.expertSource ?? DEFAULT_EXPERT_SOURCE;

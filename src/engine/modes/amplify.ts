@@ -8,6 +8,7 @@ export const amplify = defineMode({
   colour: '#d62728',
   help: 'X learns from Amplify^H(X): H decomposes, X answers the subquestions — no ground truth',
   needs: { H: true, learnedH: false, groundTruth: false },
+  maker: 'H',
   targets: ({ task, requests, answerer }) => {
     const transcripts = amplifyMany(task, requests, answerer);
     return { transcripts, callsToH: transcripts.length };

@@ -7,7 +7,7 @@ import { amplifyLearnedH } from './amplify-learned-h';
 import type { ModeSpec } from './mode';
 import { supervised } from './supervised';
 
-export type { ModeNeeds, ModeSpec, RoundTargets, TargetInputs } from './mode';
+export type { ModeMaker, ModeNeeds, ModeSpec, RoundTargets, TargetInputs } from './mode';
 export { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_STEPS } from './amplify-learned-h';
 
 /** Every mode; the first is the default. */
@@ -21,6 +21,9 @@ export const DEFAULT_MODE: Mode = MODE_TABLE[0].name;
 
 /** The mode whose targets are the ground truth: the baseline the others are compared with. */
 export const BASELINE_MODE: Mode = MODE_TABLE.find((m) => m.needs.groundTruth)!.name;
+
+/** Who can make a training target: each mode's maker, the user's override, an injected fault (targets.jsonl). */
+export const TARGET_MAKERS = [...new Set(MODE_TABLE.map((m) => m.maker)), 'override', 'fault'] as const;
 
 export function isMode(name: unknown): name is Mode {
   return typeof name === 'string' && (MODES as readonly string[]).includes(name);

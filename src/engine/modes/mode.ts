@@ -10,6 +10,9 @@ import type { ReplayBuffer } from '../buffer';
 import type { HumanData, LearnedTranscript } from '../human-transcripts';
 import type { ExpertSource, RunConfig } from '../run-types';
 
+/** Who makes a mode's targets: H (Amplify^H), H′ (Amplify^H′) or the ground truth. */
+export type ModeMaker = 'H' | 'H′' | 'ground truth';
+
 export interface ModeNeeds {
   /** The hand-written expert H decomposes questions while the targets are built (each is a call to H). */
   H: boolean;
@@ -63,6 +66,8 @@ export interface ModeSpec<N extends string = string> {
   /** One line: what X learns from (the New Run… picker's detail, `--help`). */
   readonly help: string;
   readonly needs: ModeNeeds;
+  /** Who makes the round's targets, as the run's record of targets names them (targets.jsonl). */
+  readonly maker: ModeMaker;
   targets(inputs: TargetInputs): RoundTargets;
 }
 

@@ -7,5 +7,6 @@ export const supervised = defineMode({
   colour: '#1f77b4',
   help: 'the baseline: X learns from ground truth',
   needs: { H: false, learnedH: false, groundTruth: true },
+  maker: 'ground truth',
   targets: ({ requests }) => ({ transcripts: requests.map(() => undefined), callsToH: 0 }),
 });
