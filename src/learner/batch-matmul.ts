@@ -4,8 +4,8 @@
  * the same products with transpose flags) in a scalar triple loop — ours is 5–30× faster on the
  * model's shapes. XNNPACK serves batch-1 products without transpose flags (kernels.ts materialises
  * transposes for it); on the model's shapes (rows ≤ 8,192, widths ≤ 256) ours is also faster there
- * than XNNPACK, with or without that transpose, so it serves every BatchMatMul it can
- * (docs/performance.md, §3).
+ * than XNNPACK, with or without that transpose, so it serves every BatchMatMul it can, and the
+ * dense layers' `_FusedMatMul` (product, + bias, relu or nothing) too (docs/performance.md, §3).
  *
  * The kernel is C (src/learner/native/batch-matmul.c) compiled by clang to a small wasm module
  * that imports the backend's own `WebAssembly.Memory`: it reads the operands and writes the result
@@ -25,10 +25,14 @@ interface WasmBackend {
   typedArrayFromHeap(t: TensorInfo): tfjs.TypedArray;
 }
 
-type BatchMatMulFn = (a: number, b: number, out: number, batch: number, aStride: number, bStride: number, m: number, k: number, n: number, transposeA: number, transposeB: number) => void;
+interface Kernels {
+  batchMatMul(a: number, b: number, out: number, batch: number, aStride: number, bStride: number, m: number, k: number, n: number, transposeA: number, transposeB: number): void;
+  /** In place on out [rows, n]: + bias [n] (address 0: none), then max(·, 0) if relu is 1. */
+  biasRelu(out: number, bias: number, rows: number, n: number, relu: number): void;
+}
 
 let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, BatchMatMulFn>();
+const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 let enabled = true;
 
 /** Turns the SIMD kernel on or off (off: tfjs's own kernel serves every product). For A/B timing. */
@@ -40,18 +44,18 @@ export function simdBatchMatMulEnabled(): boolean {
   return enabled;
 }
 
-/** The kernel instantiated on the backend's memory (one instance per memory). */
-function kernelFor(backend: WasmBackend): BatchMatMulFn {
+/** The kernels instantiated on the backend's memory (one instance per memory). */
+function kernelsFor(backend: WasmBackend): Kernels {
   const memory = backend.wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('BatchMatMul: the wasm backend exposes no WebAssembly.Memory (wasm.asm.memory); is this @tensorflow/tfjs-backend-wasm 4.x?');
-  let fn = instances.get(memory);
-  if (!fn) {
+  let kernels = instances.get(memory);
+  if (!kernels) {
     compiled ??= new WebAssembly.Module(Buffer.from(BATCH_MATMUL_WASM.base64, 'base64'));
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    fn = instance.exports.batch_matmul as BatchMatMulFn;
-    instances.set(memory, fn);
+    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+    kernels = { batchMatMul: exports.batch_matmul as Kernels['batchMatMul'], biasRelu: exports.bias_relu as Kernels['biasRelu'] };
+    instances.set(memory, kernels);
   }
-  return fn;
+  return kernels;
 }
 
 function sizeOf(shape: readonly number[]): number {
@@ -87,9 +91,32 @@ export function simdBatchMatMul(tf: TF, args: { inputs: tfjs.NamedTensorInfoMap;
   const backend = args.backend as WasmBackend;
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;
-  const kernel = kernelFor(backend);
-  // Heap addresses (views taken after the allocation: growing the heap moves no tensor).
-  const addr = (t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
-  kernel(addr(a), addr(b), addr(out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m, k, n, tA ? 1 : 0, tB ? 1 : 0);
+  kernelsFor(backend).batchMatMul(addr(backend, a), addr(backend, b), addr(backend, out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m, k, n, tA ? 1 : 0, tB ? 1 : 0);
+  return out;
+}
+
+/** A tensor's heap address (growing the heap moves no tensor, so it stays valid). */
+function addr(backend: WasmBackend, t: TensorInfo): number {
+  return backend.typedArrayFromHeap(t).byteOffset;
+}
+
+/**
+ * `_FusedMatMul` (a dense layer: product, + bias, activation) by the SIMD kernels, or undefined
+ * when they do not apply: as for BatchMatMul, and also for activations other than linear and relu
+ * or a bias that is not one value per output column.
+ */
+export function simdFusedMatMul(tf: TF, args: { inputs: tfjs.NamedTensorInfoMap; backend: unknown; attrs?: tfjs.NamedAttrMap }): TensorInfo | undefined {
+  if (!enabled) return undefined;
+  const { bias } = args.inputs as { bias?: TensorInfo };
+  const activation = (args.attrs as { activation?: string } | undefined)?.activation ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') return undefined;
+  const { b } = args.inputs as { b: TensorInfo };
+  const n = (args.attrs as { transposeB?: boolean } | undefined)?.transposeB === true ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  if (bias && !(bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n)) return undefined;
+  const out = simdBatchMatMul(tf, args);
+  if (!out) return undefined;
+  const rows = sizeOf(out.shape) / Math.max(n, 1);
+  const backend = args.backend as WasmBackend;
+  if (rows * n > 0 && (bias || activation === 'relu')) kernelsFor(backend).biasRelu(addr(backend, out), bias ? addr(backend, bias) : 0, rows, n, activation === 'relu' ? 1 : 0);
   return out;
 }

@@ -183,3 +183,29 @@ void batch_matmul(const float *a, const float *b, float *out, int batch, int a_s
     }
   }
 }
+
+/*
+ * The epilogue of a fused dense layer, in place on out [rows, n]: adds bias [n] to every row (when
+ * bias is not 0), then applies max(·, 0) when relu is set.
+ */
+__attribute__((export_name("bias_relu")))
+void bias_relu(float *out, const float *bias, int rows, int n, int relu) {
+  int n4 = n & ~3;
+  f4 zero = splat(0);
+  for (int i = 0; i < rows; i++) {
+    float *o = out + i * n;
+    int j = 0;
+    for (; j < n4; j += 4) {
+      f4 v = ld(o + j);
+      if (bias) v = wasm_f32x4_add(v, ld(bias + j));
+      if (relu) v = wasm_f32x4_max(v, zero);
+      st(o + j, v);
+    }
+    for (; j < n; j++) {
+      float v = o[j];
+      if (bias) v += bias[j];
+      if (relu && v < 0) v = 0;
+      o[j] = v;
+    }
+  }
+}

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type * as tfjs from '@tensorflow/tfjs';
 import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
-import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled } from '../../../src/learner/batch-matmul';
+import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled, simdFusedMatMul } from '../../../src/learner/batch-matmul';
 import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { BATCH_MATMUL_WASM } from '../../../src/learner/native/batch-matmul-wasm';
 
@@ -76,7 +76,7 @@ test('the committed wasm binary is built from the C source as it is now, and tou
   const bytes = Buffer.from(BATCH_MATMUL_WASM.base64, 'base64');
   const module = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name), ['batch_matmul']);
+  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ['batch_matmul', 'bias_relu']);
   // No data segment (11) or data count (12): instantiating it writes nothing into the backend's heap.
   const ids = sectionIds(bytes);
   assert.ok(!ids.includes(11) && !ids.includes(12), `sections ${ids.join(', ')}`);
@@ -132,8 +132,46 @@ test('products: the SIMD kernel equals tfjs\'s own within 1e-5 (all transposes, 
     assertClose(direct, theirs, `[${sa}]·[${sb}] direct`);
   }
   // Batches that broadcast other than whole-or-one are left to tfjs.
-  const odd = simdBatchMatMul(tf, { inputs: { a: tf.zeros([2, 1, 3, 4]), b: tf.zeros([1, 2, 4, 3]) }, backend: tf.backend(), attrs: {} });
+  const odd = tf.tidy(() => simdBatchMatMul(tf, { inputs: { a: tf.zeros([2, 1, 3, 4]), b: tf.zeros([1, 2, 4, 3]) }, backend: tf.backend(), attrs: {} }));
   assert.equal(odd, undefined);
+});
+
+test('fused dense products (bias, relu or linear): the SIMD kernels equal tfjs\'s cpu backend within 1e-5, gradients too', async () => {
+  // Compared with cpu: tfjs-wasm's own _FusedMatMul adds the bias wrongly when the batch is > 1
+  // (from the second matrix on), ours does not.
+  for (const [i, [sa, sb, tA, tB]] of ([
+    [[37, 21], [21, 19], false, false],
+    [[64, 64], [64, 256], false, false],
+    [[21, 37], [19, 21], true, true],
+    [[3, 5, 7], [3, 7, 6], false, false],
+    [[5, 7], [6, 7], false, true],
+  ] as [number[], number[], boolean, boolean][]).entries()) {
+    const n = tB ? sb[sb.length - 2] : sb[sb.length - 1];
+    const a = values(size(sa), 11 * i + 1);
+    const b = values(size(sb), 11 * i + 2);
+    const bias = values(n, 11 * i + 3);
+    for (const activation of ['linear', 'relu'] as const) {
+      for (const withBias of [true, false]) {
+        const run = async (backend: 'cpu' | 'wasm') => {
+          const { tf } = await initBackend(backend);
+          const f = (x: Tensor, y: Tensor) => tf.fused.matMul({ a: x, b: y, transposeA: tA, transposeB: tB, bias: withBias ? tf.tensor1d(bias) : undefined, activation });
+          return withKernel(tf, true, () => {
+            const y = f(tf.tensor(a, sa), tf.tensor(b, sb));
+            const w = tf.tensor(values(size(y.shape), 11 * i + 4), y.shape);
+            return [y, ...tf.grads((x: Tensor, z: Tensor) => tf.sum(tf.mul(f(x, z), w)))([tf.tensor(a, sa), tf.tensor(b, sb)])];
+          });
+        };
+        const expected = await run('cpu');
+        const actual = await run('wasm');
+        const what = `fused [${sa}]·[${sb}] tA=${tA} tB=${tB} ${activation}${withBias ? ' + bias' : ''}`;
+        ['y', 'd/da', 'd/db'].forEach((part, k) => assertClose(actual[k], expected[k], `${part} ${what}`));
+      }
+    }
+  }
+  // Other activations are left to tfjs.
+  const { tf } = await initBackend('wasm');
+  const declined = tf.tidy(() => simdFusedMatMul(tf, { inputs: { a: tf.ones([2, 3]), b: tf.ones([3, 4]) }, backend: tf.backend(), attrs: { activation: 'elu' } }));
+  assert.equal(declined, undefined);
 });
 
 test('gradients: through the SIMD kernel equal tfjs\'s own within 1e-5', async () => {
