@@ -9,7 +9,7 @@
  * targets, H′'s 8 training steps of 32 (H′ rounds only), and what both rounds share — X's 16
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
  * With `--ab-simd-matmul`, every repetition measures all of it twice, with our wasm SIMD
- * BatchMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
+ * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
  * round under `simdOff`.
  * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul]
  */
@@ -160,7 +160,7 @@ async function main() {
   process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
   if (simdOff) {
     const o = simdOff;
-    process.stderr.write(`SIMD BatchMatMul off (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
+    process.stderr.write(`SIMD matmul kernels off (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
   }
   console.log(JSON.stringify(result));
   x.dispose();

@@ -5,7 +5,7 @@
  * writes bench-results/profile.json.
  * Options: --backend wasm|cpu|tfjs-node (default wasm), --preset small, --sizes 8,32, --reps 7,
  * --batch 64, --top 12 (kernels listed), --simd-matmul off (profile the kernels with tfjs's own
- * BatchMatMul instead of our wasm SIMD kernel).
+ * BatchMatMul and _FusedMatMul instead of our wasm SIMD kernels).
  *
  * Phases of X's step (each timed on its own, with a sync read at its end so that the time is the
  * work's): data preparation (ids in JS), tensor creation (the step's input tensors), forward,
@@ -13,8 +13,8 @@
  * host↔worker copies (what the data-parallel group copies per step: the weights out of tfjs, a
  * replica's gradient in), evaluation (teacher predictions, per 64 questions) and target building
  * (Amplify with H over 64 questions, X answering the subquestions). On wasm, the step is also
- * timed with our SIMD batched matmul off (src/learner/batch-matmul.ts), interleaved: the A/B of
- * that kernel.
+ * timed with our SIMD matmul kernels off (src/learner/batch-matmul.ts), interleaved: the A/B of
+ * those kernels.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -106,7 +106,7 @@ async function profileX(size: number) {
     add('step (trainStep)', timed(() => model.trainStep(b)).s);
     if (backend === 'wasm') {
       setSimdBatchMatMul(!simdMatMul);
-      add(`step, SIMD batched matmul ${simdMatMul ? 'off' : 'on'}`, timed(() => model.trainStep(b)).s);
+      add(`step, SIMD matmul kernels ${simdMatMul ? 'off' : 'on'}`, timed(() => model.trainStep(b)).s);
       setSimdBatchMatMul(simdMatMul);
     }
     add('data preparation', timed(() => encodeBatch(model.tokenizer, b, model.config.symbolMatch === true)).s);
@@ -205,7 +205,7 @@ async function main() {
   const results = [];
   for (const size of sizes) results.push(await profileX(size));
   const lines: string[] = [];
-  lines.push(`X's training step, ${backend}${backend === 'wasm' ? ` (SIMD batched matmul ${simdMatMul ? 'on' : 'off'})` : ''}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
+  lines.push(`X's training step, ${backend}${backend === 'wasm' ? ` (SIMD matmul kernels ${simdMatMul ? 'on' : 'off'})` : ''}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
   lines.push(`| phase | ${results.map((r) => `N = ${r.size} wall | N = ${r.size} CPU`).join(' | ')} |`, `|---|${results.map(() => '---:|---:').join('|')}|`);
   for (const [i, p] of results[0].phases.entries()) lines.push(`| ${p.phase} | ${results.map((r) => `${fmt(r.phases[i].wallMs)} | ${fmt(r.phases[i].cpuMs)}`).join(' | ')} |`);
   lines.push('', `Kernels of one step (tf.profile, medians of ${reps} profiled steps; a kernel's time includes its dispatch): ${results.map((r) => `N = ${r.size}: ${r.kernels.count} kernels (${r.kernels.forwardKernels} forward), ${fmt(r.kernels.totalMs)} ms (forward ${fmt(r.kernels.forwardMs)})`).join('; ')}`, '');

@@ -35,7 +35,7 @@ let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 let enabled = true;
 
-/** Turns the SIMD kernel on or off (off: tfjs's own kernel serves every product). For A/B timing. */
+/** Turns the SIMD kernels on or off (off: tfjs's own kernels serve every product). For A/B timing. */
 export function setSimdBatchMatMul(on: boolean): void {
   enabled = on;
 }
