@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
+import { buildNative } from './build-native.mjs';
 
 const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
@@ -31,6 +32,10 @@ const builds = [
   // The play panel's webview (webview/play/): a person plays H.
   { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/play/main.ts'], outfile: 'dist/play.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
+
+// Our wasm SIMD kernels (src/learner/native/): rebuilt from C when clang is present, else the
+// committed binaries are bundled as they are.
+buildNative();
 
 mkdirSync('dist/wasm', { recursive: true });
 const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');

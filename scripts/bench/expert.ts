@@ -8,18 +8,22 @@
  * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
  * targets, H′'s 8 training steps of 32 (H′ rounds only), and what both rounds share — X's 16
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
- * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3]
+ * With `--ab-simd-matmul`, every repetition measures all of it twice, with our wasm SIMD
+ * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
+ * round under `simdOff`.
+ * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul]
  */
 import { parseArgs } from 'node:util';
 import { amplify, amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
+import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { createModelH, createModelX } from '../../src/learner/factory';
 import type { ExpertTranscript } from '../../src/learner/model-h';
 import type { BackendPreference, ModelH } from '../../src/learner/types';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' } },
+  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
@@ -27,6 +31,7 @@ const size = Number(values.size ?? 8);
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
+const abSimd = values['ab-simd-matmul'] === true;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -104,44 +109,59 @@ async function main() {
   });
   const rs = requests('expert-bench/round', questions);
   const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
-  const byH: ReturnType<typeof measure>[] = [];
-  const byExpert: ReturnType<typeof measure>[] = [];
-  const byStateless: ReturnType<typeof measure>[] = [];
-  const hTrain: ReturnType<typeof measure>[] = [];
-  const shared: ReturnType<typeof measure>[] = [];
+  type Samples = Record<'h' | 'hPrime' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'shared', ReturnType<typeof measure>[]>;
+  const samples = (): Samples => ({ h: [], hPrime: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
+  const on = samples();
+  const off = samples();
   let agreement = 0;
-  for (let r = 0; r < reps; r++) {
+  const repetition = (into: Samples) => {
     let hT: ReturnType<typeof amplifyMany> = [];
     let eT: ReturnType<typeof amplifyMany> = [];
-    byH.push(measure(() => (hT = amplifyMany(task, rs, answerer)), clocks));
-    byExpert.push(measure(() => (eT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
+    into.h.push(measure(() => (hT = amplifyMany(task, rs, answerer)), clocks));
+    into.hPrime.push(measure(() => (eT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
     let sT: ReturnType<typeof amplifyMany> = [];
-    byStateless.push(measure(() => (sT = amplifyLearnedMany(task, rs, answerer, stateless)), clocks));
+    into.hPrimeWithoutKeptKeys.push(measure(() => (sT = amplifyLearnedMany(task, rs, answerer, stateless)), clocks));
     if (sT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ with kept keys/values built other transcripts than without');
-    hTrain.push(measure(() => {
+    into.hPrimeTraining.push(measure(() => {
       for (let s = 0; s < 8; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
     }, clocks));
-    shared.push(measure(() => {
+    into.shared.push(measure(() => {
       for (let s = 0; s < 16; s++) x.trainStep(xBatch);
       x.predict(xBatch, { teacher: true });
     }, clocks));
     agreement = hT.filter((t, i) => t.answer.join(' ') === eT[i].answer.join(' ')).length / rs.length;
+  };
+  for (let r = 0; r < reps; r++) {
+    repetition(on);
+    if (!abSimd) continue;
+    setSimdBatchMatMul(false);
+    repetition(off);
+    setSimdBatchMatMul(true);
   }
   const summary = (ms: ReturnType<typeof measure>[]) => ({
     wallMs: median(ms.map((m) => m.wall)), cpuMs: median(ms.map((m) => m.cpu)), expertMs: median(ms.map((m) => m.expertMs)), answererMs: median(ms.map((m) => m.answererMs)),
     transcriptsPerSecond: (1000 * questions) / median(ms.map((m) => m.wall)),
   });
-  const parts = { h: summary(byH), hPrime: summary(byExpert), hPrimeWithoutKeptKeys: summary(byStateless), hPrimeTraining: summary(hTrain), shared: summary(shared) };
-  const round = {
-    hMs: parts.h.wallMs + parts.shared.wallMs,
-    hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
-    hCpuMs: parts.h.cpuMs + parts.shared.cpuMs,
-    hPrimeCpuMs: parts.hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
+  const compose = (ss: Samples) => {
+    const parts = { h: summary(ss.h), hPrime: summary(ss.hPrime), hPrimeWithoutKeptKeys: summary(ss.hPrimeWithoutKeptKeys), hPrimeTraining: summary(ss.hPrimeTraining), shared: summary(ss.shared) };
+    const round = {
+      hMs: parts.h.wallMs + parts.shared.wallMs,
+      hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
+      hCpuMs: parts.h.cpuMs + parts.shared.cpuMs,
+      hPrimeCpuMs: parts.hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
+    };
+    return { ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
   };
-  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
+  const { round, ...parts } = compose(on);
+  const simdOff = abSimd ? compose(off) : undefined;
+  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
-  process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${result.round.ratio.toFixed(2)}×; CPU ${result.round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
+  process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
+  if (simdOff) {
+    const o = simdOff;
+    process.stderr.write(`SIMD matmul kernels off (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
+  }
   console.log(JSON.stringify(result));
   x.dispose();
   h.dispose();

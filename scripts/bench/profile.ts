@@ -4,14 +4,17 @@
  * N = 8 and N = 32 on one backend. Prints markdown tables (the ones in docs/performance.md) and
  * writes bench-results/profile.json.
  * Options: --backend wasm|cpu|tfjs-node (default wasm), --preset small, --sizes 8,32, --reps 7,
- * --batch 64, --top 12 (kernels listed).
+ * --batch 64, --top 12 (kernels listed), --simd-matmul off (profile the kernels with tfjs's own
+ * BatchMatMul and _FusedMatMul instead of our wasm SIMD kernels).
  *
  * Phases of X's step (each timed on its own, with a sync read at its end so that the time is the
  * work's): data preparation (ids in JS), tensor creation (the step's input tensors), forward,
  * backward (the tape; forward + backward − forward), optimiser (flat gradient, clip, Adam, EMA),
  * host↔worker copies (what the data-parallel group copies per step: the weights out of tfjs, a
  * replica's gradient in), evaluation (teacher predictions, per 64 questions) and target building
- * (Amplify with H over 64 questions, X answering the subquestions).
+ * (Amplify with H over 64 questions, X answering the subquestions). On wasm, the step is also
+ * timed with our SIMD matmul kernels off (src/learner/batch-matmul.ts), interleaved: the A/B of
+ * those kernels.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,12 +22,13 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, type AnswerRequest } from '../../src/core/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { createModelX } from '../../src/learner/index';
+import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { encodeBatch } from '../../src/learner/x-inputs';
 import type { BackendPreference, ModelPreset, TrainingExample } from '../../src/learner/types';
 import type { TransformerModelX } from '../../src/learner/model-x';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, preset: { type: 'string' }, sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' }, top: { type: 'string' } },
+  options: { 'simd-matmul': { type: 'string' }, backend: { type: 'string' }, preset: { type: 'string' }, sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' }, top: { type: 'string' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
@@ -34,6 +38,8 @@ const reps = Number(values.reps ?? 7);
 const batchSize = Number(values.batch ?? 64);
 const top = Number(values.top ?? 12);
 const QPC = 8;
+const simdMatMul = values['simd-matmul'] !== 'off';
+setSimdBatchMatMul(simdMatMul);
 
 type Sample = { wall: number; cpu: number };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -98,6 +104,11 @@ async function profileX(size: number) {
   for (let r = 0; r < reps; r++) {
     const b = batches[r % batches.length];
     add('step (trainStep)', timed(() => model.trainStep(b)).s);
+    if (backend === 'wasm') {
+      setSimdBatchMatMul(!simdMatMul);
+      add(`step, SIMD matmul kernels ${simdMatMul ? 'off' : 'on'}`, timed(() => model.trainStep(b)).s);
+      setSimdBatchMatMul(simdMatMul);
+    }
     add('data preparation', timed(() => encodeBatch(model.tokenizer, b, model.config.symbolMatch === true)).s);
     const enc = encodeBatch(model.tokenizer, b, model.config.symbolMatch === true);
     add('tensor creation', timed(() => tf.tidy(() => {
@@ -194,7 +205,7 @@ async function main() {
   const results = [];
   for (const size of sizes) results.push(await profileX(size));
   const lines: string[] = [];
-  lines.push(`X's training step, ${backend}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
+  lines.push(`X's training step, ${backend}${backend === 'wasm' ? ` (SIMD matmul kernels ${simdMatMul ? 'on' : 'off'})` : ''}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
   lines.push(`| phase | ${results.map((r) => `N = ${r.size} wall | N = ${r.size} CPU`).join(' | ')} |`, `|---|${results.map(() => '---:|---:').join('|')}|`);
   for (const [i, p] of results[0].phases.entries()) lines.push(`| ${p.phase} | ${results.map((r) => `${fmt(r.phases[i].wallMs)} | ${fmt(r.phases[i].cpuMs)}`).join(' | ')} |`);
   lines.push('', `Kernels of one step (tf.profile, medians of ${reps} profiled steps; a kernel's time includes its dispatch): ${results.map((r) => `N = ${r.size}: ${r.kernels.count} kernels (${r.kernels.forwardKernels} forward), ${fmt(r.kernels.totalMs)} ms (forward ${fmt(r.kernels.forwardMs)})`).join('; ')}`, '');
@@ -208,7 +219,7 @@ async function main() {
   }
   console.log(lines.join('\n'));
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/profile.json', `${JSON.stringify({ date: new Date().toISOString(), backend, preset, batch: batchSize, reps, results }, null, 2)}\n`);
+  writeFileSync('bench-results/profile.json', `${JSON.stringify({ date: new Date().toISOString(), backend, simdMatMul, preset, batch: batchSize, reps, results }, null, 2)}\n`);
   console.log('\nwrote bench-results/profile.json');
 }
 

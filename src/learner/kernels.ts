@@ -8,7 +8,9 @@
  * 2. wasm `BatchMatMul` / `_FusedMatMul` only use XNNPACK for batch-1 products with no transpose
  *    flag; every other case runs a scalar triple loop. Backprop of a dense layer always asks for a
  *    transposed product, so for batch-1 products with a flag we materialise the transpose with the
- *    wasm `Transpose` kernel and call the original kernel without flags.
+ *    wasm `Transpose` kernel and call the original kernel without flags. `BatchMatMul` and
+ *    `_FusedMatMul` (linear or relu) now go to our wasm SIMD kernels (batch-matmul.ts), which take
+ *    the flags and any batch; the transpose path remains for the products those decline.
  * 3. wasm `Slice` (and `SplitV`, built on it; we replace both) reads its input with `readSync`,
  *    which copies the whole input tensor out of the heap for every slice. Ours copies only the
  *    slice, from a heap view.
@@ -18,6 +20,7 @@
  * Register before `tf.setBackend(...)` so that the kernels' setup functions run at initialisation.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { simdBatchMatMul, simdFusedMatMul } from './batch-matmul';
 
 type TF = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -231,9 +234,14 @@ function swapLast(rank: number): number[] {
   return perm;
 }
 
-/** Wraps a wasm matmul kernel so batch-1 products with a transpose flag take the XNNPACK path. */
-function wrapMatMul(original: KernelConfig, transpose: KernelFunc): KernelConfig {
+/**
+ * Wraps a wasm matmul kernel: `simd` (our SIMD kernel) serves the products it applies to; of the
+ * others, batch-1 products with a transpose flag take the XNNPACK path.
+ */
+function wrapMatMul(original: KernelConfig, transpose: KernelFunc, simd: (args: Parameters<KernelFunc>[0]) => TensorInfo | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
+    const viaSimd = simd(args);
+    if (viaSimd) return viaSimd;
     const { inputs, backend } = args;
     const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
@@ -292,7 +300,7 @@ export function registerKernelFixes(tf: TF, backends: readonly ('wasm' | 'cpu')[
       const original = tf.getKernel(name, 'wasm');
       if (!original) throw new Error(`the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
       if (isOurs(original)) continue;
-      replaceKernel(tf, wrapMatMul(original, transpose.kernelFunc));
+      replaceKernel(tf, wrapMatMul(original, transpose.kernelFunc, name === 'BatchMatMul' ? (args) => simdBatchMatMul(tf, args) : (args) => simdFusedMatMul(tf, args)));
     }
   }
 }

@@ -1,0 +1,220 @@
+// The wasm SIMD batched matmul (src/learner/batch-matmul.ts, native/batch-matmul.c): the committed
+// binary is the one its C source builds, and its products, gradients and a training step agree
+// with tfjs's own kernel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type * as tfjs from '@tensorflow/tfjs';
+import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
+import { initBackend } from '../../../src/learner/backend';
+import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled, simdFusedMatMul } from '../../../src/learner/batch-matmul';
+import { createModelX, type TrainingExample } from '../../../src/learner/index';
+import { BATCH_MATMUL_WASM } from '../../../src/learner/native/batch-matmul-wasm';
+
+type TF = typeof tfjs;
+type Tensor = tfjs.Tensor;
+
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= tol * Math.max(1, Math.abs(expected[i])))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+/** Runs fn with the SIMD kernel on or off and returns its outputs' values. */
+function withKernel(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
+  const before = simdBatchMatMulEnabled();
+  setSimdBatchMatMul(on);
+  try {
+    return tf.tidy(fn).map((t) => {
+      const v = Float32Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    });
+  } finally {
+    setSimdBatchMatMul(before);
+  }
+}
+
+/** The section ids of a wasm binary, in order. */
+function sectionIds(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let i = 8;
+  while (i < bytes.length) {
+    ids.push(bytes[i++]);
+    let len = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[i++];
+      len |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    i += len;
+  }
+  return ids;
+}
+
+test('the committed wasm binary is built from the C source as it is now, and touches only the memory it imports', () => {
+  const source = readFileSync('src/learner/native/batch-matmul.c');
+  assert.equal(createHash('sha256').update(source).digest('hex'), BATCH_MATMUL_WASM.sourceSha256, 'batch-matmul.c changed since the binary was built: run `npm run build` with clang installed and commit src/learner/native/batch-matmul-wasm.ts');
+  const bytes = Buffer.from(BATCH_MATMUL_WASM.base64, 'base64');
+  const module = new WebAssembly.Module(bytes);
+  assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ['batch_matmul', 'bias_relu']);
+  // No data segment (11) or data count (12): instantiating it writes nothing into the backend's heap.
+  const ids = sectionIds(bytes);
+  assert.ok(!ids.includes(11) && !ids.includes(12), `sections ${ids.join(', ')}`);
+  const clang = spawnSync('clang', ['--version'], { encoding: 'utf8' });
+  if (clang.status !== 0 || clang.stdout.split('\n')[0].trim() !== BATCH_MATMUL_WASM.compiler) {
+    console.log(`# rebuild comparison skipped: needs ${BATCH_MATMUL_WASM.compiler}`);
+    return;
+  }
+  const check = spawnSync(process.execPath, ['scripts/build-native.mjs', '--check'], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `rebuilding from the source gives another binary: ${check.stderr}`);
+});
+
+// [a shape, b shape, transposeA, transposeB]: every flag combination, sizes off the kernel's
+// blocks of 4 and 8 (remainder rows, columns and inner lengths), and batches that broadcast.
+const CASES: [number[], number[], boolean, boolean][] = [
+  [[6, 9, 13], [6, 13, 11], false, false],
+  [[6, 9, 13], [6, 11, 13], false, true],
+  [[6, 13, 9], [6, 13, 11], true, false],
+  [[6, 13, 9], [6, 11, 13], true, true],
+  [[2, 3, 17, 16], [2, 3, 17, 16], false, true],
+  [[2, 3, 17, 17], [2, 3, 17, 16], false, false],
+  [[2, 3, 17, 17], [2, 3, 17, 16], true, false],
+  [[4, 8, 8], [4, 8, 24], false, false],
+  [[1, 5, 7], [3, 7, 4], false, false],
+  [[5, 7, 12], [12, 3], false, false],
+  [[7, 12], [5, 3, 12], false, true],
+  [[3, 1, 5], [3, 5, 1], false, false],
+  [[3, 4, 0], [3, 0, 5], false, false],
+  [[37, 21], [21, 19], false, false],
+  [[21, 37], [19, 21], true, true],
+  [[1, 64, 64], [1, 256, 64], false, true],
+  [[300, 64], [300, 71], true, false],
+];
+
+test('products: the SIMD kernel equals tfjs\'s own within 1e-5 (all transposes, broadcast batches, remainders)', async () => {
+  const { tf } = await initBackend('wasm');
+  for (const [i, [sa, sb, tA, tB]] of CASES.entries()) {
+    const a = values(size(sa), 3 * i + 1);
+    const b = values(size(sb), 3 * i + 2);
+    const product = () => [tf.matMul(tf.tensor(a, sa), tf.tensor(b, sb), tA, tB)];
+    const [ours] = withKernel(tf, true, product);
+    const [theirs] = withKernel(tf, false, product);
+    assertClose(ours, theirs, `[${sa}]·[${sb}] tA=${tA} tB=${tB}`);
+    // The product really is ours.
+    const direct = tf.tidy(() => {
+      const info = simdBatchMatMul(tf, { inputs: { a: tf.tensor(a, sa), b: tf.tensor(b, sb) }, backend: tf.backend(), attrs: { transposeA: tA, transposeB: tB } });
+      if (!info) return undefined;
+      const t = tf.engine().makeTensorFromTensorInfo(info);
+      assert.deepEqual(t.shape, tf.matMul(tf.tensor(a, sa), tf.tensor(b, sb), tA, tB).shape);
+      return Float32Array.from(t.dataSync());
+    });
+    assert.ok(direct, `[${sa}]·[${sb}]: served by the SIMD kernel`);
+    assertClose(direct, theirs, `[${sa}]·[${sb}] direct`);
+  }
+  // Batches that broadcast other than whole-or-one are left to tfjs.
+  const declined = tf.tidy(() => simdBatchMatMul(tf, { inputs: { a: tf.zeros([2, 1, 3, 4]), b: tf.zeros([1, 2, 4, 3]) }, backend: tf.backend(), attrs: {} }) === undefined);
+  assert.ok(declined, '[2, 1] against [1, 2] is left to tfjs');
+});
+
+test('fused dense products (bias, relu or linear): the SIMD kernels equal tfjs\'s cpu backend within 1e-5, gradients too', async () => {
+  // Compared with cpu: tfjs-wasm's own _FusedMatMul adds the bias wrongly when the batch is > 1
+  // (from the second matrix on), ours does not.
+  for (const [i, [sa, sb, tA, tB]] of ([
+    [[37, 21], [21, 19], false, false],
+    [[64, 64], [64, 256], false, false],
+    [[21, 37], [19, 21], true, true],
+    [[3, 5, 7], [3, 7, 6], false, false],
+    [[5, 7], [6, 7], false, true],
+  ] as [number[], number[], boolean, boolean][]).entries()) {
+    const n = tB ? sb[sb.length - 2] : sb[sb.length - 1];
+    const a = values(size(sa), 11 * i + 1);
+    const b = values(size(sb), 11 * i + 2);
+    const bias = values(n, 11 * i + 3);
+    for (const activation of ['linear', 'relu'] as const) {
+      for (const withBias of [true, false]) {
+        const run = async (backend: 'cpu' | 'wasm') => {
+          const { tf } = await initBackend(backend);
+          const f = (x: Tensor, y: Tensor) => tf.fused.matMul({ a: x, b: y, transposeA: tA, transposeB: tB, bias: withBias ? tf.tensor1d(bias) : undefined, activation });
+          return withKernel(tf, true, () => {
+            const y = f(tf.tensor(a, sa), tf.tensor(b, sb));
+            const w = tf.tensor(values(size(y.shape), 11 * i + 4), y.shape);
+            return [y, ...tf.grads((x: Tensor, z: Tensor) => tf.sum(tf.mul(f(x, z), w)))([tf.tensor(a, sa), tf.tensor(b, sb)])];
+          });
+        };
+        const expected = await run('cpu');
+        const actual = await run('wasm');
+        const what = `fused [${sa}]·[${sb}] tA=${tA} tB=${tB} ${activation}${withBias ? ' + bias' : ''}`;
+        ['y', 'd/da', 'd/db'].forEach((part, k) => assertClose(actual[k], expected[k], `${part} ${what}`));
+      }
+    }
+  }
+  // Other activations are left to tfjs.
+  const { tf } = await initBackend('wasm');
+  const declined = tf.tidy(() => simdFusedMatMul(tf, { inputs: { a: tf.ones([2, 3]), b: tf.ones([3, 4]) }, backend: tf.backend(), attrs: { activation: 'elu' } }) === undefined);
+  assert.ok(declined, 'elu is left to tfjs');
+});
+
+test('gradients: through the SIMD kernel equal tfjs\'s own within 1e-5', async () => {
+  const { tf } = await initBackend('wasm');
+  for (const [i, [sa, sb, tA, tB]] of CASES.entries()) {
+    // tfjs's gradient of BatchMatMul does not sum over broadcast batches (it fails with either kernel).
+    if (size(sa) === 0 || size(sa.slice(0, -2)) !== size(sb.slice(0, -2))) continue;
+    const a = values(size(sa), 7 * i + 1);
+    const b = values(size(sb), 7 * i + 2);
+    const outShape = tf.tidy(() => tf.matMul(tf.tensor(a, sa), tf.tensor(b, sb), tA, tB).shape);
+    const w = values(size(outShape), 7 * i + 3);
+    const grads = () => tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), tf.tensor(w, outShape))))([tf.tensor(a, sa), tf.tensor(b, sb)]);
+    const ours = withKernel(tf, true, grads);
+    const theirs = withKernel(tf, false, grads);
+    assertClose(ours[0], theirs[0], `d/da [${sa}]·[${sb}] tA=${tA} tB=${tB}`);
+    assertClose(ours[1], theirs[1], `d/db [${sa}]·[${sb}] tA=${tA} tB=${tB}`);
+  }
+});
+
+test('a training step of X: the same losses with and without the SIMD kernel', async () => {
+  const task = builtinTask('permutation-powering')!;
+  const batch: TrainingExample[] = [];
+  for (let c = 0; batch.length < 32; c++) {
+    const id = { size: 8, seed: 'bmm', index: c };
+    const ctx = makeContext(task, id);
+    for (let j = 0; j < 8; j++) {
+      const question = makeQuestion(task, id, ctx, j);
+      batch.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
+    }
+  }
+  const losses = async (on: boolean) => {
+    setSimdBatchMatMul(on);
+    try {
+      const model = await createModelX({ task, preset: 'tiny', seed: 5, backend: 'wasm' });
+      const out = [1, 2, 3].map(() => model.trainStep(batch).loss);
+      model.dispose();
+      return out;
+    } finally {
+      setSimdBatchMatMul(true);
+    }
+  };
+  const ours = await losses(true);
+  const theirs = await losses(false);
+  assertClose(ours, theirs, 'losses', 1e-4);
+  assert.ok(ours[2] < ours[0], `the loss falls: ${ours.join(', ')}`);
+});
