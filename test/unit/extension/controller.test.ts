@@ -9,7 +9,7 @@ import { RunFolder } from '../../../src/engine/run-folder';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../../src/engine/run-types';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { RunSession } from '../../../src/extension/session';
-import { viewNodeAt } from '../../../src/extension/view-model';
+import { viewNodeAt } from '../../../src/engine/view-model';
 import type { HostMessage, NodeView } from '../../../src/protocol/explorer';
 import { permutationOracleFactory } from '../engine/fake-learner';
 import { learnerModule, workerFile } from '../engine/fake-worker';
@@ -386,7 +386,7 @@ test('Why is this wrong? on a user task whose expert is buggy: blame expert, wit
   const { ctl, last } = harness();
   await ctl.setSession(session);
   const root = last('tree')!.tree.root;
-  if (root.answer.correct) return assert.fail(`this context's values let the bug go unseen: pick another instance (${JSON.stringify(makeContext(session.task, instance).facts)})`);
+  if (root.answer.correct) return assert.fail(`this context's values let the bug go unseen: pick another instance than ${JSON.stringify(instance)}`);
   await ctl.handle({ type: 'explain', path: [] });
   const b = last('blame')!.blame;
   assert.equal(b.kind, 'expert');
