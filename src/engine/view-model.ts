@@ -10,7 +10,7 @@ import {
   type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHOptions, type HCHTree, type Question,
 } from '../core/index';
 import type { NodeAnswers, RoundRecord, RunMeta } from './run-types';
-import type { AnswerView, FactView, NodeView, OverrideSummaryView, RoundView, RunView, TreeView } from '../protocol/explorer';
+import type { AnswerView, FactView, NodeView, OverrideSummaryView, RoundView, RunView, SkippedLineView, TreeView } from '../protocol/explorer';
 
 export function answerView(task: AnyTask, a: Answer, truth: Answer | undefined): AnswerView {
   return { symbols: [...a], label: task.format.answer(a), correct: truth === undefined ? null : sameTuple(a, truth) };
@@ -23,7 +23,7 @@ export function roundView(r: RoundRecord): RoundView {
   };
 }
 
-export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: number): RunView {
+export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: SkippedLineView[]): RunView {
   return {
     id: meta.id, folder, task: meta.taskName, mode: meta.config.mode, model: meta.config.model, backend: meta.backend,
     rounds: rounds.map(roundView), skipped,

@@ -3,6 +3,7 @@
  * the run session, and answers with protocol messages. No vscode: the panel is thin glue around it.
  * A malformed message is answered with an `error` message and changes nothing.
  */
+import { basename } from 'node:path';
 import { BUILTIN_TASKS, makeContext, makeQuestion, questionKey, sameTuple, type HCHNode, type HCHTree, type Question } from '../core/index';
 import { nodeAt } from '../core/hch';
 import { editKey, instanceKey } from '../engine/run-folder';
@@ -168,19 +169,18 @@ export class ExplorerController {
     const s = this.session;
     const read = s?.rounds();
     const pins = await this.pinViewsOrError();
+    // Skipped lines of the run's JSON Lines files: a warning in the Explorer's header.
+    const skipped = s ? s.folder.skippedLines().flatMap(({ file, skipped }) => skipped.map((k) => ({ file: basename(file), ...k }))) : [];
     this.host.post({
       type: 'init',
-      run: s && read ? runView(s.meta, s.folder.dir, read.records, read.skipped.length) : null,
+      run: s && read ? runView(s.meta, s.folder.dir, read.records, skipped) : null,
       pins,
       selectedPin: this.selectedPin,
       selectedRound: s ? this.round() : null,
       status: this.statusView(),
       tasks: taskSummaries(),
-      compare: this.compare ? runView(this.compare.session.meta, this.compare.session.folder.dir, this.compare.session.rounds().records, 0) : null,
+      compare: this.compare ? runView(this.compare.session.meta, this.compare.session.folder.dir, this.compare.session.rounds().records, []) : null,
     });
-    if (read && read.skipped.length > 0) {
-      this.host.post({ type: 'error', message: `${read.skipped.length} line(s) of rounds.jsonl could not be read and were skipped`, detail: read.skipped.map((k) => `line ${k.line}: ${k.reason}`).join('\n') });
-    }
     await this.sendTree();
     this.sendAnnotations();
   }

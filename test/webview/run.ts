@@ -14,6 +14,7 @@ import { legendTests } from './legend.test';
 import { overridesTests } from './overrides.test';
 import { pageTests } from './page.test';
 import { playTests } from './play.test';
+import { skippedTests } from './skipped.test';
 import { treeTests } from './tree.test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { harnessHtml, startServer } from './harness';
@@ -26,7 +27,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...skippedTests, ...compareTests, ...playTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

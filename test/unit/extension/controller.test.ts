@@ -397,3 +397,17 @@ test('Why is this wrong? on a user task whose expert is buggy: blame expert, wit
   assert.deepEqual(b.source, { file, line: fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('*expert(')) + 1 });
   assert.match(b.counterfactual!, /^With the true answer here, the root would (be ✓|still be ✗)/);
 });
+
+test('skipped lines of rounds.jsonl, overrides.jsonl and annotations.jsonl reach the Explorer in init (its header warning), file by file', async () => {
+  const { dir } = await recordedRun(2);
+  const folder = RunFolder.open(dir);
+  fs.appendFileSync(folder.roundsFile, '{"round":99}\n{"round": 3, "acc');
+  fs.appendFileSync(folder.annotationsFile, 'null\n');
+  const { ctl, posted, last } = harness();
+  await ctl.setSession(await open(dir));
+  const skipped = last('init')!.run!.skipped;
+  assert.deepEqual(skipped.map((k) => `${k.file}:${k.line}`), ['rounds.jsonl:3', 'rounds.jsonl:4', 'annotations.jsonl:1']);
+  assert.ok(skipped.every((k) => k.reason.length > 0), 'each says why');
+  assert.equal(last('init')!.run!.rounds.length, 2, 'the readable rounds are shown');
+  assert.equal(posted.some((m) => m.type === 'error'), false, 'a warning in the header, not an error');
+});
