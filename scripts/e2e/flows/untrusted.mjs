@@ -5,7 +5,7 @@
 // Screenshots: test-results/e2e/untrusted/. Usage: node scripts/e2e/flows.mjs untrusted
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flow, freshFolder, openWorkbench } from '../workbench.mjs';
 
@@ -20,11 +20,10 @@ const { step: stepOn, run: runFlow } = flow(shots);
 /** The workspace: a task file that writes a marker whenever its code is loaded, and a trained run of it. */
 function prepare() {
   freshFolder(ws);
-  copyFileSync('examples/range-max.task.ts', join(ws, 'range-max.task.ts'));
+  // range-max (its `defineTask(` gives the file its Check | Explore CodeLens), and the marker.
   writeFileSync(taskFile, [
-    '// range-max, and a marker written whenever this file is loaded (its code run).',
     "import { writeFileSync } from 'node:fs';",
-    "export { default } from './range-max.task';",
+    readFileSync('examples/range-max.task.ts', 'utf8'),
     `writeFileSync(${JSON.stringify(marker)}, String(process.pid));`,
     '',
   ].join('\n'));
