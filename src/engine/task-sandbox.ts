@@ -22,7 +22,7 @@ import type { CallName, CheckCallOptions, SandboxCalls, SandboxReply, SandboxReq
 import type { ViewArgs, ViewName, ViewResult } from './task-views';
 
 export interface SandboxLimits {
-  /** Time limit of one call (loading the file, checking one task). */
+  /** Time limit of one call (loading the file, checking one task, one of the Explorer's computations). */
   timeoutSeconds: number;
   /** Memory cap of the sandbox process. */
   maxMemoryMb: number;
