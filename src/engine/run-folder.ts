@@ -368,13 +368,18 @@ export class RunFolder {
     return [...live.values()];
   }
 
-  /** One warning per JSON Lines file with skipped lines (rounds, targets, overrides, annotations), for the CLI and the Explorer. */
-  warnings(): string[] {
+  /** The lines skipped in each JSON Lines file (rounds, targets, overrides, annotations). */
+  skippedLines(): { file: string; skipped: { line: number; reason: string }[] }[] {
     return [
-      skippedWarning(this.roundsFile, this.rounds().skipped),
-      skippedWarning(this.targetsFile, this.targets().skipped),
-      skippedWarning(this.overridesFile, readLines(this.overridesFile, 'override').skipped),
-      skippedWarning(this.annotationsFile, readLines(this.annotationsFile, 'annotation').skipped),
-    ].filter((w): w is string => w !== undefined);
+      { file: this.roundsFile, skipped: this.rounds().skipped },
+      { file: this.targetsFile, skipped: this.targets().skipped },
+      { file: this.overridesFile, skipped: readLines(this.overridesFile, 'override').skipped },
+      { file: this.annotationsFile, skipped: readLines(this.annotationsFile, 'annotation').skipped },
+    ];
+  }
+
+  /** One warning per JSON Lines file with skipped lines (rounds, targets, overrides, annotations), for the CLI and the extension. */
+  warnings(): string[] {
+    return this.skippedLines().map((f) => skippedWarning(f.file, f.skipped)).filter((w): w is string => w !== undefined);
   }
 }

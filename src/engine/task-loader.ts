@@ -159,18 +159,26 @@ export async function resolveTasks(arg: string): Promise<LoadedTask[]> {
 }
 
 /**
- * The task of a run, from its run.json: `taskName` must be a built-in task's name, unless the run
- * records a `taskFile`, which is loaded only when the host says task files are trusted. A
- * `taskName` that is anything else (a path, an unknown name) is refused: it is never loaded.
+ * Where the task of a run comes from, from its run.json, without running any of it: `taskName`
+ * must be a built-in task's name, unless the run records a `taskFile` (an absolute path), which is
+ * allowed only when the host says task files are trusted. A `taskName` that is anything else (a
+ * path, an unknown name) is refused: it is never loaded.
  */
-export async function runTask(meta: { taskName: string; taskFile?: string }, trusted: boolean, metaFile = 'run.json'): Promise<AnyTask> {
+export function runTaskSource(meta: { taskName: string; taskFile?: string }, trusted: boolean, metaFile = 'run.json'): { builtin: AnyTask } | { file: string; name: string } {
   if (meta.taskFile !== undefined) {
     if (!path.isAbsolute(meta.taskFile)) throw new TaskLoadError(`${metaFile}: taskFile '${meta.taskFile}' is not an absolute path`, metaFile);
     if (!trusted) throw new UntrustedTaskError(meta.taskFile);
-    const loaded = await loadTaskFile(meta.taskFile);
-    return (loaded.find((l) => l.task.name === meta.taskName) ?? loaded[0]).task;
+    return { file: meta.taskFile, name: meta.taskName };
   }
   const builtin = builtinTask(meta.taskName);
   if (!builtin) throw new TaskLoadError(`${metaFile}: taskName '${meta.taskName}' is not a built-in task (a run of a task file records it as taskFile)`, metaFile);
-  return builtin;
+  return { builtin };
+}
+
+/** The task of a run (see `runTaskSource`), loaded in this process: a task file is compiled and run here. */
+export async function runTask(meta: { taskName: string; taskFile?: string }, trusted: boolean, metaFile = 'run.json'): Promise<AnyTask> {
+  const source = runTaskSource(meta, trusted, metaFile);
+  if ('builtin' in source) return source.builtin;
+  const loaded = await loadTaskFile(source.file);
+  return (loaded.find((l) => l.task.name === source.name) ?? loaded[0]).task;
 }

@@ -4,11 +4,14 @@
  * arguments and gives back plain data: the task's code stays on the sandbox's side, so anything
  * that needs it (rendering a counterexample, formatting a question) happens there.
  *
- * To serve another call (format a question, build an HCH tree): add it to `SandboxCalls`, write
- * the function here, and answer it in task-sandbox-main.ts.
+ * To serve another call: add it to `SandboxCalls`, write the function here, and answer it in
+ * task-sandbox-main.ts. The Explorer's computations (build a tree and its view, explain a node,
+ * format, parse and check questions and answers) are one call, `view`, dispatched by the table of
+ * task-views.ts.
  */
 import { checkTask, renderCounterexample, type AnyTask, type CheckReport } from '../core/index';
 import type { LoadedTask } from './task-loader';
+import type { ViewName } from './task-views';
 
 /** A task as the host sees it (its code stays in the sandbox). */
 export interface TaskMeta {
@@ -51,6 +54,8 @@ export interface SandboxCalls {
   load: { args: { task: string }; result: TaskMeta[] };
   /** The consistency check of one loaded task (core's checkTask). */
   check: { args: { task: string; options: CheckCallOptions }; result: TaskCheck };
+  /** One of the Explorer's computations on a loaded task (task-views.ts: `name` and its arguments). */
+  view: { args: { task: string; name: ViewName; args: unknown }; result: unknown };
 }
 export type CallName = keyof SandboxCalls;
 

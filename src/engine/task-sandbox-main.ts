@@ -6,6 +6,7 @@
  */
 import { checkCall, findTask, taskMeta, type SandboxReply, type SandboxRequest } from './task-sandbox-calls';
 import { TaskLoadError, resolveTasks, type LoadedTask } from './task-loader';
+import { TASK_VIEWS, taskView } from './task-views';
 
 if (!process.send) throw new Error('task-sandbox-main runs as a child process with an IPC channel (see task-sandbox.ts)');
 process.setSourceMapsEnabled(true);
@@ -25,6 +26,12 @@ async function answer(req: SandboxRequest): Promise<unknown> {
     case 'check': {
       if (!loaded) throw new Error(`'check' before 'load'`);
       return checkCall(findTask(loaded, req.args.task), req.args.options, (done, total) => send({ id: req.id, type: 'progress', done, total }));
+    }
+    case 'view': {
+      if (!loaded) throw new Error(`'view' before 'load'`);
+      const { name, args } = req.args;
+      if (!Object.hasOwn(TASK_VIEWS, name)) throw new Error(`no view '${String(name)}'`);
+      return taskView(findTask(loaded, req.args.task).task, name, args as never);
     }
   }
 }

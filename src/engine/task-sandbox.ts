@@ -19,9 +19,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CallName, CheckCallOptions, SandboxCalls, SandboxReply, SandboxRequest, TaskCheck, TaskMeta } from './task-sandbox-calls';
+import type { ViewArgs, ViewName, ViewResult } from './task-views';
 
 export interface SandboxLimits {
-  /** Time limit of one call (loading the file, checking one task). */
+  /** Time limit of one call (loading the file, checking one task, one of the Explorer's computations). */
   timeoutSeconds: number;
   /** Memory cap of the sandbox process. */
   maxMemoryMb: number;
@@ -58,7 +59,7 @@ export type SandboxOutcome<T> = { kind: 'ok'; value: T } | SandboxFailure;
 /** One line that says what went wrong. */
 export function describeFailure(f: SandboxFailure, file: string): string {
   const name = path.basename(file);
-  const during = (call: CallName) => (call === 'load' ? 'while loading' : 'while checking');
+  const during = (call: CallName) => ({ load: 'while loading', check: 'while checking', view: "while computing the Explorer's view" })[call];
   switch (f.kind) {
     case 'load-error':
       return f.message;
@@ -139,6 +140,15 @@ export class TaskSandbox {
       const loaded = await this.ensureLoaded();
       if (loaded.kind !== 'ok') return loaded;
       return this.call('check', { task, options }, onProgress);
+    });
+  }
+
+  /** One of the Explorer's computations (task-views.ts) on one of the file's tasks. */
+  view<K extends ViewName>(task: string, name: K, args: ViewArgs<K>): Promise<SandboxOutcome<ViewResult<K>>> {
+    return this.serial(async () => {
+      const loaded = await this.ensureLoaded();
+      if (loaded.kind !== 'ok') return loaded;
+      return (await this.call('view', { task, name, args })) as SandboxOutcome<ViewResult<K>>;
     });
   }
 

@@ -3,21 +3,21 @@
  * the run session, and answers with protocol messages. No vscode: the panel is thin glue around it.
  * A malformed message is answered with an `error` message and changes nothing.
  */
-import {
-  blame, BUILTIN_TASKS, checkAnswer, checkQuestion, counterfactual, createRng, makeContext, makeQuestion, questionKey, resolveSize, sameTuple, taskKinds, tupleProblem,
-  type AnyContext, type Answer, type HCHNode, type HCHTree, type Question,
-} from '../core/index';
+import { basename } from 'node:path';
+import { BUILTIN_TASKS, makeContext, makeQuestion, questionKey, sameTuple, type HCHNode, type HCHTree, type Question } from '../core/index';
 import { nodeAt } from '../core/hch';
 import { editKey, instanceKey } from '../engine/run-folder';
 import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
+import type { TreeShape } from '../engine/task-views';
+import { addHistory, roundView, runView } from '../engine/view-model';
 import type { WorkerEvent } from '../engine/worker-protocol';
-import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
-import { expertLine, overrideEffects } from './interventions';
+import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../protocol/explorer';
+import { expertLine } from './interventions';
 import { personMarks } from './play/person-marks';
 import { targetsView } from './provenance';
 import type { RunSession } from './session';
-import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
+import { TaskCodeError } from './session-task';
 
 /** At most this many times the model is asked for subquestions H asks anew (each answer may make H ask deeper ones). */
 const ANSWER_PASSES = 24;
@@ -27,12 +27,14 @@ interface BuiltTree {
   pin: string;
   round: number;
   tree: HCHTree;
-  /** The same tree without the overrides in force (when some are). */
-  baseline?: HCHTree;
-  ctx: AnyContext;
+  /** Its view, as the session's task made it (the host adds what needs no task code). */
+  view: TreeView;
+  /** How it was built (a counterfactual is built the same way). */
+  shape: TreeShape;
   answers: Record<string, NodeAnswers>;
-  inputs: (answers: Record<string, NodeAnswers>, overrides?: Map<string, Answer>) => TreeInputs;
   answeredBy?: string;
+  /** Compare mode without a record to compare with: what the view says instead. */
+  compareMissing?: { label: string; reason?: string };
 }
 
 export interface ControllerHost {
@@ -153,10 +155,12 @@ export class ExplorerController {
     return this.selectedRound === null ? latest : Math.min(this.selectedRound, latest);
   }
 
-  private pinViews(): PinView[] {
+  private async pinViews(): Promise<PinView[]> {
     const s = this.session;
     if (!s) return [];
-    return s.pins().map((p) => ({ id: p.id, label: p.label ?? s.task.format.question(p.question), question: [...p.question] }));
+    const pins = s.pins();
+    const { questions } = await s.task.view('labels', { questions: pins.map((p) => p.question), answers: [] });
+    return pins.map((p, i) => ({ id: p.id, label: p.label ?? questions[i], question: [...p.question] }));
   }
 
   private statusView(): StatusView {
@@ -166,19 +170,19 @@ export class ExplorerController {
   async sendInit(): Promise<void> {
     const s = this.session;
     const read = s?.rounds();
+    const pins = await this.pinViewsOrError();
+    // Skipped lines of the run's JSON Lines files: a warning in the Explorer's header.
+    const skipped = s ? s.folder.skippedLines().flatMap(({ file, skipped }) => skipped.map((k) => ({ file: basename(file), ...k }))) : [];
     this.host.post({
       type: 'init',
-      run: s && read ? runView(s.meta, s.folder.dir, read.records, read.skipped.length) : null,
-      pins: this.pinViews(),
+      run: s && read ? runView(s.meta, s.folder.dir, read.records, skipped) : null,
+      pins,
       selectedPin: this.selectedPin,
       selectedRound: s ? this.round() : null,
       status: this.statusView(),
       tasks: taskSummaries(),
-      compare: this.compare ? runView(this.compare.session.meta, this.compare.session.folder.dir, this.compare.session.rounds().records, 0) : null,
+      compare: this.compare ? runView(this.compare.session.meta, this.compare.session.folder.dir, this.compare.session.rounds().records, []) : null,
     });
-    if (read && read.skipped.length > 0) {
-      this.host.post({ type: 'error', message: `${read.skipped.length} line(s) of rounds.jsonl could not be read and were skipped`, detail: read.skipped.map((k) => `line ${k.line}: ${k.reason}`).join('\n') });
-    }
     await this.sendTree();
     this.sendAnnotations();
   }
@@ -201,41 +205,54 @@ export class ExplorerController {
 
   /**
    * The pin's tree at a round: H re-run over the round's recorded answers with the overrides in
-   * force; subquestions the round never recorded (H asks them anew after an override or an
-   * expansion) are answered by the run's model (see `answerUnrecorded`).
+   * force, by the session's task (in the task's sandbox for a task file); subquestions the round
+   * never recorded (H asks them anew after an override or an expansion) are answered by the run's
+   * model (see `answerUnrecorded`).
    */
   private async buildTree(s: RunSession, pin: PinnedQuestion, round: number): Promise<BuiltTree> {
-    const task = s.task;
-    const ctx = makeContext(task, pin.instance);
-    const expanded = this.expanded.get(pin.id) ?? new Set<string>();
-    const depth = s.meta.config.pinnedDepth ?? 3;
+    const shape: TreeShape = {
+      instance: pin.instance, question: pin.question, overrides: s.overridesIn(pin.instance), depth: s.meta.config.pinnedDepth ?? 3,
+      expanded: [...(this.expanded.get(pin.id) ?? [])], leaves: s.meta.kind === 'check' ? 'truth' : 'recorded',
+    };
     const recorded = s.pinnedRound(round)?.answers.find((a) => a.pin === pin.id);
-    const leaves = s.meta.kind === 'check' ? 'truth' : 'recorded';
-    const overrides = s.overridesFor(pin.instance);
-    const inputs = (answers: Record<string, NodeAnswers>, o = overrides): TreeInputs => ({ task, ctx, question: pin.question, answers, overrides: o, depth, expanded, leaves });
-    const filled = await this.answerUnrecorded(s, pin, round, recorded?.answers ?? {}, (answers) =>
-      overrides.size > 0 ? [recomputeTree(inputs(answers)), recomputeTree(inputs(answers, new Map()))] : [recomputeTree(inputs(answers))]);
-    const built: BuiltTree = { pin: pin.id, round, tree: filled.trees[0], baseline: filled.trees[1], ctx, answers: filled.answers, inputs, answeredBy: filled.answeredBy };
+    const before = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id);
+    const annotations: Record<string, number> = {};
+    for (const a of s.folder.annotations()) {
+      if (a.key && editKey(a.key) === editKey(pin)) {
+        const k = (a.path ?? []).join('.');
+        annotations[k] = (annotations[k] ?? 0) + 1;
+      }
+    }
+    const cmp = this.comparedRecord(s, pin, round);
+    const compared = cmp?.tree ? { tree: cmp.tree, answers: cmp.answers ?? {}, label: cmp.label } : undefined;
+    const filled = await this.answerUnrecorded(s, pin, round, recorded?.answers ?? {}, (answers) => s.task.view('tree', {
+      ...shape, pin: pin.id, round, answers, annotations, compared,
+      previous: before ? { tree: before.tree, answers: before.answers ?? {} } : undefined,
+    }));
+    const built: BuiltTree = {
+      pin: pin.id, round, tree: filled.result.tree, view: filled.result.view, shape, answers: filled.answers, answeredBy: filled.answeredBy,
+      ...(cmp && !cmp.tree ? { compareMissing: { label: cmp.label, reason: cmp.reason } } : {}),
+    };
     this.built = built;
     return built;
   }
 
   /**
    * Answers the subquestions no round recorded, the way the run answers questions: X at the leaves
-   * (primitives are lookups, H runs within the depth limit — `build` rebuilds the trees with the
-   * answers so far, until no leaf is left unanswered). X is the run's worker's model, started on
-   * demand: the latest checkpoint, the only model a run folder keeps (docs/run-folder.md) — for an
-   * earlier round that is said in `answeredBy`. Without a model (nothing trained yet) leaves stay
-   * `?` and `answeredBy` says why.
+   * (primitives are lookups, H runs within the depth limit — `build` rebuilds with the answers so
+   * far and says which leaves are still unanswered, until none is left). X is the run's worker's
+   * model, started on demand: the latest checkpoint, the only model a run folder keeps
+   * (docs/run-folder.md) — for an earlier round that is said in `answeredBy`. Without a model
+   * (nothing trained yet) leaves stay `?` and `answeredBy` says why.
    */
-  private async answerUnrecorded(
-    s: RunSession, pin: PinnedQuestion, round: number, recorded: Record<string, NodeAnswers>, build: (answers: Record<string, NodeAnswers>) => HCHTree[],
-  ): Promise<{ trees: HCHTree[]; answers: Record<string, NodeAnswers>; answeredBy?: string }> {
+  private async answerUnrecorded<R extends { missing: Question[] }>(
+    s: RunSession, pin: PinnedQuestion, round: number, recorded: Record<string, NodeAnswers>, build: (answers: Record<string, NodeAnswers>) => Promise<R>,
+  ): Promise<{ result: R; answers: Record<string, NodeAnswers>; answeredBy?: string }> {
     let answers = recorded;
-    let trees = build(answers);
+    let result = await build(answers);
     let answeredBy: string | undefined;
     for (let pass = 0; pass < ANSWER_PASSES; pass++) {
-      const missing = trees.flatMap(unrecordedQuestions);
+      const missing = result.missing;
       if (missing.length === 0) break;
       const worker = this.modelWorker(s);
       if (!worker) {
@@ -252,9 +269,9 @@ export class ExplorerController {
         answeredBy = `new subquestions stay ? : the run's model could not answer them (${(e as Error).message})`;
         break;
       }
-      trees = build(answers);
+      result = await build(answers);
     }
-    return { trees, answers, answeredBy };
+    return { result, answers, answeredBy };
   }
 
   /** The worker whose model answers new subquestions: the live one, or one started on the run's checkpoint. */
@@ -264,29 +281,25 @@ export class ExplorerController {
     return s.ensureWorker(this.host.workerOptions());
   }
 
-  /** Builds and sends the selected pin's tree at the selected round. */
+  /**
+   * Builds and sends the selected pin's tree at the selected round. When the task's code fails (a
+   * task file that loops, exits or runs out of memory in its sandbox), the Explorer shows why.
+   */
   async sendTree(): Promise<void> {
     const s = this.session;
     const pin = s?.pins().find((p) => p.id === this.selectedPin);
     if (!s || !pin) return;
     const request = ++this.treeRequest;
     const round = this.round();
-    const task = s.task;
-    const built = await this.buildTree(s, pin, round);
-    const { tree, ctx, answers } = built;
-    const expanded = this.expanded.get(pin.id) ?? new Set<string>();
-    if (request !== this.treeRequest) return; // a newer request superseded this one
-    // Δ is round to round: with overrides in force, the previous round's tree is rebuilt under the
-    // same overrides (its own recorded answers first), so that Δ never shows what an override did.
-    const before = s.pinnedRound(round - 1)?.answers.find((a) => a.pin === pin.id);
-    const previous = before && built.baseline ? recomputeTree(built.inputs({ ...answers, ...(before.answers ?? {}) })) : before?.tree;
-    const annotations = new Map<string, number>();
-    for (const a of s.folder.annotations()) {
-      if (a.key && editKey(a.key) === editKey(pin)) {
-        const k = (a.path ?? []).join('.');
-        annotations.set(k, (annotations.get(k) ?? 0) + 1);
-      }
+    let built: BuiltTree;
+    try {
+      built = await this.buildTree(s, pin, round);
+    } catch (e) {
+      if (!(e instanceof TaskCodeError)) throw e;
+      if (request === this.treeRequest) this.host.post({ type: 'error', message: `the tree could not be built: ${e.message}` });
+      return;
     }
+    if (request !== this.treeRequest) return; // a newer request superseded this one
     const latest = s.latestRound();
     const history = (path: readonly number[], q: Question) => {
       const out: (boolean | null)[] = [];
@@ -297,13 +310,10 @@ export class ExplorerController {
       }
       return out;
     };
-    const cmp = this.comparedRecord(s, pin, round);
-    const compared = cmp?.tree ? { tree: cmp.tree, answers: cmp.answers ?? {}, label: cmp.label } : undefined;
-    const effects = built.baseline ? overrideEffects(task, tree, built.baseline) : undefined;
-    const view = treeView(pin.id, round, pin.instance.size, tree, { task, ctx, answers, previous, annotations, expanded, history, compared, byOverride: effects?.marks });
-    if (effects) view.overrideSummary = effects.summary;
+    const view: TreeView = structuredClone(built.view);
+    addHistory(view.root, history);
     if (built.answeredBy) view.answeredBy = built.answeredBy;
-    if (cmp && !cmp.tree) view.compare = { label: cmp.label, found: false, differing: 0, reason: cmp.reason };
+    if (built.compareMissing) view.compare = { ...built.compareMissing, found: false, differing: 0 };
     const personProblem = await personMarks(s, pin.instance, view, () => this.modelWorker(s));
     if (request !== this.treeRequest) return;
     if (personProblem) this.host.post({ type: 'error', message: personProblem });
@@ -348,7 +358,8 @@ export class ExplorerController {
     try {
       await this.act(parsed.value);
     } catch (e) {
-      this.host.post({ type: 'error', message: e instanceof UserError ? e.message : `internal error: ${(e as Error).message}`, detail: e instanceof UserError ? undefined : (e as Error).stack });
+      const shown = e instanceof UserError || e instanceof TaskCodeError;
+      this.host.post({ type: 'error', message: shown ? e.message : `internal error: ${(e as Error).message}`, detail: shown ? undefined : (e as Error).stack });
     }
   }
 
@@ -384,15 +395,13 @@ export class ExplorerController {
         const s = this.requireSession();
         const pin = this.requirePin();
         const node = await this.nodeQuestion(pin, m.path);
-        const problem = s.task.isPrimitive(node)
-          ? 'a lookup in the context cannot be overridden: override its parent instead'
-          : m.answer && checkAnswer(s.task, node, m.answer, makeContext(s.task, pin.instance));
+        const problem = await s.task.view('checkOverride', { instance: pin.instance, question: node, answer: m.answer });
         if (problem) {
           this.host.post({ type: 'rejected', input: 'override', message: problem, path: m.path });
           return;
         }
         s.setOverride({ instance: pin.instance, question: node }, m.answer);
-        this.sendOverrides();
+        await this.sendOverrides();
         await this.sendTree();
         return;
       }
@@ -431,25 +440,22 @@ export class ExplorerController {
         const size = s.rounds().records.at(-1)?.size ?? s.meta.config.size;
         const index = pins.length;
         const instance = { size, seed: `${s.meta.config.seed}/pinned`, index };
-        const ctx = makeContext(s.task, instance);
-        const question = makeQuestion(s.task, instance, ctx, createRng([index]).int(1000));
-        this.addPin({ id: `p${Date.now().toString(36)}${index}`, instance, question });
+        const question = await s.task.view('sample', { instance });
+        await this.addPin({ id: `p${Date.now().toString(36)}${index}`, instance, question });
         await this.sendTree();
         return;
       }
       case 'pinQuestion': {
         const s = this.requireSession();
-        const q = s.task.format.parseQuestion?.(m.text);
-        const size = resolveSize(s.task, s.rounds().records.at(-1)?.size ?? s.meta.config.size);
+        const size = s.rounds().records.at(-1)?.size ?? s.meta.config.size;
         // The context the question's symbols should live in: the selected pin's, when there is one.
         const current = s.pins().find((p) => p.id === this.selectedPin);
-        const instance = current?.instance ?? { size, seed: `${s.meta.config.seed}/pinned`, index: s.pins().length };
-        const problem = pinProblem(s, m.text, q, makeContext(s.task, instance));
-        if (problem || !q) {
-          this.host.post({ type: 'rejected', input: 'pin', message: problem ?? `cannot read '${m.text}'` });
+        const read = await s.task.view('parsePin', { text: m.text, instance: current?.instance ?? { size, seed: `${s.meta.config.seed}/pinned`, index: s.pins().length } });
+        if ('problem' in read) {
+          this.host.post({ type: 'rejected', input: 'pin', message: read.problem });
           return;
         }
-        this.addPin({ id: `p${Date.now().toString(36)}${s.pins().length}`, instance, question: q });
+        await this.addPin({ id: `p${Date.now().toString(36)}${s.pins().length}`, instance: read.instance, question: read.question });
         await this.sendTree();
         return;
       }
@@ -473,7 +479,7 @@ export class ExplorerController {
       }
       case 'targets': {
         const [s, pin, round] = [this.requireSession(), this.requirePin(), this.round()];
-        this.host.post({ type: 'targets', pin: pin.id, round, path: m.path, view: targetsView(s.task, s.folder, pin.instance, await this.nodeQuestion(pin, m.path), round) });
+        this.host.post({ type: 'targets', pin: pin.id, round, path: m.path, view: await targetsView(s.task, s.folder, pin.instance, await this.nodeQuestion(pin, m.path), round) });
         return;
       }
       case 'command':
@@ -491,23 +497,35 @@ export class ExplorerController {
     }
   }
 
-  private addPin(pin: PinnedQuestion): void {
+  private async addPin(pin: PinnedQuestion): Promise<void> {
     const s = this.requireSession();
     s.savePins([...s.pins(), pin]);
     this.selectedPin = pin.id;
-    this.host.post({ type: 'pins', pins: this.pinViews(), selectedPin: pin.id });
+    this.host.post({ type: 'pins', pins: await this.pinViews(), selectedPin: pin.id });
   }
 
-  private sendOverrides(): void {
+  /** The pins' views; when the task's code fails to label them, the Explorer says why and lists them by their symbols. */
+  private async pinViewsOrError(): Promise<PinView[]> {
+    try {
+      return await this.pinViews();
+    } catch (e) {
+      if (!(e instanceof TaskCodeError)) throw e;
+      this.host.post({ type: 'error', message: `the pinned questions could not be shown in the task's notation: ${e.message}` });
+      return (this.session?.pins() ?? []).map((p) => ({ id: p.id, label: p.label ?? p.question.join(' '), question: [...p.question] }));
+    }
+  }
+
+  private async sendOverrides(): Promise<void> {
     const s = this.requireSession();
     const pins = s.pins();
+    const shown = [...s.folder.overrides().values()].flatMap(({ key, answer }) => {
+      const pin = pins.find((p) => instanceKey(p.instance) === instanceKey(key.instance));
+      return pin ? [{ pin: pin.id, question: key.question, answer }] : [];
+    });
+    const labels = await s.task.view('labels', { questions: shown.map((o) => o.question), answers: shown.map((o) => o.answer) });
     this.host.post({
       type: 'overrides',
-      overrides: [...s.folder.overrides().values()].flatMap(({ key, answer }) => {
-        const pin = pins.find((p) => instanceKey(p.instance) === instanceKey(key.instance));
-        if (!pin) return [];
-        return [{ pin: pin.id, question: [...key.question], label: s.task.format.question(key.question), answer: { symbols: [...answer], label: s.task.format.answer(answer), correct: null } }];
-      }),
+      overrides: shown.map((o, i) => ({ pin: o.pin, question: [...o.question], label: labels.questions[i], answer: { symbols: [...o.answer], label: labels.answers[i], correct: null } })),
     });
   }
 
@@ -554,30 +572,12 @@ export class ExplorerController {
     const built = await this.currentTree(s, pin);
     const node = nodeAt(built.tree.root, from);
     if (!node) throw new UserError(`no node at path ${from.join('.') || '(root)'} in the current tree`);
-    const task = s.task;
-    const b = blame(task, built.ctx, node, {
-      // X's probability, when the answer the tree used (the teacher's) is also X's.
-      probability: (q) => {
-        const a = built.answers[questionKey(q)];
-        return a && sameTuple(a.x.answer, a.teacher) ? a.x.probability : undefined;
-      },
-    });
-    const path = [...from, ...b.path];
-    const view: BlameView = { kind: b.kind, from, path, question: task.format.question(b.question), detail: b.detail };
-    if (b.kind === 'expert' && s.meta.taskFile) {
+    const args = { ...built.shape, from, node, answers: built.answers };
+    const { result } = await this.answerUnrecorded(s, pin, built.round, built.answers, (filled) => s.task.view('explain', { ...args, filled }));
+    const view = result.view;
+    if (view.kind === 'expert' && s.meta.taskFile) {
       const line = expertLine(s.meta.taskFile);
       view.source = { file: s.meta.taskFile, ...(line ? { line } : {}) };
-    }
-    if (b.kind !== 'none') {
-      const at = { path, question: b.question, proposal: b.proposal };
-      const overrides = s.overridesFor(pin.instance);
-      const rebuild = (answers: Record<string, NodeAnswers>) => counterfactual(task, built.ctx, pin.question, treeOptions(built.inputs(answers, overrides)), at);
-      try {
-        const filled = await this.answerUnrecorded(s, pin, built.round, built.answers, (answers) => [rebuild(answers).tree]);
-        view.counterfactual = rebuild(filled.answers).detail;
-      } catch (e) {
-        view.counterfactual = `The tree could not be rebuilt with the true answer there: ${(e as Error).message}`;
-      }
     }
     return view;
   }
@@ -586,15 +586,6 @@ export class ExplorerController {
     const s = this.requireSession();
     return s.ensureWorker(this.host.workerOptions());
   }
-}
-
-/** Why `text` cannot be pinned in `ctx` (the context it would be asked in), or undefined. */
-function pinProblem(s: RunSession, text: string, q: Question | undefined, ctx: AnyContext): string | undefined {
-  const problem = tupleProblem(q, 'the question');
-  if (!q || problem) return `cannot read '${text}' as a question of ${s.task.name}: ${problem ?? 'not in its notation'}`;
-  const kinds = taskKinds(s.task);
-  if (!(q[0] in kinds) || kinds[q[0]].primitive) return `'${text}' is not a question X answers (kinds: ${Object.entries(kinds).filter(([, k]) => !k.primitive).map(([k]) => k).join(', ')})`;
-  return checkQuestion(s.task, q, ctx);
 }
 
 /** An error to show the user as it is (not an internal error). */

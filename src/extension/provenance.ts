@@ -1,14 +1,15 @@
 /**
  * Where X's belief about a question comes from, for the Explorer's "Targets for this question"
- * (pure: no vscode, no worker): the training targets the run recorded for the question
+ * (no vscode, no worker; the task's code only through SessionTask): the training targets the run recorded for the question
  * (targets.jsonl: a bounded sample per round, docs/run-folder.md) — in the node's own context, or
  * the same question text in another — and per round a summary of its class's targets.
  */
 import * as fs from 'node:fs';
-import { makeContext, questionKey, type AnyTask, type InstanceId, type Question } from '../core/index';
+import { questionKey, type Answer, type InstanceId, type Question } from '../core/index';
 import { instanceKey, type RunFolder } from '../engine/run-folder';
 import type { TargetsRecord } from '../engine/run-types';
 import type { ClassRoundView, TargetView, TargetsView } from '../protocol/targets';
+import type { SessionTask } from './session-task';
 
 /** Targets of the question listed at most (newest first); the rest are counted. */
 const MAX_TARGETS = 40;
@@ -34,11 +35,10 @@ function records(folder: RunFolder): { records: TargetsRecord[]; skipped: number
  * The recorded targets of `question` asked in the context `instance`, up to `round`: those of the
  * same question (same context first in each round, newest round first) and its class's rounds.
  */
-export function targetsView(task: AnyTask, folder: RunFolder, instance: InstanceId, question: Question, round: number): TargetsView {
-  const ctx = makeContext(task, instance);
-  const cls = task.classify(ctx, question);
-  const view: TargetsView = { question: task.format.question(question), cls, perClass: 0, targets: [], more: 0, classRounds: [] };
-  if (task.isPrimitive(question)) {
+export async function targetsView(task: SessionTask, folder: RunFolder, instance: InstanceId, question: Question, round: number): Promise<TargetsView> {
+  const { label, cls, primitive } = await task.view('questionClass', { instance, question });
+  const view: TargetsView = { question: label, cls, perClass: 0, targets: [], more: 0, classRounds: [] };
+  if (primitive) {
     view.note = 'a lookup in the facts: X is never trained on it';
     return view;
   }
@@ -54,12 +54,13 @@ export function targetsView(task: AnyTask, folder: RunFolder, instance: Instance
   const key = questionKey(question);
   const here = instanceKey(instance);
   const found: TargetView[] = [];
+  const answers: Answer[] = [];
   for (const r of recs) {
     const inRound: TargetView[] = [];
     for (const t of r.targets) {
       if (questionKey(t.question) !== key) continue;
       const sameContext = instanceKey(t.instance) === here;
-      inRound.push({ round: r.round, answer: { symbols: [...t.answer], label: task.format.answer(t.answer), correct: t.ok }, maker: t.maker, sameContext });
+      inRound.push({ round: r.round, answer: { symbols: [...t.answer], label: '', correct: t.ok }, maker: t.maker, sameContext });
     }
     found.push(...inRound.sort((a, b) => Number(b.sameContext) - Number(a.sameContext)));
     const ofClass = r.targets.filter((t) => t.cls === cls);
@@ -72,5 +73,9 @@ export function targetsView(task: AnyTask, folder: RunFolder, instance: Instance
   }
   view.targets = found.slice(0, MAX_TARGETS);
   view.more = found.length - view.targets.length;
+  // The answers' labels in the task's notation, in one call.
+  for (const t of view.targets) answers.push(t.answer.symbols);
+  const labelled = await task.view('labels', { questions: [], answers });
+  view.targets.forEach((t, i) => (t.answer.label = labelled.answers[i]));
   return view;
 }

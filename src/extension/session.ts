@@ -8,13 +8,15 @@
  * (see run-folder.ts).
  */
 import { Worker } from 'node:worker_threads';
-import { questionKey, type Answer, type AnyTask, type InstanceId } from '../core/index';
+import { questionKey, type Answer, type InstanceId, type Question } from '../core/index';
 import { RunFolder, instanceKey } from '../engine/run-folder';
 import type { AnnotationEvent, OverrideKey, PinnedQuestion, PinnedRound, RoundRecord, RunMeta } from '../engine/run-types';
 import { RunWorker, type RunWorkerOptions } from '../engine/run-worker';
-import { runTask } from '../engine/task-loader';
+import type { TaskSandboxOptions } from '../engine/task-sandbox';
+import { runTaskSource } from '../engine/task-loader';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { RunStatus, StatusView } from '../protocol/explorer';
+import { BuiltinSessionTask, SandboxSessionTask, type SessionTask } from './session-task';
 
 export class RunSession {
   private pinnedCache = new Map<number, PinnedRound | null>();
@@ -25,19 +27,23 @@ export class RunSession {
   private constructor(
     readonly folder: RunFolder,
     readonly meta: RunMeta,
-    readonly task: AnyTask,
+    /** Its task: a built-in runs here, a task file in its sandbox process (session-task.ts). */
+    readonly task: SessionTask,
   ) {
     this.status = { status: 'idle', round: this.rounds().records.at(-1)?.round ?? 0 };
   }
 
   /**
-   * Opens a run folder and loads its task: a built-in, or the user's task file when `trusted` (the
-   * workspace is trusted); a run.json naming anything else is refused.
+   * Opens a run folder and its task: a built-in, or the user's task file when `trusted` (the
+   * workspace is trusted), loaded in a sandbox process with `sandbox`'s limits; a run.json naming
+   * anything else is refused.
    */
-  static async open(dir: string, trusted = false): Promise<RunSession> {
+  static async open(dir: string, trusted = false, sandbox: TaskSandboxOptions = {}): Promise<RunSession> {
     const folder = RunFolder.open(dir);
     const meta = folder.meta();
-    return new RunSession(folder, meta, await runTask(meta, trusted, folder.metaFile));
+    const source = runTaskSource(meta, trusted, folder.metaFile);
+    const task = 'builtin' in source ? new BuiltinSessionTask(source.builtin) : await SandboxSessionTask.open(source.file, source.name, sandbox);
+    return new RunSession(folder, meta, task);
   }
 
   get id(): string {
@@ -86,12 +92,15 @@ export class RunSession {
     return this.pinnedCache.get(round) ?? undefined;
   }
 
+  /** The overrides in force for one context. */
+  overridesIn(instance: InstanceId): { question: Question; answer: Answer }[] {
+    const context = instanceKey(instance);
+    return [...this.folder.overrides().values()].filter(({ key }) => instanceKey(key.instance) === context).map(({ key, answer }) => ({ question: key.question, answer }));
+  }
+
   /** The overrides in force for one context, by question key. */
   overridesFor(instance: InstanceId): Map<string, Answer> {
-    const context = instanceKey(instance);
-    const out = new Map<string, Answer>();
-    for (const { key, answer } of this.folder.overrides().values()) if (instanceKey(key.instance) === context) out.set(questionKey(key.question), answer);
-    return out;
+    return new Map(this.overridesIn(instance).map((o) => [questionKey(o.question), o.answer]));
   }
 
   /**
@@ -140,6 +149,7 @@ export class RunSession {
 
   async dispose(): Promise<void> {
     this.listeners.clear();
+    this.task.dispose();
     if (this.worker?.alive) {
       this.worker.send({ type: 'stop' });
       const w = this.worker;

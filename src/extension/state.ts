@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunWorkerOptions } from '../engine/run-worker';
+import { DEFAULT_LIMITS, type TaskSandboxOptions } from '../engine/task-sandbox';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { ControllerHost, ExplorerController } from './controller';
 import { ExplorerPanel, type PanelDeps } from './panel';
@@ -60,6 +61,12 @@ export class ExtensionState implements vscode.Disposable {
     return { workerFile: this.workerFile, trusted: vscode.workspace.isTrusted };
   }
 
+  /** How task files' sandbox processes run: the check's time limit and memory cap, their output in the log. */
+  sandboxOptions(): TaskSandboxOptions {
+    const c = vscode.workspace.getConfiguration('amplification');
+    return { timeoutSeconds: c.get<number>('checkTimeoutSeconds', DEFAULT_LIMITS.timeoutSeconds), maxMemoryMb: c.get<number>('checkMemoryMb', DEFAULT_LIMITS.maxMemoryMb), onOutput: (t) => this.output.append(t) };
+  }
+
   log(s: string): void {
     this.output.appendLine(`[${new Date().toISOString()}] ${s}`);
   }
@@ -99,7 +106,7 @@ export class ExtensionState implements vscode.Disposable {
     const key = path.resolve(folder);
     const existing = this.sessions.get(key);
     if (existing) return existing;
-    const s = await RunSession.open(key, vscode.workspace.isTrusted);
+    const s = await RunSession.open(key, vscode.workspace.isTrusted, this.sandboxOptions());
     this.sessions.set(key, s);
     this.watchSession(s);
     // Lines of the run's JSON Lines files that were skipped (damaged): said once, when it opens.

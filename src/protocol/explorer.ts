@@ -160,8 +160,15 @@ export interface RunView {
   model: string;
   backend: string;
   rounds: RoundView[];
-  /** Lines of rounds.jsonl that could not be read (e.g. a truncated last line after a crash). */
-  skipped: number;
+  /** Lines of the run's JSON Lines files that could not be read and were skipped (e.g. a truncated last line after a crash). */
+  skipped: SkippedLineView[];
+}
+
+/** A skipped line: its file (rounds.jsonl, overrides.jsonl, annotations.jsonl), its number and why. */
+export interface SkippedLineView {
+  file: string;
+  line: number;
+  reason: string;
 }
 
 export const RUN_STATUSES = ['none', 'idle', 'running', 'stopped', 'crashed'] as const;
@@ -435,6 +442,12 @@ function checkRun(x: unknown, where: string): void {
   const r = needObj(x, where);
   for (const k of ['id', 'task', 'mode', 'model', 'backend'] as const) needStr(r[k], `${where}.${k}`);
   needList(r.rounds, `${where}.rounds`, checkRound);
+  needList(r.skipped, `${where}.skipped`, (x, w) => {
+    const k = needObj(x, w);
+    needStr(k.file, `${w}.file`);
+    need(Number.isInteger(k.line), `${w}.line is not a line number`);
+    needStr(k.reason, `${w}.reason`);
+  });
 }
 
 function checkStatus(x: unknown, where: string): void {

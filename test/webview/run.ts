@@ -16,6 +16,7 @@ import { pageTests } from './page.test';
 import { personTests } from './person.test';
 import { playTests } from './play.test';
 import { provenanceTests } from './provenance.test';
+import { skippedTests } from './skipped.test';
 import { treeTests } from './tree.test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { harnessHtml, startServer } from './harness';
@@ -28,7 +29,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...provenanceTests, ...compareTests, ...playTests, ...personTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...provenanceTests, ...skippedTests, ...compareTests, ...playTests, ...personTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

@@ -489,7 +489,6 @@ export class App {
         h('div', { cls: 'muted', text: rs.length ? `What still works: the ${rs.length} recorded rounds (${rs[0]}–${rs[rs.length - 1]}) stay browsable; Run resumes from the last checkpoint.` : 'No round was recorded.' }),
       ));
     }
-    if (this.run && this.run.skipped > 0) items.push(h('div', { cls: 'notice warn', text: `${this.run.skipped} line(s) of rounds.jsonl could not be read (e.g. a truncated last line after a crash).` }));
     const ov = this.tree?.overrideSummary;
     if (ov) items.push(h('div', { cls: 'notice override', attrs: { role: 'status' } }, h('strong', { text: '✎ ' }), ov.text));
     const person = personNotice(this.tree);

@@ -55,6 +55,7 @@ export class Header {
       h('h1', { text: 'Amplification Explorer' }),
       run ? h('span', { cls: 'run-summary' }, ...[run.task, run.id, run.mode, run.model, run.backend].flatMap((s, i) => (i ? [h('span', { cls: 'dot', text: '·', attrs: { 'aria-hidden': 'true' } }), h('span', { text: s })] : [h('strong', { text: s })]))) : null,
       h('span', { cls: `status st-${st.status}`, attrs: { role: 'status', 'aria-label': `Status: ${statusText}` } }, h('span', { cls: 'glyph', text: statusGlyph, attrs: { 'aria-hidden': 'true' } }), statusText),
+      run ? skippedItem(run) : null,
       h('span', { cls: 'spacer' }),
       iconButton(icon('plus'), 'New Run…', command('newRun')),
       iconButton(icon('folder'), 'Open Run…', command('openRun')),
@@ -160,6 +161,19 @@ export class Header {
       compare ? metric('compare X', pct(compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${compare.id}`) : null,
     );
   }
+}
+
+/**
+ * Lines of the run's JSON Lines files that were skipped (damaged), as one warning item ("3 lines
+ * skipped in rounds.jsonl"); its tooltip lists each line (file:line: why). Null when none was.
+ */
+function skippedItem(run: RunView): HTMLElement | null {
+  if (run.skipped.length === 0) return null;
+  const byFile = new Map<string, number>();
+  for (const k of run.skipped) byFile.set(k.file, (byFile.get(k.file) ?? 0) + 1);
+  const text = [...byFile].map(([file, n], i) => (i === 0 ? `${counted(n, 'line')} skipped in ${file}` : `${n} in ${file}`)).join(', ');
+  const tooltip = ['Lines that could not be read (e.g. a truncated last line after a crash) and were skipped:', ...run.skipped.map((k) => `${k.file}:${k.line}: ${k.reason}`)].join('\n');
+  return h('span', { cls: 'skipped-lines', attrs: { role: 'note', title: tooltip, 'aria-label': `Warning: ${text}` } }, h('span', { cls: 'glyph', text: '⚠', attrs: { 'aria-hidden': 'true' } }), text);
 }
 
 function metric(k: string, v: string, title: string): HTMLElement {

@@ -20,7 +20,7 @@ import { importAnnotations } from './import';
 export function registerAnnotations(state: ExtensionState): vscode.Disposable[] {
   const annotations = new AnnotationsProvider(
     () => discoverRuns(runRoots(), state.extraRuns()),
-    (folder, q) => state.sessions.get(path.resolve(folder))?.task.format.question(q) ?? builtinTask(RunFolder.open(folder).meta().taskName)?.format.question(q) ?? q.join(' '),
+    (folder, q) => state.sessions.get(path.resolve(folder))?.task.knownLabel(q) ?? builtinTask(RunFolder.open(folder).meta().taskName)?.format.question(q) ?? q.join(' '),
   );
   return [
     state.onAnnotationsChanged(() => annotations.refresh()),

@@ -5,18 +5,18 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BUILTIN_TASKS, builtinTask, type AnyTask } from '../../core/index';
+import { BUILTIN_TASKS, builtinTask } from '../../core/index';
 import { DEFAULT_CONFIG, newRunId } from '../../engine/run-config';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES, copyHumanTranscripts, requireHumanData } from '../../engine/human-transcripts';
 import { MODE_TABLE, isMode, modeSpec } from '../../engine/modes/index';
 import type { ExpertSource, Mode, RunConfig } from '../../engine/run-types';
 import { RunWorker } from '../../engine/run-worker';
-import { loadTaskFile } from '../../engine/task-loader';
+import type { TaskMeta } from '../../engine/task-sandbox-calls';
 import type { WorkerEvent } from '../../engine/worker-protocol';
 import type { ModelPreset } from '../../learner/types';
+import { BuiltinSessionTask, SandboxSessionTask, type SessionTask } from '../session-task';
 import type { ExtensionState } from '../state';
 import { runRoots, settings, workspaceRoot, workspaceTaskFiles, type Settings } from '../workspace';
-import { deepQuestion } from './deep-question';
 
 /** `amplification.newRun`'s argument: what is given is not asked for (the CodeLens passes `taskFile`). */
 export interface NewRunOptions {
@@ -44,7 +44,7 @@ const SOURCE_DETAIL: Record<ExpertSource, string> = {
 };
 
 /** What H′ learns from in a new run (undefined when cancelled); the setting's choice is listed first. */
-export async function pickExpertSource(task: AnyTask, setting: ExpertSource): Promise<ExpertSource | undefined> {
+export async function pickExpertSource(task: TaskMeta, setting: ExpertSource): Promise<ExpertSource | undefined> {
   const order = [setting, ...EXPERT_SOURCES.filter((s) => s !== setting)];
   return (await vscode.window.showQuickPick(
     order.map((s) => ({ label: s, description: s === setting ? 'setting' : '', detail: SOURCE_DETAIL[s], source: s })),
@@ -53,7 +53,7 @@ export async function pickExpertSource(task: AnyTask, setting: ExpertSource): Pr
 }
 
 /** The training mode of a new run of `task`, picked by the user (undefined when cancelled). */
-export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
+export async function pickMode(task: TaskMeta): Promise<Mode | undefined> {
   return (await vscode.window.showQuickPick(
     MODE_TABLE.map((m) => ({ label: m.name, description: m.label, detail: m.help })),
     { title: `New Run (${task.name}): mode` },
@@ -61,7 +61,7 @@ export async function pickMode(task: AnyTask): Promise<Mode | undefined> {
 }
 
 /** The new run's RunConfig: what `preset` gives, else the `amplification.*` settings `cfg`, else the defaults. */
-export function newRunConfig(task: AnyTask, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
+export function newRunConfig(task: TaskMeta, mode: Mode, size: number, preset: NewRunOptions | undefined, cfg: Settings): RunConfig {
   const { expertSource, ...runConfig } = cfg.runConfig;
   const source = preset?.expertSource ?? expertSource;
   return {
@@ -89,12 +89,20 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     if (pick.file) taskFile = pick.file;
     else taskName = pick.label;
   }
-  if (taskFile) {
-    if (!vscode.workspace.isTrusted) throw new Error('task files are code: they are compiled and run only in a trusted workspace');
-    taskName = (await loadTaskFile(taskFile))[0].task.name;
+  if (taskFile && !vscode.workspace.isTrusted) throw new Error('task files are code: they are compiled and run only in a trusted workspace');
+  // A task file is loaded in its sandbox process (its code never runs on this thread): its first task.
+  const builtin = taskFile ? undefined : builtinTask(taskName!);
+  if (!taskFile && !builtin) throw new Error(`unknown task '${taskName}'`);
+  const sessionTask: SessionTask = builtin ? new BuiltinSessionTask(builtin) : await SandboxSessionTask.open(taskFile!, '', state.sandboxOptions());
+  try {
+    return await newRunOf(state, root, cfg, sessionTask, taskFile, preset);
+  } finally {
+    sessionTask.dispose();
   }
-  const task = builtinTask(taskName!) ?? (taskFile ? (await loadTaskFile(taskFile))[0].task : undefined);
-  if (!task) throw new Error(`unknown task '${taskName}'`);
+}
+
+async function newRunOf(state: ExtensionState, root: string, cfg: Settings, sessionTask: SessionTask, taskFile: string | undefined, preset: NewRunOptions | undefined): Promise<string | undefined> {
+  const task = sessionTask.meta;
   const mode = preset?.mode ?? (await pickMode(task));
   if (!isMode(mode)) return;
   let source = preset?.expertSource;
@@ -123,9 +131,12 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
   const config = newRunConfig(task, mode, size, { ...preset, ...(source ? { expertSource: source } : {}) }, cfg);
   const folder = path.join(runRoots()[0], `${newRunId()}-${task.name}-${mode}`);
   if (source && source !== 'H' && transcripts) {
+    // Checking a person's transcripts runs the task's code (its notation and vocabulary): done here for built-ins only.
+    const builtin = builtinTask(task.name);
+    if (taskFile || !builtin) throw new Error(`a run of a task file that learns from a person's transcripts is made in a terminal (its code does not run on the extension host): amplify train ${taskFile ?? task.name} --mode ${mode} --expert-source ${source} --transcripts ${transcripts}`);
     // The run reads <run>/human/transcripts.jsonl: copy the person's transcripts there, and say now when none can teach H′.
-    copyHumanTranscripts(task, transcripts, folder);
-    requireHumanData(task, source, folder);
+    copyHumanTranscripts(builtin, transcripts, folder);
+    requireHumanData(builtin, source, folder);
   }
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting a run of ${task.name}…` }, async () => {
     const w = new RunWorker(state.workerOptions());
@@ -136,7 +147,7 @@ export async function newRun(state: ExtensionState, preset?: NewRunOptions): Pro
     // Pin a first question with a deep decomposition, so the Explorer has a tree worth showing.
     // The same question for every run of a task at a size, so that Compare Runs can diff their trees.
     const instance = { size: config.size, seed: 'explorer/pinned', index: 0 };
-    s.savePins([{ id: 'p1', instance, question: deepQuestion(task, instance) }]);
+    s.savePins([{ id: 'p1', instance, question: await sessionTask.view('deepQuestion', { instance }) }]);
     return s;
   });
   state.refreshRuns();

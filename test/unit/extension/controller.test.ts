@@ -9,7 +9,7 @@ import { RunFolder } from '../../../src/engine/run-folder';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../../src/engine/run-types';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { RunSession } from '../../../src/extension/session';
-import { viewNodeAt } from '../../../src/extension/view-model';
+import { viewNodeAt } from '../../../src/engine/view-model';
 import type { HostMessage, NodeView } from '../../../src/protocol/explorer';
 import { permutationOracleFactory } from '../engine/fake-learner';
 import { learnerModule, workerFile } from '../engine/fake-worker';
@@ -386,7 +386,7 @@ test('Why is this wrong? on a user task whose expert is buggy: blame expert, wit
   const { ctl, last } = harness();
   await ctl.setSession(session);
   const root = last('tree')!.tree.root;
-  if (root.answer.correct) return assert.fail(`this context's values let the bug go unseen: pick another instance (${JSON.stringify(makeContext(session.task, instance).facts)})`);
+  if (root.answer.correct) return assert.fail(`this context's values let the bug go unseen: pick another instance than ${JSON.stringify(instance)}`);
   await ctl.handle({ type: 'explain', path: [] });
   const b = last('blame')!.blame;
   assert.equal(b.kind, 'expert');
@@ -396,4 +396,18 @@ test('Why is this wrong? on a user task whose expert is buggy: blame expert, wit
   assert.ok(node.children!.every((c) => c.answer.correct), 'its subanswers are all right');
   assert.deepEqual(b.source, { file, line: fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('*expert(')) + 1 });
   assert.match(b.counterfactual!, /^With the true answer here, the root would (be ✓|still be ✗)/);
+});
+
+test('skipped lines of rounds.jsonl, overrides.jsonl and annotations.jsonl reach the Explorer in init (its header warning), file by file', async () => {
+  const { dir } = await recordedRun(2);
+  const folder = RunFolder.open(dir);
+  fs.appendFileSync(folder.roundsFile, '{"round":99}\n{"round": 3, "acc');
+  fs.appendFileSync(folder.annotationsFile, 'null\n');
+  const { ctl, posted, last } = harness();
+  await ctl.setSession(await open(dir));
+  const skipped = last('init')!.run!.skipped;
+  assert.deepEqual(skipped.map((k) => `${k.file}:${k.line}`), ['rounds.jsonl:3', 'rounds.jsonl:4', 'annotations.jsonl:1']);
+  assert.ok(skipped.every((k) => k.reason.length > 0), 'each says why');
+  assert.equal(last('init')!.run!.rounds.length, 2, 'the readable rounds are shown');
+  assert.equal(posted.some((m) => m.type === 'error'), false, 'a warning in the header, not an error');
 });

@@ -1,5 +1,5 @@
 /** The question a new run pins first (no vscode here, so it is unit-tested). */
-import { expandHCH, makeContext, makeQuestion, truthAnswerer, type AnyTask, type InstanceId, type Question } from '../../core/index';
+import { expandHCH, makeContext, makeQuestion, truthAnswerer, type AnyTask, type InstanceId, type Question } from '../core/index';
 
 /** Among a few sampled questions, the one whose HCH tree (ground truth at the leaves) is largest. */
 export function deepQuestion(task: AnyTask, instance: InstanceId): Question {

@@ -1,14 +1,16 @@
 /**
- * Turns the engine's records (HCH trees, X's answers, overrides, annotations) into the protocol's
- * views. Pure: no vscode, no tfjs — H, lookups and ground truth are recomputed here from the core,
- * so an override re-runs H up the path at once, for any recorded round.
+ * Turns the engine's records (HCH trees, X's answers, overrides, annotations) into the Explorer's
+ * views (src/protocol/explorer.ts). Pure: no vscode, no tfjs — H, lookups and ground truth are
+ * recomputed here from the core, so an override re-runs H up the path at once, for any recorded
+ * round. It runs the task's code: for a user's task file it runs in the task's sandbox process,
+ * called through src/engine/task-views.ts, never on the extension host's thread.
  */
 import {
   expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, truthAnswerer, UNKNOWN_ANSWER,
   type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHOptions, type HCHTree, type Question,
 } from '../core/index';
-import type { NodeAnswers, RoundRecord, RunMeta } from '../engine/run-types';
-import type { AnswerView, FactView, NodeView, RoundView, RunView, TreeView } from '../protocol/explorer';
+import type { NodeAnswers, RoundRecord, RunMeta } from './run-types';
+import type { AnswerView, FactView, NodeView, OverrideSummaryView, RoundView, RunView, SkippedLineView, TreeView } from '../protocol/explorer';
 
 export function answerView(task: AnyTask, a: Answer, truth: Answer | undefined): AnswerView {
   return { symbols: [...a], label: task.format.answer(a), correct: truth === undefined ? null : sameTuple(a, truth) };
@@ -21,7 +23,7 @@ export function roundView(r: RoundRecord): RoundView {
   };
 }
 
-export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: number): RunView {
+export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: SkippedLineView[]): RunView {
   return {
     id: meta.id, folder, task: meta.taskName, mode: meta.config.mode, model: meta.config.model, backend: meta.backend,
     rounds: rounds.map(roundView), skipped,
@@ -93,8 +95,6 @@ export interface NodeViewInputs {
   annotations: Map<string, number>;
   /** Paths ("0.2") the user opened (collapsible again). */
   expanded: ReadonlySet<string>;
-  /** Per recorded round: was the answer at this node right (null: not recorded)? */
-  history?: (path: readonly number[], question: Question) => (boolean | null)[] | undefined;
   /** What the overrides did to each node, by path ("" for the root): see NodeView.byOverride. */
   byOverride?: ReadonlyMap<string, 'changed' | 'new'>;
 }
@@ -131,8 +131,6 @@ export function nodeView(n: HCHNode, path: number[], inp: NodeViewInputs, previo
   };
   const marked = inp.byOverride?.get(path.join('.'));
   if (marked) view.byOverride = marked;
-  const history = inp.history?.(path, n.question);
-  if (history) view.history = history;
   if (xa && !primitive) {
     view.x = {
       ...answerView(inp.task, xa.x.answer, truth),
@@ -184,9 +182,58 @@ function countDiffering(n: NodeView): number {
   return (n.compared?.differs ? 1 : 0) + (n.children ?? []).reduce((s, c) => s + countDiffering(c), 0);
 }
 
+/**
+ * Adds to every node of a view tree whether its answer was right in each recorded round (null: not
+ * recorded). The host does this after the tree is built: it reads the rounds' records, no task code.
+ */
+export function addHistory(n: NodeView, history: (path: readonly number[], question: Question) => (boolean | null)[]): void {
+  n.history = history(n.path, n.question);
+  n.children?.forEach((c) => addHistory(c, history));
+}
+
 /** The node at a path of a view tree. */
 export function viewNodeAt(root: NodeView, path: readonly number[]): NodeView | undefined {
   let n: NodeView | undefined = root;
   for (const i of path) n = n?.children?.[i];
   return n;
+}
+
+/** What the overrides did to a tree (see `overrideEffects`). */
+export interface OverrideEffects {
+  /** By node path ("" for the root): `changed` (same question, another answer) or `new` (a question asked only because of an override). */
+  marks: Map<string, 'changed' | 'new'>;
+  summary: OverrideSummaryView;
+}
+
+/**
+ * Compares `tree` (built with the overrides) with `baseline` (the same tree, same answers, without
+ * them), node by node at the same path. Undefined when the tree has no overridden node.
+ */
+export function overrideEffects(task: AnyTask, tree: HCHTree, baseline: HCHTree): OverrideEffects | undefined {
+  const marks = new Map<string, 'changed' | 'new'>();
+  const at: string[] = [];
+  let changed = 0;
+  let added = 0;
+  const visit = (n: HCHNode, before: HCHNode | undefined, path: number[]) => {
+    const key = path.join('.');
+    if (n.source === 'override') at.push(task.format.question(n.question));
+    if (!before || !sameTuple(before.question, n.question)) {
+      marks.set(key, 'new');
+      added++;
+    } else if (!sameTuple(before.answer, n.answer) || n.source === 'override') {
+      marks.set(key, 'changed');
+      changed++;
+    }
+    const same = before && sameTuple(before.question, n.question) ? before : undefined;
+    n.children?.forEach((c, i) => visit(c, same?.children?.[i], [...path, i]));
+  };
+  visit(tree.root, baseline.root, []);
+  if (at.length === 0) return undefined;
+  const truth = tree.root.truth;
+  const before = answerView(task, baseline.root.answer, truth);
+  const after = answerView(task, tree.root.answer, truth);
+  const mark = (a: { correct: boolean | null }) => (a.correct === null ? '' : a.correct ? ' ✓' : ' ✗');
+  const nodes = (k: number, what: string) => `${k} ${k === 1 ? 'node' : 'nodes'} ${what}`;
+  const text = `${at.length === 1 ? 'override' : 'overrides'} at ${at.join(', ')}: root ${before.label}${mark(before)} → ${after.label}${mark(after)}; ${nodes(changed, 'changed')}, ${added} new`;
+  return { marks, summary: { text, at, before, after, changed, added } };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUILTIN_TASKS, expandHCH, makeContext, makeQuestion, questionKey, truthAnswerer, type InstanceId } from '../../../src/core/index';
-import { deepQuestion } from '../../../src/extension/runs/deep-question';
+import { deepQuestion } from '../../../src/engine/deep-question';
 
 test('a new run pins, among 16 sampled questions, one whose HCH tree is the largest, the same for every run of a task at a size', () => {
   for (const task of BUILTIN_TASKS) {
