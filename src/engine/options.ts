@@ -66,13 +66,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: `how the targets are built (default ${d.mode}):`, details: MODE_TABLE.map((m) => `    ${m.name.padEnd(19)}${m.help}`),
   },
   { key: 'modes', flag: 'modes', commands: EXPERIMENT, arg: 'm,n', type: 'list', choices: MODES, help: `${MODES.join(', ')} (default: all, the baseline first)` },
-  { key: 'budgetMinutes', flag: 'budget-minutes', commands: EXPERIMENT, arg: 'M', type: 'number', min: 0.01, help: 'per run (default 10)' },
+  { key: 'budgetMinutes', flag: 'budget-minutes', commands: EXPERIMENT, arg: 'M', type: 'number', min: 0.01, help: 'per run, its training time in all sittings (default 10 unless --budget-questions)' },
+  { key: 'budgetQuestions', flag: 'budget-questions', commands: EXPERIMENT, arg: 'Q', type: 'integer', min: 1, help: 'per run: stop once it has made Q training questions (targets), in all sittings' },
   {
     key: 'size', flag: 'size', commands: BOTH, arg: 'N', type: 'integer', min: 1, config: 'size', setting: { key: 'defaultSize', default: 8 },
     help: { train: "train at size N (default: the task's default size)", experiment: "size N (default: each task's default)" },
   },
-  { key: 'curriculum', flag: 'curriculum', commands: TRAIN, type: 'boolean', config: 'curriculum', help: `start at --size and raise N when X agrees with its targets (gate ${d.gate.threshold})` },
-  { key: 'maxSize', flag: 'max-size', commands: TRAIN, arg: 'N', type: 'integer', min: 1, config: 'maxSize', help: "the curriculum's largest N" },
+  {
+    key: 'curriculum', flag: 'curriculum', commands: BOTH, type: 'boolean', config: 'curriculum',
+    help: {
+      train: `start at --size and raise N when X agrees with its targets (gate ${d.gate.threshold})`,
+      experiment: `curriculum runs (<task>-<mode>-curriculum/): from --size, N raised on the agreement gate (${d.gate.threshold}) until the budget; the largest N reached per run`,
+    },
+  },
+  { key: 'maxSize', flag: 'max-size', commands: BOTH, arg: 'N', type: 'integer', min: 1, config: 'maxSize', help: "the curriculum's largest N (default: the task's largest)" },
   { key: 'rounds', flag: 'rounds', commands: TRAIN, arg: 'R', type: 'integer', min: 1, config: 'rounds', setting: { key: 'rounds', default: 20 }, help: `rounds to run (default ${d.rounds})` },
   { key: 'stepsPerRound', flag: 'steps-per-round', commands: TRAIN, arg: 'S', type: 'integer', min: 1, config: 'stepsPerRound', setting: { key: 'stepsPerRound', default: d.stepsPerRound }, help: `optimiser steps per round (default ${d.stepsPerRound})` },
   { key: 'batchSize', flag: 'batch', commands: TRAIN, arg: 'B', type: 'integer', min: 1, config: 'batchSize', help: `examples per step, whole contexts of ${d.questionsPerContext} questions (default ${d.batchSize})` },
@@ -111,6 +118,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'until', flag: 'until', commands: BOTH, arg: 'ACC', type: 'number', min: 0, max: 1,
     help: { train: "stop once X's held-out accuracy reaches ACC (0..1)", experiment: "stop a run once X's held-out accuracy reaches ACC (default 0.9)" },
   },
+  { key: 'hold', flag: 'hold', commands: EXPERIMENT, arg: 'ACC', type: 'number', min: 0, max: 1, help: "stop a run once X's held-out accuracy has held ≥ ACC for --hold-rounds rounds in a row (instead of --until)" },
+  { key: 'holdRounds', flag: 'hold-rounds', commands: EXPERIMENT, arg: 'R', type: 'integer', min: 1, help: 'with --hold: the rounds in a row (default 5)' },
   { key: 'minutes', flag: 'minutes', commands: TRAIN, arg: 'M', type: 'number', min: 0, help: 'stop after M minutes' },
   {
     key: 'faultRate', flag: 'fault-rate', commands: TRAIN, arg: 'P', type: 'number', min: 0, max: 1, setting: { key: 'faultRate', default: 0 },
