@@ -103,7 +103,7 @@ export function largestSizeAt90(sizes: readonly SizeSummary[]): number | null {
  * accuracy panels so the two rows line up.
  */
 export function sizePanels(
-  curves: readonly { task: string; mode: string; records: readonly RoundRecord[] }[],
+  curves: readonly { task: string; mode: string; records: readonly Pick<RoundRecord, 'questionsTotal' | 'size'>[] }[],
   frame: { W: number; H: number; m: { l: number; r: number; t: number; b: number }; cols: number; oy: number; x: (q: number) => number; ticks: number[] },
   stroke: (mode: string) => string,
   label: (p: number) => string,

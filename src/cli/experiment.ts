@@ -45,6 +45,8 @@ export interface ExperimentOptions {
   out?: string;
   /** Keep run folders that already have rounds: resume each from its last checkpoint unless it has stopped. */
   keep?: boolean;
+  /** Also merge the summary into this results folder (docs/results/) and copy the curves there: see publish(). */
+  publish?: string;
 }
 
 export interface CurveSummary {
@@ -112,10 +114,13 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** What the figure draws of a round. */
+export type Point = Pick<RoundRecord, 'questionsTotal' | 'accuracy' | 'size'>;
+
 export interface Curve {
   task: string;
   mode: Mode;
-  records: readonly RoundRecord[];
+  records: readonly Point[];
   /** A curriculum run: drawn as N against training questions, not in the accuracy panels. */
   curriculum?: boolean;
 }
@@ -231,6 +236,10 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
     }
   }
   io.out(`\n${summaryTableText(summaries)}\n\nwrote ${path.join(out, 'summary.json')}, summary.csv, curves/, figure2.svg`);
+  if (o.publish) {
+    publish(out, path.resolve(o.publish), summaries);
+    io.out(`merged the summary into ${path.join(path.resolve(o.publish), 'summary.json')}, copied the curves and redrew figure2.svg there`);
+  }
   return 0;
 }
 
@@ -281,6 +290,39 @@ function writeSummary(out: string, summaries: readonly CurveSummary[], curves: r
   ].join(','));
   fs.writeFileSync(path.join(out, 'summary.csv'), [head, ...rows].join('\n') + '\n');
   fs.writeFileSync(path.join(out, 'figure2.svg'), figureSvg(curves));
+}
+
+/**
+ * Copies the experiment's curves into a results folder (docs/results/, in git) and merges its
+ * summaries into the folder's summary.json|csv — an entry replaces the one of the same run (its
+ * folder's name; entries there name their run folder by its name only: run folders stay out of
+ * git), the others are kept — then recomputes the ratios and redraws figure2.svg from the curves
+ * there (curves/<run>.json).
+ */
+export function publish(out: string, dest: string, summaries: readonly CurveSummary[]): void {
+  fs.mkdirSync(path.join(dest, 'curves'), { recursive: true });
+  const file = path.join(dest, 'summary.json');
+  const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { curves: CurveSummary[] }).curves : [];
+  const fresh = summaries.map((s) => ({ ...s, folder: path.basename(s.folder) }));
+  for (const s of fresh) {
+    for (const suffix of ['.csv', '.json', '-sizes.csv']) {
+      const f = path.join(out, 'curves', `${s.folder}${suffix}`);
+      if (fs.existsSync(f)) fs.copyFileSync(f, path.join(dest, 'curves', `${s.folder}${suffix}`));
+    }
+  }
+  const names = new Set(fresh.map((s) => s.folder));
+  const order = (s: CurveSummary) => [s.curriculum ? 1 : 0, BUILTIN_TASKS.findIndex((t) => t.name === s.task), DEFAULT_MODES.indexOf(s.mode)];
+  const merged = [...old.filter((s) => !names.has(path.basename(s.folder))), ...fresh].sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  const curves = merged.flatMap((s): Curve[] => {
+    const f = path.join(dest, 'curves', `${path.basename(s.folder)}.json`);
+    if (!fs.existsSync(f)) return [];
+    const points = JSON.parse(fs.readFileSync(f, 'utf8')) as { questions: number; accuracy: number; size: number }[];
+    return [{ task: s.task, mode: s.mode, curriculum: Boolean(s.curriculum), records: points.map((p) => ({ questionsTotal: p.questions, accuracy: p.accuracy, size: p.size })) }];
+  });
+  writeSummary(dest, merged, curves);
 }
 
 const camel = (mode: Mode) => mode.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());

@@ -203,6 +203,7 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
       tasks: values.tasks as string[] | undefined, modes: values.modes as Mode[] | undefined, budgetMinutes: values.budgetMinutes as number | undefined,
       budgetQuestions: values.budgetQuestions as number | undefined, hold: values.hold as number | undefined, holdRounds: values.holdRounds as number | undefined,
       curriculum: Boolean(values.curriculum), until: values.until as number | undefined, config: configFromValues(values), out: values.out as string | undefined, keep: Boolean(values.keep),
+      publish: values.publish as string | undefined,
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

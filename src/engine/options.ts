@@ -113,7 +113,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { key: 'resume', flag: 'resume', commands: TRAIN, arg: 'DIR', type: 'string', help: 'continue a run from its last checkpoint' },
   { key: 'fromCheckpoint', flag: 'from-checkpoint', commands: TRAIN, arg: 'C', type: 'string', choices: ['last', 'previous'], help: 'with --resume: last (default) | previous, when the last checkpoint is damaged' },
-  { key: 'keep', flag: 'keep', commands: EXPERIMENT, type: 'boolean', help: 'keep runs already in DIR (resume an interrupted experiment)' },
+  { key: 'keep', flag: 'keep', commands: EXPERIMENT, type: 'boolean', help: 'keep runs already in DIR: resume each from its last checkpoint unless it has stopped' },
+  { key: 'publish', flag: 'publish', commands: EXPERIMENT, arg: 'DIR', type: 'string', help: "also merge the summary into DIR/summary.json (e.g. docs/results; a run's entry replaces its earlier one), copy the curves there and redraw DIR/figure2.svg" },
   {
     key: 'until', flag: 'until', commands: BOTH, arg: 'ACC', type: 'number', min: 0, max: 1,
     help: { train: "stop once X's held-out accuracy reaches ACC (0..1)", experiment: "stop a run once X's held-out accuracy reaches ACC (default 0.9)" },

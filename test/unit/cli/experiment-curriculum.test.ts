@@ -134,3 +134,30 @@ test('stop rules, holds and per-N summaries', () => {
   assert.deepEqual(curriculumRatios([sup, amp]), { t: { amplify: { size: 9, ratio: 1.5 } } });
   assert.equal(summarise('t', 'amplify', '/y', [rec(1, 8, 0.5)]).curriculum, undefined, 'fixed-N runs have no per-N summary');
 });
+
+test('experiment figure2 --publish merges the runs into a results folder: same run replaced, others kept, ratios and figure redone', async () => {
+  const results = tmp();
+  fs.mkdirSync(path.join(results, 'curves'), { recursive: true });
+  // A results folder as docs/results has it: an earlier experiment's entries (run folders named, not present) and curves.
+  const earlier = (mode: string, questionsTo90: number) => ({
+    task: 'permutation-powering', mode, folder: `permutation-powering-${mode}`, rounds: 9, accuracy: 0.91, targetAccuracy: 1, questionsTo90,
+    minutesTo90: 1, callsToHTo90: 0, questions: questionsTo90, callsToH: 0, size: 8, minutes: 1,
+  });
+  fs.writeFileSync(path.join(results, 'summary.json'), JSON.stringify({ schemaVersion: 1, curves: [earlier('supervised', 4096), earlier('amplify', 9999)], ratios: {} }));
+  for (const mode of ['supervised', 'amplify']) fs.writeFileSync(path.join(results, 'curves', `permutation-powering-${mode}.json`), JSON.stringify([{ round: 1, questions: 4096, accuracy: 0.91, size: 8 }]));
+  const dir = tmp();
+  const r = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'amplify', '--contexts', '16', '--budget-minutes', '0.5', '--out', dir, '--publish', results]);
+  assert.equal(r.code, 0, r.err);
+  const cur = await run(['experiment', 'figure2', '--curriculum', '--tasks', 'permutation-powering', '--modes', 'amplify', '--contexts', '16', '--budget-questions', '256', '--out', dir, '--publish', results]);
+  assert.equal(cur.code, 0, cur.err);
+  const summary = readJson(path.join(results, 'summary.json'));
+  assert.deepEqual(summary.curves.map((c: { folder: string; questionsTo90: number }) => [c.folder, c.questionsTo90]), [
+    ['permutation-powering-supervised', 4096], ['permutation-powering-amplify', 128], ['permutation-powering-amplify-curriculum', 128],
+  ], "the new amplify run replaces the earlier one; folders by name");
+  assert.equal(summary.ratios['permutation-powering'].amplify, 128 / 4096);
+  assert.ok(fs.existsSync(path.join(results, 'curves', 'permutation-powering-amplify-curriculum-sizes.csv')));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(results, 'curves', 'permutation-powering-amplify.json'), 'utf8'))[0].questions, 128);
+  const svg = fs.readFileSync(path.join(results, 'figure2.svg'), 'utf8');
+  assert.equal(svg.match(/<polyline/g)?.length, 3, 'two accuracy curves (the earlier supervised one kept) and one of N');
+  assert.equal(svg.match(/class="size-curve"/g)?.length, 1);
+});
