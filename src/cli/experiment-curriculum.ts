@@ -56,6 +56,8 @@ export interface SizeSummary {
   /** Training questions (targets) and calls to H made at this N. */
   questions: number;
   callsToH: number;
+  /** Seconds of training at this N (all phases of its rounds): with `questions`, the measured rate at this N. */
+  seconds: number;
   /** Training questions made before the first round at this N (the curriculum's cost to reach it). */
   questionsBefore: number;
   /** X's held-out accuracy at this N: in its last round here, and the best. */
@@ -72,12 +74,13 @@ export function sizeSummaries(records: readonly RoundRecord[]): SizeSummary[] {
   for (const r of records) {
     let s = out[out.length - 1];
     if (!s || s.size !== r.size) {
-      s = { size: r.size, rounds: 0, questions: 0, callsToH: 0, questionsBefore: prev?.questionsTotal ?? 0, accuracy: 0, bestAccuracy: 0, questionsTo90: null };
+      s = { size: r.size, rounds: 0, questions: 0, callsToH: 0, seconds: 0, questionsBefore: prev?.questionsTotal ?? 0, accuracy: 0, bestAccuracy: 0, questionsTo90: null };
       out.push(s);
     }
     s.rounds++;
     s.questions += r.questionsTotal - (prev?.questionsTotal ?? 0);
     s.callsToH += r.callsToHTotal - (prev?.callsToHTotal ?? 0);
+    s.seconds += r.elapsed - (prev?.elapsed ?? 0);
     s.accuracy = r.accuracy;
     s.bestAccuracy = Math.max(s.bestAccuracy, r.accuracy);
     if (s.questionsTo90 === null && r.accuracy >= 0.9) s.questionsTo90 = r.questionsTotal;
@@ -87,8 +90,8 @@ export function sizeSummaries(records: readonly RoundRecord[]): SizeSummary[] {
 }
 
 export function sizesCsv(sizes: readonly SizeSummary[]): string {
-  const rows = sizes.map((s) => [s.size, s.rounds, s.questions, s.callsToH, s.questionsBefore, s.accuracy.toFixed(4), s.bestAccuracy.toFixed(4), s.questionsTo90 ?? ''].join(','));
-  return ['size,rounds,questions,calls_to_h,questions_before,accuracy,best_accuracy,questions_to_90', ...rows].join('\n') + '\n';
+  const rows = sizes.map((s) => [s.size, s.rounds, s.questions, s.callsToH, s.seconds.toFixed(1), s.questionsBefore, s.accuracy.toFixed(4), s.bestAccuracy.toFixed(4), s.questionsTo90 ?? ''].join(','));
+  return ['size,rounds,questions,calls_to_h,seconds,questions_before,accuracy,best_accuracy,questions_to_90', ...rows].join('\n') + '\n';
 }
 
 /** The largest N at which X's held-out accuracy reached 90% in some round (null: none). */
