@@ -174,7 +174,7 @@ export function figureSvg(allCurves: readonly Curve[]): string {
   const legend = [...new Set(allCurves.map((c) => c.mode))].map((mode, i) =>
     `<g transform="translate(${m.l + i * 190},${legendY})"><line x1="0" x2="24" y1="6" y2="6" ${stroke(mode, 2)}/><text x="30" y="10" font-size="11">${esc(modeSpec(mode).label)}</text></g>`,
   );
-  const width = cols * W;
+  const width = Math.max(cols * W, m.l + legend.length * 190);
   const height = legendY + 22;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}${legend.join('')}</svg>\n`;
 }
