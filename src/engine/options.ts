@@ -76,7 +76,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'curriculum', flag: 'curriculum', commands: BOTH, type: 'boolean', config: 'curriculum',
     help: {
       train: `start at --size and raise N when X agrees with its targets (gate ${d.gate.threshold})`,
-      experiment: `curriculum runs (<task>-<mode>-curriculum/): from --size, N raised on the agreement gate (${d.gate.threshold}) until the budget; the largest N reached per run`,
+      experiment: `curriculum runs (<task>-<mode>-curriculum/): from --size, N raised on the agreement gate (${d.gate.threshold}) until the budget, or --until at --max-size; the largest N reached per run`,
     },
   },
   { key: 'maxSize', flag: 'max-size', commands: BOTH, arg: 'N', type: 'integer', min: 1, config: 'maxSize', help: "the curriculum's largest N (default: the task's largest)" },
