@@ -12,19 +12,19 @@
 # and docs/results/figure2.svg redrawn. Run folders stay in $OUT (out of git).
 #
 # Budgets are per run and count the run's training time over all sittings. Environment:
-#   SCALE_OUT             the experiment folder (default .amplification/experiments/issue-17)
+#   SCALE_OUT             the experiment folder (default .amplification/experiments/issue-17; relative paths from the repository's root)
 #   SCALE_PUBLISH         the results folder (default docs/results)
 #   SCALE_HOLD_BUDGET     step 1's budget options (default --budget-minutes 120)
 #   SCALE_CURRICULUM_BUDGET  step 2's (default --budget-minutes 120)
 #   SCALE_PP_BUDGET       step 3's, permutation powering pushed as far as it goes (default --budget-minutes 360)
 #   SCALE_EXTRA           options added to every step (e.g. --model tiny --contexts 4 for a smoke test)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/../.."
 OUT=${SCALE_OUT:-.amplification/experiments/issue-17}
 PUBLISH=${SCALE_PUBLISH:-docs/results}
 LOG=$OUT/scale.log
 PIDFILE=$OUT/scale.pid
-mkdir -p "$OUT"
 
 experiment() {
   # shellcheck disable=SC2086 # SCALE_EXTRA and the budgets are lists of options
@@ -56,8 +56,9 @@ running() {
 case "${1:-}" in
   start)
     if running; then echo "already running (pid $(cat "$PIDFILE")); log: $LOG"; exit 1; fi
+    mkdir -p "$OUT"
     # A session of its own, so that `stop` ends this script and the training under it, nothing else.
-    setsid nohup "$0" run >>"$LOG" 2>&1 </dev/null &
+    setsid nohup "$SELF" run >>"$LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
     echo "started (pid $!); log: $LOG"
     ;;
@@ -72,7 +73,7 @@ case "${1:-}" in
     if running; then kill -- "-$(cat "$PIDFILE")" && echo 'stopped'; else echo 'not running'; fi
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$SELF" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
