@@ -213,7 +213,10 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
       const dir = path.join(out, name);
       const existing = fs.existsSync(path.join(dir, 'rounds.jsonl')) ? RunFolder.open(dir).rounds().records : [];
       const kept = o.keep && existing.length > 0;
-      const maxSize = kept ? RunFolder.open(dir).meta().config.maxSize : o.config?.maxSize ?? builtinTask(task)?.sizes.max;
+      // The curriculum never goes past the task's largest size, whatever --max-size says.
+      const largest = builtinTask(task)?.sizes.max;
+      const asked = kept ? RunFolder.open(dir).meta().config.maxSize : o.config?.maxSize ?? largest;
+      const maxSize = asked !== undefined && largest !== undefined ? Math.min(asked, largest) : asked ?? largest;
       const rule: StopRule = { until, hold, budgetQuestions: o.budgetQuestions, budgetMinutes, ...(o.curriculum ? { curriculumMaxSize: maxSize } : {}) };
       const quiet: TrainIo = { out: () => undefined, err: (s) => io.out(s.replace(/\n$/, '')), isTTY: false };
       const stop = (records: readonly RoundRecord[]) => stopReason(records, rule);
