@@ -41,7 +41,7 @@ Commands:
   play <task | file.task.ts>    you play H: ask subquestions ($1, $2 … point at subanswers), then answer
       [--size N] [--seed S] [--question Q] [--answerer x|truth|me] [--run DIR [--round R]] [--transcripts FILE]
   experiment figure2            supervised vs amplification (H and H′) on every task, the paper's Figure 2
-      ${synopsis('experiment', ['tasks', 'modes', 'budget-minutes', 'until', 'size', 'model', 'out', 'keep'])}
+      ${synopsis('experiment', ['tasks', 'modes', 'curriculum', 'budget-minutes', 'budget-questions', 'until', 'hold', 'size', 'model', 'out', 'keep'])}
 
 Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
 Run 'amplify <command> --help' for a command's details.`;
@@ -185,8 +185,10 @@ async function cmdTrain(args: string[], io: Io, factory: LearnerFactory): Promis
 
 const EXPERIMENT_HELP = `amplify experiment figure2 [options]
   Trains each task in each mode from the same seed and size, one run after the other, each for a
-  time budget or until X reaches --until; writes run folders, curves/*.csv|json, summary.json|csv
-  and figure2.svg into the experiment folder.
+  budget (minutes or training questions, over all its sittings) or until X reaches --until (or
+  holds --hold); writes run folders, curves/*.csv|json, summary.json|csv and figure2.svg into the
+  experiment folder. --curriculum: runs that raise N on the agreement gate, stopping at the
+  budget or at their largest N; --keep resumes the runs already there.
 ${optionsHelp('experiment')}`;
 
 async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
@@ -199,7 +201,9 @@ async function cmdExperiment(args: string[], io: Io, factory: LearnerFactory): P
   try {
     return await experimentFigure2({
       tasks: values.tasks as string[] | undefined, modes: values.modes as Mode[] | undefined, budgetMinutes: values.budgetMinutes as number | undefined,
-      until: values.until as number | undefined, config: configFromValues(values), out: values.out as string | undefined, keep: Boolean(values.keep),
+      budgetQuestions: values.budgetQuestions as number | undefined, hold: values.hold as number | undefined, holdRounds: values.holdRounds as number | undefined,
+      curriculum: Boolean(values.curriculum), until: values.until as number | undefined, config: configFromValues(values), out: values.out as string | undefined, keep: Boolean(values.keep),
+      publish: values.publish as string | undefined,
     }, io, factory);
   } catch (e) {
     if (e instanceof TrainUsageError || e instanceof RunFolderError) throw new UsageError(e.message);

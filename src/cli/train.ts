@@ -32,6 +32,8 @@ export interface TrainOptions {
   showTree?: boolean;
   /** With expert source human or both: a file of a person's transcripts copied into the new run. */
   transcripts?: string;
+  /** After each round, given every round of the run (earlier sittings' too): why to stop, or undefined to go on. */
+  stop?: (records: readonly RoundRecord[]) => string | undefined;
 }
 
 export class TrainUsageError extends Error {}
@@ -143,6 +145,11 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
       }
       if (o.minutes !== undefined && (Date.now() - started) / 60000 >= o.minutes) {
         log(`time budget of ${o.minutes} minutes used: stopping`);
+        break;
+      }
+      const why = o.stop?.(records);
+      if (why) {
+        log(why);
         break;
       }
     }
