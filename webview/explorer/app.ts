@@ -83,7 +83,7 @@ export class App {
       explain: (key) => this.explain(key),
       openFile: (file, line) => this.post({ type: 'openFile', file, ...(line !== undefined ? { line } : {}) }),
     });
-    this.charts = new Charts((round) => this.selectRound(round));
+    this.charts = new Charts((round) => this.selectRound(round), this.host.state.hideTruth);
     this.header = new Header({
       post: (m) => this.post(m),
       stepRound: (dir) => this.stepRound(dir),
@@ -384,6 +384,8 @@ export class App {
     this.tree3.setHideTruth(hide);
     this.qbar.searchAgain(); // hidden truth is not searched
     this.legend.render(hide);
+    this.charts.setHideTruth(hide);
+    this.renderHeader();
     this.renderRootSummary();
     this.renderInspector();
     this.host.save();
@@ -460,7 +462,7 @@ export class App {
   }
 
   private headerData(): HeaderData {
-    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound() };
+    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound(), hideTruth: this.host.state.hideTruth };
   }
 
   private renderHeader(): void {

@@ -15,6 +15,8 @@ export interface HeaderData {
   treeCompare: TreeView['compare'];
   /** The round selected, else the last one recorded. */
   round: number | null;
+  /** Blind mode: no figure that compares with ground truth (X's and the targets' accuracy). */
+  hideTruth: boolean;
 }
 
 export interface HeaderActions {
@@ -30,7 +32,7 @@ export class Header {
   private runCount = h('input', { cls: 'run-count', attrs: { type: 'number', min: 1, max: 10000, value: 10, 'aria-label': 'Rounds to run' } });
   /** The last round a runRounds asked for (for the ETA). */
   private runTarget: number | null = null;
-  private data: HeaderData = { run: null, compare: null, status: { status: 'none', round: 0 }, treeCompare: undefined, round: null };
+  private data: HeaderData = { run: null, compare: null, status: { status: 'none', round: 0 }, treeCompare: undefined, round: null, hideTruth: false };
 
   constructor(private actions: HeaderActions) {
     this.slider.addEventListener('input', () => this.renderRoundInfo(Number(this.slider.value)));
@@ -152,12 +154,15 @@ export class Header {
       setChildren(info);
       return;
     }
+    // Blind mode keeps what training itself sees (N, X's agreement with its targets) and leaves out
+    // every figure measured against ground truth.
+    const truth = !this.data.hideTruth;
     setChildren(info,
       metric('N', String(r.size), 'size N of the contexts this round'),
-      metric('X acc', pct(r.accuracy), 'X alone against ground truth'),
-      metric('targets', pct(r.targetAccuracy), 'accuracy of the amplified targets'),
-      metric('agree', pct(r.agreementAverage), 'X’s agreement with its targets (the curriculum gate)'),
-      compare ? metric('compare X', pct(compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${compare.id}`) : null,
+      truth ? metric('X acc', pct(r.accuracy), 'X alone against ground truth') : null,
+      truth ? metric('targets', pct(r.targetAccuracy), 'accuracy of the amplified targets') : null,
+      metric('agree', pct(r.agreementAverage), 'X’s agreement with its targets (the curriculum gate; no ground truth)'),
+      truth && compare ? metric('compare X', pct(compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${compare.id}`) : null,
     );
   }
 }
