@@ -235,9 +235,11 @@ export class ExplorerController {
     for (let pass = 0; pass < ANSWER_PASSES; pass++) {
       const missing = trees.flatMap(unrecordedQuestions);
       if (missing.length === 0) break;
-      const worker = this.modelWorker(s);
+      // Round 0 is the state before any training: X has no answers there, live worker or not, so
+      // that a new run's round 0 looks the same as after it is reopened.
+      const worker = round === 0 ? undefined : this.modelWorker(s);
       if (!worker) {
-        answeredBy = `${missing.length} new subquestion(s) stay ? : the run has no trained model yet to answer them`;
+        answeredBy = `${missing.length} new subquestion(s) stay ? : ${round === 0 ? 'X is not trained at round 0' : 'the run has no trained model yet to answer them'}`;
         break;
       }
       try {

@@ -161,12 +161,24 @@ export interface RunView {
 export const RUN_STATUSES = ['none', 'idle', 'running', 'stopped', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * The run's status, and "the round" every view shows (the header, its pill and progress line, the
+ * status bar, the Runs view, the tree): round r is the state after r rounds were trained — the
+ * latest recorded round, 0 before the first. While round r + 1 trains, `round` stays r: the views
+ * say "training round r + 1" (`roundWords`) and show round r's tree.
+ */
 export interface StatusView {
   status: RunStatus;
+  /** The rounds trained: the latest recorded round. */
   round: number;
   /** The phase of the round under way (targets, train, eval, pinned, checkpoint). */
   phase?: string;
   message?: string;
+}
+
+/** The round in words, the same for every view: "training round r + 1 · phase" while it trains, else "round r". */
+export function roundWords(st: StatusView): string {
+  return st.status === 'running' ? `training round ${st.round + 1}${st.phase ? ` · ${st.phase}` : ''}` : `round ${st.round}`;
 }
 
 export interface AnnotationView {

@@ -3,7 +3,7 @@
  * selected round's numbers), training (Run n rounds, Pause, Step), the compare bar; and the
  * progress line while training runs.
  */
-import { counted, type ExplorerCommand, type RoundView, type RunView, type StatusView, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
+import { counted, roundWords, type ExplorerCommand, type RoundView, type RunView, type StatusView, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, iconButton, pct, setChildren } from '../dom';
 import { icon } from '../icons';
 
@@ -48,7 +48,7 @@ export class Header {
     this.data = d;
     const { run, status: st } = d;
     const statusText =
-      st.status === 'running' ? `running · round ${st.round}${st.phase ? ` · ${st.phase}` : ''}` :
+      st.status === 'running' ? roundWords(st) :
       st.status === 'crashed' ? `crashed${st.message ? `: ${st.message}` : ''}` :
       st.status === 'none' ? 'no run' : st.status;
     const statusGlyph = st.status === 'running' ? '⟳' : st.status === 'crashed' ? '✕' : st.status === 'stopped' ? '■' : '●';
@@ -97,12 +97,13 @@ export class Header {
       const per = (rs[rs.length - 1].elapsed - rs[0].elapsed) / (rs[rs.length - 1].round - rs[0].round || 1);
       if (per > 0) {
         eta = ` · ~${fmtSeconds(per)} per round`;
-        if (this.runTarget !== null && this.runTarget >= st.round) eta += ` · ~${fmtSeconds(per * (this.runTarget - st.round + 1))} left (to round ${this.runTarget})`;
+        // st.round rounds are trained: runTarget − st.round are left, the one under way included.
+        if (this.runTarget !== null && this.runTarget > st.round) eta += ` · ~${fmtSeconds(per * (this.runTarget - st.round))} left (to round ${this.runTarget})`;
       }
     }
     setChildren(this.progress,
       h('div', { cls: 'bar', attrs: { 'aria-hidden': 'true' } }, h('div', { cls: 'bar-fill' })),
-      h('span', { text: `Training round ${st.round}${st.phase ? ` — ${st.phase}` : ''}${eta}. The recorded rounds stay browsable.` }),
+      h('span', { text: `${capitalized(roundWords(st))}${eta}. The recorded rounds stay browsable.` }),
     );
   }
 
@@ -170,6 +171,8 @@ export class Header {
 function metric(k: string, v: string, title: string): HTMLElement {
   return h('span', { cls: 'metric', attrs: { title } }, h('span', { cls: 'mk', text: k }), h('span', { cls: 'mv', text: v }));
 }
+
+const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function fmtSeconds(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
