@@ -574,8 +574,10 @@ export class ExplorerController {
     return view;
   }
 
+  /** The worker that trains the run (a check of a task has none: it is read-only). */
   private worker() {
     const s = this.requireSession();
+    if (s.meta.kind === 'check') throw new UserError('a check of a task is read-only: it has no training');
     return s.ensureWorker(this.host.workerOptions());
   }
 }

@@ -147,6 +147,8 @@ export interface RoundView {
 }
 
 export interface RunView {
+  /** `check`: a read-only view of a task's counterexample (no rounds, no training); else a run. */
+  kind: 'run' | 'check';
   id: string;
   folder: string;
   task: string;
@@ -429,6 +431,7 @@ function checkRound(x: unknown, where: string): void {
 
 function checkRun(x: unknown, where: string): void {
   const r = needObj(x, where);
+  need(r.kind === 'run' || r.kind === 'check', `${where}.kind is not run or check`);
   for (const k of ['id', 'task', 'mode', 'model', 'backend'] as const) needStr(r[k], `${where}.${k}`);
   needList(r.rounds, `${where}.rounds`, checkRound);
 }

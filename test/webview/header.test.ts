@@ -1,12 +1,13 @@
 /**
  * Explorer webview tests (see run.ts) of the header: "the round" is one value from the host
  * (StatusView.round, the rounds trained) and the pill, the progress line, the round label and the
- * tree agree at every message of a training sequence, of a pause and of a reopening.
+ * tree agree at every message of a training sequence, of a pause and of a reopening; a check of a
+ * task (its counterexample) is read-only.
  */
 import assert from 'node:assert/strict';
 import type { Explorer } from './driver';
 import type { WebviewTest } from './context';
-import { initMessage, pinTree, rounds, run } from './fixtures';
+import { initMessage, pinTree, PINS, rounds, run } from './fixtures';
 
 /** What each part of the page says of the round. */
 async function roundsShown(ex: Explorer): Promise<{ pill: string; progress: string | null; label: string; tree: string }> {
@@ -65,6 +66,34 @@ export const headerTests: WebviewTest[] = [
       await ex.send({ type: 'tree', tree: pinTree('p1', 14) });
       assert.deepEqual(await roundsShown(ex), paused, 'the same after reopening');
       assert.deepEqual(await ex.problems(), []);
+    },
+  },
+  {
+    name: 'check view: a counterexample is a read-only check of the task, without training controls or curves',
+    async run(ctx) {
+      for (const theme of ['light', 'dark'] as const) {
+        const ex = await ctx.open({ theme });
+        const check = { ...run('20261130-check-permutation-powering', 0), kind: 'check' as const, mode: 'supervised', backend: 'fake' };
+        await ex.send(initMessage({ run: check, compare: null, pins: [{ ...PINS[0], label: 'counterexample 2 of 3' }], selectedRound: 0, status: { status: 'idle', round: 0 } }));
+        await ex.send({ type: 'tree', tree: pinTree('p1', 0, { previous: null, recorded: 0 }) });
+        const title = (await ex.page.locator('header.top .run-summary').textContent())!.replace(/\s+/g, ' ');
+        assert.equal(title, 'check·permutation-powering·counterexample 2 of 3');
+        assert.equal((await ex.page.locator('header.top .status').textContent())!.slice(1), 'read-only');
+        for (const name of ['Run more rounds of training', 'Pause training', 'Train one round', 'Previous round ([)', 'Next round (])']) {
+          assert.equal(await ex.page.getByRole('button', { name }).count(), 0, `no ${name}`);
+        }
+        assert.equal(await ex.page.locator('header.top .timeline').count(), 0, 'no rounds');
+        assert.ok(!(await ex.page.locator('details.charts-wrap').isVisible()), 'no curves');
+        const text = await ex.page.evaluate(() => document.body.innerText);
+        for (const word of ['targets (Amplify)', 'supervised', 'Training round', 'round 0']) assert.ok(!text.includes(word), `no "${word}"`);
+        assert.ok(await ex.node('').isVisible(), 'the tree shows');
+        await ex.screenshot(`check-${theme}`);
+        // A run after it gets its controls back.
+        await ex.send(initMessage({ compare: null }));
+        assert.equal(await ex.page.getByRole('button', { name: 'Train one round' }).count(), 1);
+        assert.deepEqual(await ex.problems(), []);
+        await ex.close();
+      }
     },
   },
 ];

@@ -181,7 +181,7 @@ export class App {
         rounds.push(m.round);
         rounds.sort((a, b) => a.round - b.round);
         this.run = { ...this.run, rounds };
-        this.chartsWrap.hidden = false;
+        this.chartsWrap.hidden = this.noCurves();
         this.renderHeader();
         this.header.renderProgress(this.headerData());
         this.charts.set(this.run, this.compare, this.currentRound());
@@ -201,6 +201,7 @@ export class App {
         this.pins = m.pins;
         if (m.selectedPin !== undefined) this.selectedPin = m.selectedPin;
         this.qbar.renderPins(this.pins, this.selectedPin);
+        this.renderHeader(); // a check's title names its question
         break;
       case 'annotations':
         this.annotations = m.annotations;
@@ -425,7 +426,7 @@ export class App {
     const welcome = this.initialized && this.run === null;
     this.welcomeEl.hidden = !welcome && this.initialized;
     this.workspace.hidden = welcome || !this.initialized;
-    this.chartsWrap.hidden = !this.run?.rounds.length;
+    this.chartsWrap.hidden = this.noCurves();
     if (!this.initialized) {
       setChildren(this.welcomeEl, h('p', { cls: 'muted loading', text: 'Connecting to the extension…' }));
     } else if (welcome) {
@@ -441,7 +442,12 @@ export class App {
     this.welcomeEl.hidden = true;
     this.workspace.hidden = false;
     this.treeEmpty.hidden = true;
-    this.chartsWrap.hidden = !this.run?.rounds.length;
+    this.chartsWrap.hidden = this.noCurves();
+  }
+
+  /** No curves without rounds, nor in a check of a task (nothing is trained there). */
+  private noCurves(): boolean {
+    return !this.run?.rounds.length || this.run.kind === 'check';
   }
 
   private renderWelcome(): void {
@@ -462,7 +468,7 @@ export class App {
   }
 
   private headerData(): HeaderData {
-    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound(), hideTruth: this.host.state.hideTruth };
+    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound(), hideTruth: this.host.state.hideTruth, pinLabel: this.pins.find((p) => p.id === this.selectedPin)?.label ?? null };
   }
 
   private renderHeader(): void {
@@ -470,7 +476,7 @@ export class App {
   }
 
   private renderRootSummary(): void {
-    this.qbar.renderRootSummary(this.tree, this.host.state.hideTruth);
+    this.qbar.renderRootSummary(this.tree, this.host.state.hideTruth, this.run?.kind === 'check');
   }
 
   private renderNotices(): void {

@@ -17,6 +17,8 @@ export interface HeaderData {
   round: number | null;
   /** Blind mode: no figure that compares with ground truth (X's and the targets' accuracy). */
   hideTruth: boolean;
+  /** The shown question's label (a check's title says which counterexample it is). */
+  pinLabel: string | null;
 }
 
 export interface HeaderActions {
@@ -32,7 +34,7 @@ export class Header {
   private runCount = h('input', { cls: 'run-count', attrs: { type: 'number', min: 1, max: 10000, value: 10, 'aria-label': 'Rounds to run' } });
   /** The last round a runRounds asked for (for the ETA). */
   private runTarget: number | null = null;
-  private data: HeaderData = { run: null, compare: null, status: { status: 'none', round: 0 }, treeCompare: undefined, round: null, hideTruth: false };
+  private data: HeaderData = { run: null, compare: null, status: { status: 'none', round: 0 }, treeCompare: undefined, round: null, hideTruth: false, pinLabel: null };
 
   constructor(private actions: HeaderActions) {
     this.slider.addEventListener('input', () => this.renderRoundInfo(Number(this.slider.value)));
@@ -47,7 +49,9 @@ export class Header {
   render(d: HeaderData): void {
     this.data = d;
     const { run, status: st } = d;
-    const statusText =
+    // A check of a task (its counterexample) is read-only: no rounds, no training, no run commands' status.
+    const check = run?.kind === 'check';
+    const statusText = check ? 'read-only' :
       st.status === 'running' ? roundWords(st) :
       st.status === 'crashed' ? `crashed${st.message ? `: ${st.message}` : ''}` :
       st.status === 'none' ? 'no run' : st.status;
@@ -55,7 +59,7 @@ export class Header {
     const command = (command: ExplorerCommand) => (): void => this.actions.post({ type: 'command', command });
     const title = h('div', { cls: 'title-row' },
       h('h1', { text: 'Amplification Explorer' }),
-      run ? h('span', { cls: 'run-summary' }, ...[run.task, run.id, run.mode, run.model, run.backend].flatMap((s, i) => (i ? [h('span', { cls: 'dot', text: '·', attrs: { 'aria-hidden': 'true' } }), h('span', { text: s })] : [h('strong', { text: s })]))) : null,
+      run ? h('span', { cls: 'run-summary' }, ...(check ? ['check', run.task, d.pinLabel ?? run.id] : [run.task, run.id, run.mode, run.model, run.backend]).flatMap((s, i) => (i ? [h('span', { cls: 'dot', text: '·', attrs: { 'aria-hidden': 'true' } }), h('span', { text: s })] : [h('strong', { text: s })]))) : null,
       h('span', { cls: `status st-${st.status}`, attrs: { role: 'status', 'aria-label': `Status: ${statusText}` } }, h('span', { cls: 'glyph', text: statusGlyph, attrs: { 'aria-hidden': 'true' } }), statusText),
       h('span', { cls: 'spacer' }),
       iconButton(icon('plus'), 'New Run…', command('newRun')),
@@ -64,7 +68,7 @@ export class Header {
       iconButton(icon('export'), 'Export the notes', command('exportAnnotations')),
     );
     const rows: HTMLElement[] = [title];
-    if (run) rows.push(this.timeline(run, st, d.round));
+    if (run && !check) rows.push(this.timeline(run, st, d.round));
     if (run && d.compare) {
       const c = d.treeCompare;
       const text = !c
@@ -79,7 +83,7 @@ export class Header {
       ));
     }
     setChildren(this.el, ...rows);
-    if (run) this.renderRoundInfo(d.round);
+    if (run && !check) this.renderRoundInfo(d.round);
   }
 
   /** While training runs: the round and phase under way, and the time per round and to the target. */

@@ -1,6 +1,7 @@
 /** Training: Step Round, Run Rounds… (with progress, cancel pauses), Pause, and the status bar. */
 import * as vscode from 'vscode';
 import { roundWords } from '../../protocol/explorer';
+import type { RunSession } from '../session';
 import type { ExtensionState } from '../state';
 import { settings } from '../workspace';
 import { statusBarText } from './status-text';
@@ -23,7 +24,7 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
     status,
     state.onStatusChanged(updateStatus),
     state.command('amplification.stepRound', async () => {
-      const s = await state.currentSession();
+      const s = trainable(await state.currentSession());
       if (s) s.ensureWorker(state.workerOptions()).send({ type: 'step' });
     }),
     state.command('amplification.runRounds', (n?: number) => runRounds(state, typeof n === 'number' ? n : undefined)),
@@ -34,9 +35,16 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
   ];
 }
 
+/** The session, unless it is a check of a task (read-only: it has no training), which is said. */
+function trainable(s: RunSession | undefined): RunSession | undefined {
+  if (s?.meta.kind !== 'check') return s;
+  void vscode.window.showInformationMessage(`Amplification: ${s.id} is a check of ${s.task.name}, read-only: it has no training. Open or create a run to train.`);
+  return undefined;
+}
+
 /** Runs `n` rounds (asked for when not given) of the current run, with a cancellable progress notification. */
 async function runRounds(state: ExtensionState, n?: number): Promise<void> {
-  const s = await state.currentSession();
+  const s = trainable(await state.currentSession());
   if (!s) return;
   let rounds = n;
   if (rounds === undefined) {
