@@ -128,20 +128,20 @@ export class Header {
     prev.disabled = i <= 0;
     next.disabled = i < 0 || i >= rs.length - 1;
     const play = running
-      ? button('Pause', 'Pause training', () => this.actions.post({ type: 'pause' }), 'pause', icon('pause'))
-      : button('Run', 'Run more rounds of training', () => {
+      ? compactButton('Pause', 'Pause training', () => this.actions.post({ type: 'pause' }), 'pause', icon('pause'))
+      : compactButton('Run', 'Run more rounds of training', () => {
           const n = Math.max(1, Math.min(10000, Math.round(Number(this.runCount.value) || 1)));
           this.runTarget = (rs.at(-1) ?? 0) + n;
           this.actions.post({ type: 'runRounds', rounds: n });
         }, 'play', icon('play'));
-    const step = button('Step', 'Train one round', () => this.actions.post({ type: 'step' }), '', icon('step'));
+    const step = compactButton('Step', 'Train one round', () => this.actions.post({ type: 'step' }), '', icon('step'));
     step.disabled = running;
     this.runCount.disabled = running;
     return h('div', { cls: 'timeline', attrs: { role: 'group', 'aria-label': 'Rounds and training' } },
       prev, next,
       h('span', { cls: 'round-label', attrs: { 'aria-live': 'polite' } }),
       this.slider,
-      h('span', { cls: 'group' }, play, this.runCount, h('span', { cls: 'muted', text: 'rounds' }), step),
+      h('span', { cls: 'group' }, play, this.runCount, h('span', { cls: 'muted wide-only', text: 'rounds' }), step),
       h('span', { cls: 'round-info' }),
     );
   }
@@ -163,17 +163,25 @@ export class Header {
     // every figure measured against ground truth.
     const truth = !this.data.hideTruth;
     setChildren(info,
-      metric('N', String(r.size), 'size N of the contexts this round'),
-      truth ? metric('X acc', pct(r.accuracy), 'X alone against ground truth') : null,
-      truth ? metric('targets', pct(r.targetAccuracy), 'accuracy of the amplified targets') : null,
-      metric('agree', pct(r.agreementAverage), 'X’s agreement with its targets (the curriculum gate; no ground truth)'),
-      truth && compare ? metric('compare X', pct(compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${compare.id}`) : null,
+      metric('N', 'N', String(r.size), 'size N of the contexts this round'),
+      truth ? metric('X acc', 'X', pct(r.accuracy), 'X alone against ground truth') : null,
+      truth ? metric('targets', 'tgt', pct(r.targetAccuracy), 'accuracy of the amplified targets') : null,
+      metric('agree', 'agr', pct(r.agreementAverage), 'X’s agreement with its targets (the curriculum gate; no ground truth)'),
+      truth && compare ? metric('compare X', 'cmp', pct(compare.rounds.find((c) => c.round === r.round)?.accuracy), `X of ${compare.id}`) : null,
     );
   }
 }
 
-function metric(k: string, v: string, title: string): HTMLElement {
-  return h('span', { cls: 'metric', attrs: { title } }, h('span', { cls: 'mk', text: k }), h('span', { cls: 'mv', text: v }));
+/** A figure with its name, long or (in a narrow header) short: `title` says what it is either way. */
+function metric(k: string, short: string, v: string, title: string): HTMLElement {
+  return h('span', { cls: 'metric', attrs: { title } }, h('span', { cls: 'mk' }, h('span', { cls: 'wide-only', text: k }), h('span', { cls: 'narrow-only', text: short })), h('span', { cls: 'mv', text: v }));
+}
+
+/** A button with an icon whose label a narrow header leaves out (its name stays in aria-label and title). */
+function compactButton(label: string, aria: string, onClick: (ev: MouseEvent) => void, cls: string, ico: SVGSVGElement): HTMLButtonElement {
+  const b = button('', aria, onClick, cls, ico);
+  b.append(h('span', { cls: 'wide-only', text: label }));
+  return b;
 }
 
 const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
