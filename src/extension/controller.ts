@@ -13,6 +13,7 @@ import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
+import type { ExportedTree, ExportFormat } from '../protocol/export';
 import { expertLine, overrideEffects } from './interventions';
 import type { RunSession } from './session';
 import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
@@ -44,6 +45,8 @@ export interface ControllerHost {
   annotationAdded?(session: RunSession, annotation: { id: string; pin: string; path: number[]; note: string; tags: string[]; round: number }): void;
   /** Answer as the Expert… on a node of the tree (its run, context and question). */
   answerAsExpert?(args: { run: string; instance: PinnedQuestion['instance']; question: Question }): void;
+  /** Export Tree: save what the webview built (a save dialog, then the file). */
+  saveExport?(m: ExportedTree): Promise<void>;
 }
 
 /** What the panel persists across reloads (besides the webview's own view state). */
@@ -475,6 +478,9 @@ export class ExplorerController {
       case 'openFile':
         this.host.openFile(m.file, m.line);
         return;
+      case 'exportedTree':
+        await this.host.saveExport?.(m);
+        return;
       case 'answerAsExpert': {
         const pin = this.requirePin();
         this.host.answerAsExpert?.({ run: this.requireSession().folder.dir, instance: pin.instance, question: await this.nodeQuestion(pin, m.path) });
@@ -572,6 +578,12 @@ export class ExplorerController {
       }
     }
     return view;
+  }
+
+  /** Export Tree: asks the webview for the tree shown, in `format` (it answers with `exportedTree`). */
+  requestExport(format: ExportFormat): void {
+    if (!this.built) throw new UserError('there is no tree to export: open a run and pin a question first');
+    this.host.post({ type: 'exportTree', format });
   }
 
   /** The worker that trains the run (a check of a task has none: it is read-only). */

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { ControllerHost, ExplorerController } from './controller';
+import { saveExport } from './explorer/save-export';
 import { ExplorerPanel, type PanelDeps } from './panel';
 import { discoverRuns } from './run-discovery';
 import { RunSession } from './session';
@@ -51,6 +52,14 @@ export class ExtensionState implements vscode.Disposable {
         workerOptions: () => this.workerOptions(),
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
         answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
+        saveExport: async (m) => {
+          try {
+            await saveExport(this, m);
+          } catch (e) {
+            this.log(`Export Tree failed: ${(e as Error).stack ?? String(e)}`);
+            void vscode.window.showErrorMessage(`Amplification: ${(e as Error).message}`);
+          }
+        },
       },
     };
   }

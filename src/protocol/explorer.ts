@@ -5,6 +5,7 @@
  * message is rejected with a one-line reason naming its type and field, never acted on.
  * Pure TypeScript (no vscode, no Node APIs): the webview bundles it.
  */
+import { isExportFormat, parseExportedTree, type ExportedTree, type ExportFormat } from './export';
 import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, checkWith, need, needList, needObj, parseWith, type Checks, type Obj, type Parsers, type Result } from './validate';
 
 /** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
@@ -209,7 +210,7 @@ export interface TaskSummary {
 // ---------------------------------------------------------------- messages
 
 /** The extension commands the webview may ask for (`amplification.<command>`). */
-export const EXPLORER_COMMANDS = ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing'] as const;
+export const EXPLORER_COMMANDS = ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing', 'exportTree'] as const;
 export type ExplorerCommand = (typeof EXPLORER_COMMANDS)[number];
 
 export type HostMessage =
@@ -227,7 +228,9 @@ export type HostMessage =
   /** An override or a pin the host refused (not a question/answer of the task): shown inline next to its input. */
   | { type: 'rejected'; input: 'override' | 'pin'; message: string; path?: number[] }
   /** The answer to `explain`. */
-  | { type: 'blame'; pin: string; blame: BlameView };
+  | { type: 'blame'; pin: string; blame: BlameView }
+  /** Export Tree: the webview answers with `exportedTree` in this format. */
+  | { type: 'exportTree'; format: ExportFormat };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -252,7 +255,9 @@ export type WebviewMessage =
   /** Play H on a node's question (the host opens the play panel on it). */
   | { type: 'answerAsExpert'; path: number[] }
   /** Open a file (e.g. a user task that failed to compile) at a line. */
-  | { type: 'openFile'; file: string; line?: number };
+  | { type: 'openFile'; file: string; line?: number }
+  /** The answer to `exportTree` (see export.ts): the host saves it. */
+  | ExportedTree;
 
 // ---------------------------------------------------------------- validation: webview → host
 
@@ -318,6 +323,7 @@ const webviewParsers: Parsers<WebviewMessage> = {
     need(isPath(m.path), 'path is not a node path');
     return { type: 'answerAsExpert', path: m.path };
   },
+  exportedTree: (m) => parseExportedTree(m),
   command: (m) => {
     need(EXPLORER_COMMANDS.includes(m.command as ExplorerCommand), `command ${JSON.stringify(m.command)?.slice(0, 40)} is not one of ${EXPLORER_COMMANDS.join(', ')}`);
     return { type: 'command', command: m.command as ExplorerCommand };
@@ -509,6 +515,7 @@ const hostChecks: Checks<HostMessage> = {
     needStr(m.message, 'message');
     need(m.path === undefined || isPath(m.path), 'path is not a node path');
   },
+  exportTree: (m) => need(isExportFormat(m.format), 'format is not an export format'),
   blame: (m) => {
     needStr(m.pin, 'pin');
     const b = needObj(m.blame, 'blame');

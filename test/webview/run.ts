@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import { Explorer, SCREENSHOTS } from './driver';
 import { benchTests } from './bench.test';
 import { compareTests } from './compare.test';
+import { exportTests } from './export.test';
 import { fitTests } from './fit.test';
 import { headerTests } from './header.test';
 import type { TestContext, WebviewTest } from './context';
@@ -27,7 +28,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...headerTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...compareTests, ...playTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...headerTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...compareTests, ...exportTests, ...playTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

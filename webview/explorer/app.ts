@@ -6,7 +6,9 @@
 import { counted, parseHostMessage, type AnnotationView, type BlameView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { Banner } from './banner';
+import type { ExportFormat } from '../../src/protocol/export';
 import { Charts } from './charts';
+import { exportTree } from './export';
 import { Header, type HeaderData } from './header';
 import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
@@ -221,11 +223,29 @@ export class App {
       case 'blame':
         this.showBlame(m.pin, m.blame);
         break;
+      case 'exportTree':
+        void this.exportTree(m.format);
+        break;
       case 'reveal':
         // The host selected the pin and round (and opened the ancestors); the tree may come later.
         this.pendingReveal = { pin: m.pin, key: m.path.join('.') };
         this.applyPendingReveal();
         break;
+    }
+  }
+
+  /** Builds the export the host asked for and sends it back (the host saves it). */
+  private async exportTree(format: ExportFormat): Promise<void> {
+    const shown = this.tree3.el.querySelector<SVGSVGElement>('svg.tree-svg');
+    if (!this.tree || !shown) {
+      this.banner.add('There is no tree to export yet.');
+      return;
+    }
+    const bg = [this.tree3.el, this.treeWrap, document.body].map((el) => getComputedStyle(el).backgroundColor).find((c) => c && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)') ?? '#ffffff';
+    try {
+      this.post(await exportTree(format, this.tree, shown, bg, this.host.state.hideTruth));
+    } catch (e) {
+      this.banner.add(`Could not export the tree as ${format.toUpperCase()}.`, e instanceof Error ? e.message : String(e));
     }
   }
 

@@ -65,6 +65,7 @@ export class Header {
       iconButton(icon('plus'), 'New Run…', command('newRun')),
       iconButton(icon('folder'), 'Open Run…', command('openRun')),
       iconButton(icon('compare'), 'Compare with another run…', command('compareRuns')),
+      iconButton(icon('tree'), 'Export the tree (SVG, PNG, JSON, Markdown)…', command('exportTree')),
       iconButton(icon('export'), 'Export the notes', command('exportAnnotations')),
     );
     const rows: HTMLElement[] = [title];
