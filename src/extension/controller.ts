@@ -45,6 +45,8 @@ export interface ControllerHost {
   annotationAdded?(session: RunSession, annotation: { id: string; pin: string; path: number[]; note: string; tags: string[]; round: number }): void;
   /** Answer as the Expert… on a node of the tree (its run, context and question). */
   answerAsExpert?(args: { run: string; instance: PinnedQuestion['instance']; question: Question }): void;
+  /** An override was set (the walkthrough's step "Override a subanswer" is done). */
+  overrideSet?(): void;
   /** Export Tree: save what the webview built (a save dialog, then the file). */
   saveExport?(m: ExportedTree): Promise<void>;
 }
@@ -392,6 +394,7 @@ export class ExplorerController {
           return;
         }
         s.setOverride({ instance: pin.instance, question: node }, m.answer);
+        if (m.answer) this.host.overrideSet?.();
         this.sendOverrides();
         await this.sendTree();
         return;

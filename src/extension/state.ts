@@ -15,6 +15,8 @@ import { RunSession } from './session';
 import { runRoots } from './workspace';
 
 const EXTRA_RUNS_KEY = 'amplification.openedRuns';
+/** A context key set once an override is made: the walkthrough's completion event `onContext:amplification.overrideSet`. */
+export const OVERRIDE_SET_CONTEXT = 'amplification.overrideSet';
 
 /** A note as the Explorer's controller reports it. */
 export type AddedAnnotation = Parameters<NonNullable<ControllerHost['annotationAdded']>>[1];
@@ -52,6 +54,7 @@ export class ExtensionState implements vscode.Disposable {
         workerOptions: () => this.workerOptions(),
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
         answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
+        overrideSet: () => void vscode.commands.executeCommand('setContext', OVERRIDE_SET_CONTEXT, true),
         saveExport: async (m) => {
           try {
             await saveExport(this, m);
