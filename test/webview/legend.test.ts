@@ -23,7 +23,8 @@ async function correctnessCues(ex: Explorer): Promise<string[]> {
     const bars = [...document.querySelectorAll<SVGElement>('.tree-pane .state-bar')].filter((b) => getComputedStyle(b).display !== 'none');
     if (bars.length) cues.push(`${bars.length} coloured side bars`);
     // The header's figures and the curves measured against ground truth.
-    for (const el of document.querySelectorAll('header.top .metric .mk')) if (/acc|targets|compare/i.test(el.textContent ?? '')) cues.push(`header figure "${el.textContent}"`);
+    // Each figure's name, long (and short in a narrow header).
+    for (const el of document.querySelectorAll('header.top .metric .mk .wide-only')) if (/acc|targets|compare/i.test(el.textContent ?? '')) cues.push(`header figure "${el.textContent}"`);
     for (const el of document.querySelectorAll('.charts .s-x, .charts .s-target, .charts .s-compare')) cues.push(`curve ${el.getAttribute('class')}`);
     for (const el of document.querySelectorAll('.charts .chart-title, .charts .legend, .charts [aria-label]')) {
       const text = `${el.textContent ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
