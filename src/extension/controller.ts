@@ -13,7 +13,6 @@ import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type WebviewMessage } from '../protocol/explorer';
-import type { ExportedTree, ExportFormat } from '../protocol/export';
 import { expertLine, overrideEffects } from './interventions';
 import type { RunSession } from './session';
 import { recomputeTree, roundView, runView, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
@@ -47,8 +46,6 @@ export interface ControllerHost {
   answerAsExpert?(args: { run: string; instance: PinnedQuestion['instance']; question: Question }): void;
   /** An override was set (the walkthrough's step "Override a subanswer" is done). */
   overrideSet?(): void;
-  /** Export Tree: save what the webview built (a save dialog, then the file). */
-  saveExport?(m: ExportedTree): Promise<void>;
 }
 
 /** What the panel persists across reloads (besides the webview's own view state). */
@@ -240,8 +237,7 @@ export class ExplorerController {
     for (let pass = 0; pass < ANSWER_PASSES; pass++) {
       const missing = trees.flatMap(unrecordedQuestions);
       if (missing.length === 0) break;
-      // Round 0 is the state before any training: X has no answers there, live worker or not, so
-      // that a new run's round 0 looks the same as after it is reopened.
+      // Round 0 (nothing trained): X has no answers, live worker or not (the same before and after reopening).
       const worker = round === 0 ? undefined : this.modelWorker(s);
       if (!worker) {
         answeredBy = `${missing.length} new subquestion(s) stay ? : ${round === 0 ? 'X is not trained at round 0' : 'the run has no trained model yet to answer them'}`;
@@ -481,9 +477,6 @@ export class ExplorerController {
       case 'openFile':
         this.host.openFile(m.file, m.line);
         return;
-      case 'exportedTree':
-        await this.host.saveExport?.(m);
-        return;
       case 'answerAsExpert': {
         const pin = this.requirePin();
         this.host.answerAsExpert?.({ run: this.requireSession().folder.dir, instance: pin.instance, question: await this.nodeQuestion(pin, m.path) });
@@ -583,13 +576,6 @@ export class ExplorerController {
     return view;
   }
 
-  /** Export Tree: asks the webview for the tree shown, in `format` (it answers with `exportedTree`). */
-  requestExport(format: ExportFormat): void {
-    if (!this.built) throw new UserError('there is no tree to export: open a run and pin a question first');
-    this.host.post({ type: 'exportTree', format });
-  }
-
-  /** The worker that trains the run (a check of a task has none: it is read-only). */
   private worker() {
     const s = this.requireSession();
     if (s.meta.kind === 'check') throw new UserError('a check of a task is read-only: it has no training');

@@ -48,6 +48,14 @@ export class ExtensionState implements vscode.Disposable {
       workspaceState: context.workspaceState,
       openSession: (folder) => this.openSession(folder),
       log: (s) => this.log(s),
+      saveExport: async (m) => {
+        try {
+          await saveExport(this, m);
+        } catch (e) {
+          this.log(`Export Tree failed: ${(e as Error).stack ?? String(e)}`);
+          void vscode.window.showErrorMessage(`Amplification: ${(e as Error).message}`);
+        }
+      },
       host: {
         command: (c) => void vscode.commands.executeCommand(`amplification.${c}`),
         openFile: (file, line) => void vscode.window.showTextDocument(vscode.Uri.file(file), { selection: line ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined }),
@@ -55,14 +63,6 @@ export class ExtensionState implements vscode.Disposable {
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
         answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
         overrideSet: () => void vscode.commands.executeCommand('setContext', OVERRIDE_SET_CONTEXT, true),
-        saveExport: async (m) => {
-          try {
-            await saveExport(this, m);
-          } catch (e) {
-            this.log(`Export Tree failed: ${(e as Error).stack ?? String(e)}`);
-            void vscode.window.showErrorMessage(`Amplification: ${(e as Error).message}`);
-          }
-        },
       },
     };
   }

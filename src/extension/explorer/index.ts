@@ -19,7 +19,7 @@ export function registerExplorer(state: ExtensionState): vscode.Disposable[] {
     state.command('amplification.sampleQuestion', async () => {
       if (await state.currentSession()) await state.controller?.handle({ type: 'sampleQuestion' });
     }),
-    state.command('amplification.exportTree', (format?: unknown) => exportTreeCommand(state, format)),
+    state.command('amplification.exportTree', (format?: unknown) => exportTreeCommand(format)),
     state.command('amplification.pinQuestion', async () => {
       const s = await state.currentSession();
       if (!s) return;

@@ -7,21 +7,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXPORT_FORMAT_INFO, EXPORT_FORMATS, isExportFormat, type ExportedTree, type ExportFormat } from '../../protocol/export';
+import { ExplorerPanel } from '../panel';
 import type { ExtensionState } from '../state';
 import { workspaceRoot } from '../workspace';
 import { checkSavePath, exportBytes, suggestedFileName } from './export';
 
 /** Amplification: Export Tree… — `format` when called with one, else picked. */
-export async function exportTreeCommand(state: ExtensionState, format?: unknown): Promise<void> {
-  const controller = state.controller;
-  if (!controller) throw new Error('open the Explorer on a tree first (Amplification: Open Explorer)');
+export async function exportTreeCommand(format?: unknown): Promise<void> {
+  const panel = ExplorerPanel.current;
+  if (!panel?.controller.session) throw new Error('open the Explorer on a run first (Amplification: Open Explorer)');
   let f: ExportFormat | undefined = isExportFormat(format) ? format : undefined;
   if (!f) {
     const pick = await vscode.window.showQuickPick(EXPORT_FORMATS.map((id) => ({ label: id.toUpperCase(), description: EXPORT_FORMAT_INFO[id].label, id })), { title: 'Export the tree as' });
     if (!pick) return;
     f = pick.id;
   }
-  controller.requestExport(f);
+  panel.requestExport(f);
 }
 
 /** Saves the webview's export where the user chooses. */
