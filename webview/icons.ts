@@ -10,6 +10,7 @@ const ICONS: Record<string, Shape[]> = {
   plus: [['path', 'M8 3v10M3 8h10']],
   folder: [['path', 'M1.5 3.5h4.5l1.5 1.5h7v8h-13z']],
   export: [['path', 'M8 10V2.5M5 5.5l3-3 3 3M2.5 9v4.5h11V9']],
+  tree: [['rect', 1.5, 6, 4, 4, 1], ['rect', 10.5, 2, 4, 4, 1], ['rect', 10.5, 10, 4, 4, 1], ['path', 'M5.5 8H8M8 4v8M8 4h2.5M8 12h2.5']],
   compare: [['path', 'M2 5h10M9 2l3 3-3 3M14 11H4M7 8l-3 3 3 3']],
   dice: [['rect', 2.5, 2.5, 11, 11, 2], ['circle', 5.5, 5.5, 1.1], ['circle', 8, 8, 1.1], ['circle', 10.5, 10.5, 1.1]],
   pin: [['path', 'M5.5 2.5h5M6.5 2.5v4L4 9h8L9.5 6.5v-4M8 9v5']],

@@ -25,7 +25,7 @@ export function roundView(r: RoundRecord): RoundView {
 
 export function runView(meta: RunMeta, folder: string, rounds: readonly RoundRecord[], skipped: SkippedLineView[]): RunView {
   return {
-    id: meta.id, folder, task: meta.taskName, mode: meta.config.mode, model: meta.config.model, backend: meta.backend,
+    kind: meta.kind ?? 'run', id: meta.id, folder, task: meta.taskName, mode: meta.config.mode, model: meta.config.model, backend: meta.backend,
     rounds: rounds.map(roundView), skipped,
   };
 }

@@ -92,7 +92,9 @@ async function pump(): Promise<void> {
     while (roundsLeft > 0 && !stopping) {
       roundsLeft--;
       const r = run;
-      const record = await r.runRound((phase) => post({ type: 'phase', round: r.round + 1, phase }));
+      // The round under way, fixed before it starts: run.round moves on before its last phases (pinned, checkpoint).
+      const training = r.round + 1;
+      const record = await r.runRound((phase) => post({ type: 'phase', round: training, phase }));
       post({ type: 'round', record });
       await new Promise((resolve) => setImmediate(resolve));
     }

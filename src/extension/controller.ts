@@ -48,6 +48,8 @@ export interface ControllerHost {
   annotationAdded?(session: RunSession, annotation: { id: string; pin: string; path: number[]; note: string; tags: string[]; round: number }): void;
   /** Answer as the Expert… on a node of the tree (its run, context and question). */
   answerAsExpert?(args: { run: string; instance: PinnedQuestion['instance']; question: Question }): void;
+  /** An override was set (the walkthrough's step "Override a subanswer" is done). */
+  overrideSet?(): void;
 }
 
 /** What the panel persists across reloads (besides the webview's own view state). */
@@ -254,9 +256,10 @@ export class ExplorerController {
     for (let pass = 0; pass < ANSWER_PASSES; pass++) {
       const missing = result.missing;
       if (missing.length === 0) break;
-      const worker = this.modelWorker(s);
+      // Round 0 (nothing trained): X has no answers, live worker or not (the same before and after reopening).
+      const worker = round === 0 ? undefined : this.modelWorker(s);
       if (!worker) {
-        answeredBy = `${missing.length} new subquestion(s) stay ? : the run has no trained model yet to answer them`;
+        answeredBy = `${missing.length} new subquestion(s) stay ? : ${round === 0 ? 'X is not trained at round 0' : 'the run has no trained model yet to answer them'}`;
         break;
       }
       try {
@@ -401,6 +404,7 @@ export class ExplorerController {
           return;
         }
         s.setOverride({ instance: pin.instance, question: node }, m.answer);
+        if (m.answer) this.host.overrideSet?.();
         await this.sendOverrides();
         await this.sendTree();
         return;
@@ -584,6 +588,7 @@ export class ExplorerController {
 
   private worker() {
     const s = this.requireSession();
+    if (s.meta.kind === 'check') throw new UserError('a check of a task is read-only: it has no training');
     return s.ensureWorker(this.host.workerOptions());
   }
 }

@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { webviewHtml } from './webview-html';
-import type { HostMessage } from '../protocol/explorer';
+import { parseWebviewMessage, type HostMessage } from '../protocol/explorer';
+import type { ExportedTree, ExportFormat } from '../protocol/export';
 import { ExplorerController, type ControllerHost, type ControllerState } from './controller';
 import type { RunSession } from './session';
 
@@ -22,6 +23,8 @@ export interface PanelDeps {
   /** Opens a run folder as a session (shared with the rest of the extension). */
   openSession(folder: string): Promise<RunSession>;
   log(message: string): void;
+  /** Export Tree: saves what the webview built (a save dialog, then the file). */
+  saveExport(m: ExportedTree): Promise<void>;
 }
 
 /** The one Explorer panel (created on demand, revealed when it exists). */
@@ -40,11 +43,18 @@ export class ExplorerPanel implements vscode.Disposable {
     this.controller = new ExplorerController({ ...deps.host, post: (m) => this.post(m) });
     this.disposables.push(
       panel.webview.onDidReceiveMessage(async (m: unknown) => {
-        await this.controller.handle(m);
+        const parsed = (m as { type?: unknown } | null)?.type === 'exportedTree' ? parseWebviewMessage(m) : undefined;
+        if (parsed?.ok && parsed.value.type === 'exportedTree') return this.deps.saveExport(parsed.value);
+        await this.controller.handle(m); // a malformed export too: the controller rejects it in one line
         await this.saveState();
       }),
       panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  /** Export Tree: asks the webview for the tree it shows, in `format` (it answers with `exportedTree`). */
+  requestExport(format: ExportFormat): void {
+    this.post({ type: 'exportTree', format });
   }
 
   private post(m: HostMessage): void {

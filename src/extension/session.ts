@@ -21,6 +21,7 @@ import { BuiltinSessionTask, SandboxSessionTask, type SessionTask } from './sess
 export class RunSession {
   private pinnedCache = new Map<number, PinnedRound | null>();
   worker: RunWorker | undefined;
+  /** The status and the round (rounds trained; see StatusView), kept by the worker's events. */
   status: StatusView = { status: 'idle', round: 0 };
   private listeners = new Set<(e: WorkerEvent) => void>();
 
@@ -121,6 +122,8 @@ export class RunSession {
     w.on((e) => {
       if (e.type === 'status') this.setStatus(e.status === 'running' ? 'running' : e.status === 'stopped' ? 'stopped' : 'idle', e.round);
       else if (e.type === 'phase') this.status = { ...this.status, status: 'running', phase: e.phase, round: e.round - 1 };
+      // Recorded: round r is now the latest (the next one's phases have not begun).
+      else if (e.type === 'round') this.status = { status: this.status.status, round: e.record.round };
       else if (e.type === 'error' && e.fatal) this.status = { status: 'crashed', round: this.latestRound(), message: e.message };
       for (const l of [...this.listeners]) l(e);
     });

@@ -9,12 +9,15 @@ import type { RunWorkerOptions } from '../engine/run-worker';
 import { DEFAULT_LIMITS, type TaskSandboxOptions } from '../engine/task-sandbox';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import type { ControllerHost, ExplorerController } from './controller';
+import { saveExport } from './explorer/save-export';
 import { ExplorerPanel, type PanelDeps } from './panel';
 import { discoverRuns } from './run-discovery';
 import { RunSession } from './session';
 import { runRoots } from './workspace';
 
 const EXTRA_RUNS_KEY = 'amplification.openedRuns';
+/** A context key set once an override is made: the walkthrough's completion event `onContext:amplification.overrideSet`. */
+export const OVERRIDE_SET_CONTEXT = 'amplification.overrideSet';
 
 /** A note as the Explorer's controller reports it. */
 export type AddedAnnotation = Parameters<NonNullable<ControllerHost['annotationAdded']>>[1];
@@ -46,12 +49,21 @@ export class ExtensionState implements vscode.Disposable {
       workspaceState: context.workspaceState,
       openSession: (folder) => this.openSession(folder),
       log: (s) => this.log(s),
+      saveExport: async (m) => {
+        try {
+          await saveExport(this, m);
+        } catch (e) {
+          this.log(`Export Tree failed: ${(e as Error).stack ?? String(e)}`);
+          void vscode.window.showErrorMessage(`Amplification: ${(e as Error).message}`);
+        }
+      },
       host: {
         command: (c) => void vscode.commands.executeCommand(`amplification.${c}`),
         openFile: (file, line) => void vscode.window.showTextDocument(vscode.Uri.file(file), { selection: line ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined }),
         workerOptions: () => this.workerOptions(),
         annotationAdded: (session, annotation) => this.annotationAdded.fire({ session, annotation }),
         answerAsExpert: (args) => void vscode.commands.executeCommand('amplification.answerAsExpert', args),
+        overrideSet: () => void vscode.commands.executeCommand('setContext', OVERRIDE_SET_CONTEXT, true),
       },
     };
   }

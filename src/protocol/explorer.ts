@@ -7,6 +7,7 @@
  */
 import { checkPersonNode, checkPersonSummary, type PersonSummaryView, type PersonView } from './person';
 import { checkTargetsView, type TargetsView } from './targets';
+import { isExportFormat, parseExportedTree, type ExportedTree, type ExportFormat } from './export';
 import { isCount, isId, isIndex, isNum, isObj, isPath, isStr, isStrArray, isSymbols, checkWith, need, needList, needObj, parseWith, type Checks, type Obj, type Parsers, type Result } from './validate';
 
 /** `n` and the noun, plural unless n is 1: `counted(1, 'subquestion')` is "1 subquestion". */
@@ -153,6 +154,8 @@ export interface RoundView {
 }
 
 export interface RunView {
+  /** `check`: a read-only view of a task's counterexample (no rounds, no training); else a run. */
+  kind: 'run' | 'check';
   id: string;
   folder: string;
   task: string;
@@ -174,12 +177,24 @@ export interface SkippedLineView {
 export const RUN_STATUSES = ['none', 'idle', 'running', 'stopped', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * The run's status, and "the round" every view shows (the header, its pill and progress line, the
+ * status bar, the Runs view, the tree): round r is the state after r rounds were trained — the
+ * latest recorded round, 0 before the first. While round r + 1 trains, `round` stays r: the views
+ * say "training round r + 1" (`roundWords`) and show round r's tree.
+ */
 export interface StatusView {
   status: RunStatus;
+  /** The rounds trained: the latest recorded round. */
   round: number;
   /** The phase of the round under way (targets, train, eval, pinned, checkpoint). */
   phase?: string;
   message?: string;
+}
+
+/** The round in words, the same for every view: "training round r + 1 · phase" while it trains, else "round r". */
+export function roundWords(st: StatusView): string {
+  return st.status === 'running' ? `training round ${st.round + 1}${st.phase ? ` · ${st.phase}` : ''}` : `round ${st.round}`;
 }
 
 export interface AnnotationView {
@@ -208,7 +223,7 @@ export interface TaskSummary {
 // ---------------------------------------------------------------- messages
 
 /** The extension commands the webview may ask for (`amplification.<command>`). */
-export const EXPLORER_COMMANDS = ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing'] as const;
+export const EXPLORER_COMMANDS = ['newRun', 'openRun', 'compareRuns', 'exportAnnotations', 'stopComparing', 'exportTree'] as const;
 export type ExplorerCommand = (typeof EXPLORER_COMMANDS)[number];
 
 export type HostMessage =
@@ -228,7 +243,9 @@ export type HostMessage =
   /** The answer to `explain`. */
   | { type: 'blame'; pin: string; blame: BlameView }
   /** The answer to `targets`: the node's recorded training targets at the round shown (targets.ts). */
-  | { type: 'targets'; pin: string; round: number; path: number[]; view: TargetsView };
+  | { type: 'targets'; pin: string; round: number; path: number[]; view: TargetsView }
+  /** Export Tree: the webview answers with `exportedTree` in this format. */
+  | { type: 'exportTree'; format: ExportFormat };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -255,7 +272,9 @@ export type WebviewMessage =
   /** Play H on a node's question (the host opens the play panel on it). */
   | { type: 'answerAsExpert'; path: number[] }
   /** Open a file (e.g. a user task that failed to compile) at a line. */
-  | { type: 'openFile'; file: string; line?: number };
+  | { type: 'openFile'; file: string; line?: number }
+  /** The answer to `exportTree` (see export.ts): the host saves it. */
+  | ExportedTree;
 
 // ---------------------------------------------------------------- validation: webview → host
 
@@ -325,6 +344,7 @@ const webviewParsers: Parsers<WebviewMessage> = {
     need(isPath(m.path), 'path is not a node path');
     return { type: 'answerAsExpert', path: m.path };
   },
+  exportedTree: (m) => parseExportedTree(m),
   command: (m) => {
     need(EXPLORER_COMMANDS.includes(m.command as ExplorerCommand), `command ${JSON.stringify(m.command)?.slice(0, 40)} is not one of ${EXPLORER_COMMANDS.join(', ')}`);
     return { type: 'command', command: m.command as ExplorerCommand };
@@ -440,6 +460,7 @@ function checkRound(x: unknown, where: string): void {
 
 function checkRun(x: unknown, where: string): void {
   const r = needObj(x, where);
+  need(r.kind === 'run' || r.kind === 'check', `${where}.kind is not run or check`);
   for (const k of ['id', 'task', 'mode', 'model', 'backend'] as const) needStr(r[k], `${where}.${k}`);
   needList(r.rounds, `${where}.rounds`, checkRound);
   needList(r.skipped, `${where}.skipped`, (x, w) => {
@@ -529,6 +550,7 @@ const hostChecks: Checks<HostMessage> = {
     needStr(m.message, 'message');
     need(m.path === undefined || isPath(m.path), 'path is not a node path');
   },
+  exportTree: (m) => need(isExportFormat(m.format), 'format is not an export format'),
   blame: (m) => {
     needStr(m.pin, 'pin');
     const b = needObj(m.blame, 'blame');

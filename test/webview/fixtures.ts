@@ -227,11 +227,11 @@ export function rounds(count = 12, offset = 0, scale = 1): RoundView[] {
 }
 
 export function run(id = '2026-11-27-a', count = RECORDED): RunView {
-  return { id, folder: `/work/runs/${id}`, task: 'permutation-powering', mode: 'amplify', model: 'transformer-s', backend: 'wasm', rounds: rounds(count), skipped: [] };
+  return { kind: 'run', id, folder: `/work/runs/${id}`, task: 'permutation-powering', mode: 'amplify', model: 'transformer-s', backend: 'wasm', rounds: rounds(count), skipped: [] };
 }
 
 export function compareRun(): RunView {
-  return { id: '2026-11-26-sup', folder: '/work/runs/2026-11-26-sup', task: 'permutation-powering', mode: 'supervised', model: 'transformer-s', backend: 'wasm', rounds: rounds(12, 1.5, 0.92), skipped: [] };
+  return { kind: 'run', id: '2026-11-26-sup', folder: '/work/runs/2026-11-26-sup', task: 'permutation-powering', mode: 'supervised', model: 'transformer-s', backend: 'wasm', rounds: rounds(12, 1.5, 0.92), skipped: [] };
 }
 
 export const PINS: PinView[] = [

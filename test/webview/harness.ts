@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
-export type Theme = 'light' | 'dark' | 'hc';
+export type Theme = 'light' | 'dark' | 'hc' | 'hc-light';
 
-const THEMES: Record<Theme, Record<string, string>> = {
+const BASE: Record<Exclude<Theme, 'hc-light'>, Record<string, string>> = {
   light: {
     'font-family': "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'DejaVu Sans', sans-serif",
     'font-size': '13px',
@@ -152,13 +152,43 @@ const THEMES: Record<Theme, Record<string, string>> = {
     'inputValidation-errorBackground': '#000000',
     'inputValidation-errorBorder': '#f38518',
     'charts-blue': '#3794ff',
-    'charts-orange': '#d18616',
+    // VS Code's charts.orange in high contrast dark (the minimap's find-match colour).
+    'charts-orange': '#ab5a00',
     'charts-purple': '#b180d7',
     'charts-green': '#89d185',
     'charts-yellow': '#ffd370',
     'charts-lines': 'rgba(255, 255, 255, 0.5)',
   },
 };
+// High contrast light: the light theme with VS Code's high contrast light colours.
+const THEMES: Record<Theme, Record<string, string>> = {
+  ...BASE,
+  'hc-light': {
+    ...BASE.light,
+    foreground: '#292929',
+    descriptionForeground: '#292929',
+    'editor-background': '#ffffff',
+    'sideBar-background': '#ffffff',
+    'editorWidget-background': '#ffffff',
+    'widget-border': '#0f4a85',
+    'panel-border': '#0f4a85',
+    contrastBorder: '#0f4a85',
+    contrastActiveBorder: '#006bbd',
+    focusBorder: '#006bbd',
+    'editorWarning-foreground': '#895503',
+    'testing-iconPassed': '#007100',
+    'testing-iconFailed': '#b5200d',
+    'charts-foreground': '#292929',
+    'charts-lines': 'rgba(41, 41, 41, 0.5)',
+    'charts-red': '#b5200d',
+    'charts-blue': '#0f4a85',
+    'charts-yellow': '#895503',
+    'charts-orange': '#0f4a85',
+    'charts-green': '#374e06',
+    'charts-purple': '#652d90',
+  },
+};
+
 
 export function themeCss(theme: Theme): string {
   const vars = Object.entries(THEMES[theme]).map(([k, v]) => `  --vscode-${k}: ${v};`).join('\n');
@@ -189,7 +219,7 @@ const MOCK = `
 export function harnessHtml(origin: string, theme: Theme): string {
   const nonce = randomBytes(16).toString('base64');
   const csp = `default-src 'none'; style-src ${origin}; script-src 'nonce-${nonce}'; img-src data:; font-src ${origin};`;
-  const bodyClass = theme === 'hc' ? 'vscode-high-contrast' : `vscode-${theme}`;
+  const bodyClass = theme === 'hc' ? 'vscode-high-contrast' : theme === 'hc-light' ? 'vscode-high-contrast vscode-high-contrast-light' : `vscode-${theme}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -201,7 +231,7 @@ export function harnessHtml(origin: string, theme: Theme): string {
 <script nonce="${nonce}">${MOCK}</script>
 <title>Amplification Explorer (test harness)</title>
 </head>
-<body class="${bodyClass}" data-vscode-theme-kind="${bodyClass}">
+<body class="${bodyClass}" data-vscode-theme-kind="${theme === 'hc-light' ? 'vscode-high-contrast-light' : bodyClass}">
 <script nonce="${nonce}" src="${origin}/dist/webview.js"></script>
 </body>
 </html>
@@ -229,7 +259,7 @@ export async function startServer(root: string): Promise<HarnessServer> {
           res.end(harnessHtml(origin, theme in THEMES ? theme : 'light'));
           return;
         }
-        const m = /^\/theme-(light|dark|hc)\.css$/.exec(u.pathname);
+        const m = /^\/theme-(light|dark|hc|hc-light)\.css$/.exec(u.pathname);
         if (m) {
           res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' });
           res.end(themeCss(m[1] as Theme));

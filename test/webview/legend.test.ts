@@ -22,6 +22,14 @@ async function correctnessCues(ex: Explorer): Promise<string[]> {
     for (const el of document.querySelectorAll('.tree-pane [aria-label]')) if (/\b(correct|wrong)\b/.test(el.getAttribute('aria-label') ?? '')) cues.push(`aria-label "${el.getAttribute('aria-label')}"`);
     const bars = [...document.querySelectorAll<SVGElement>('.tree-pane .state-bar')].filter((b) => getComputedStyle(b).display !== 'none');
     if (bars.length) cues.push(`${bars.length} coloured side bars`);
+    // The header's figures and the curves measured against ground truth.
+    // Each figure's name, long (and short in a narrow header).
+    for (const el of document.querySelectorAll('header.top .metric .mk .wide-only')) if (/acc|targets|compare/i.test(el.textContent ?? '')) cues.push(`header figure "${el.textContent}"`);
+    for (const el of document.querySelectorAll('.charts .s-x, .charts .s-target, .charts .s-compare')) cues.push(`curve ${el.getAttribute('class')}`);
+    for (const el of document.querySelectorAll('.charts .chart-title, .charts .legend, .charts [aria-label]')) {
+      const text = `${el.textContent ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
+      if (/Accuracy per round|targets \(Amplify\)|\bX \d/.test(text)) cues.push(`chart text "${text.trim().slice(0, 60)}"`);
+    }
     return cues;
   });
 }
@@ -72,6 +80,7 @@ export const legendTests: WebviewTest[] = [
       await clickNode(ex, '0');
       const shown = await correctnessCues(ex);
       assert.ok(shown.length > 10, `cues while the truth is shown (${shown.length})`);
+      for (const part of ['header figure "X acc"', 'header figure "targets"', 'curve series s-x', 'curve series s-target']) assert.ok(shown.includes(part), `shown: ${part} (${shown.join('; ')})`);
       await ex.page.locator('.tree-pane').focus();
       await ex.press('Home');
       await ex.press('ArrowLeft'); // collapse the root's first child: its "n hidden" line shows
@@ -84,6 +93,7 @@ export const legendTests: WebviewTest[] = [
       const legend = (await ex.page.locator('.legend-body').textContent())!;
       assert.ok(!legend.includes('✗') && !legend.includes('T ab'), 'the legend leaves out the correctness cues');
       assert.ok(legend.includes('X ab'));
+      assert.ok((await ex.page.locator('header.top .round-info').textContent())!.includes('agree'), 'the agreement with the targets (no ground truth) stays');
       await ex.screenshot('blind-light');
       await ex.press('l');
       // w would reveal where it is wrong.
@@ -93,6 +103,7 @@ export const legendTests: WebviewTest[] = [
       const back = await correctnessCues(ex);
       assert.ok(back.length >= 10, `the cues are back (${back.length})`);
       assert.ok(back.some((c) => c.includes('✗')), 'the wrong marks are back');
+      assert.deepEqual(back.filter((c) => c.startsWith('header') || c.startsWith('curve series')), shown.filter((c) => c.startsWith('header') || c.startsWith('curve series')), 'the header figures and the curves are back');
     },
   },
   {

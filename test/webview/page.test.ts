@@ -134,15 +134,15 @@ export const pageTests: WebviewTest[] = [
       await ex.page.locator('input.run-count').fill('5');
       await ex.page.getByRole('button', { name: 'Run more rounds of training' }).click();
       assert.deepEqual(await ex.waitPosted('runRounds'), { type: 'runRounds', rounds: 5 });
-      await ex.send({ type: 'status', status: { status: 'running', round: 13, phase: 'train' } });
-      assert.ok((await ex.page.locator('.status').textContent())!.includes('running · round 13 · train'));
+      await ex.send({ type: 'status', status: { status: 'running', round: 12, phase: 'train' } });
+      assert.ok((await ex.page.locator('.status').textContent())!.includes('training round 13 · train'));
       assert.ok(await ex.page.locator('.progress').isVisible());
       assert.ok((await ex.page.locator('.progress').textContent())!.includes('left'), 'an ETA shows');
       await ex.screenshot('running-dark');
       await ex.clearPosted();
       await ex.page.getByRole('button', { name: 'Pause training' }).click();
       await ex.waitPosted('pause');
-      await ex.send({ type: 'status', status: { status: 'crashed', round: 13, message: 'worker exited with code 134 (out of memory)' } });
+      await ex.send({ type: 'status', status: { status: 'crashed', round: 12, message: 'worker exited with code 134 (out of memory)' } });
       const notice = ex.page.locator('.notice.crashed');
       assert.ok((await notice.textContent())!.includes('out of memory'));
       assert.ok((await ex.page.locator('.status').textContent())!.includes('crashed'));

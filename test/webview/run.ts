@@ -7,7 +7,9 @@ import { chromium } from 'playwright-core';
 import { Explorer, SCREENSHOTS } from './driver';
 import { benchTests } from './bench.test';
 import { compareTests } from './compare.test';
+import { exportTests } from './export.test';
 import { fitTests } from './fit.test';
+import { headerTests } from './header.test';
 import type { TestContext, WebviewTest } from './context';
 import { inspectorTests } from './inspector.test';
 import { legendTests } from './legend.test';
@@ -29,7 +31,7 @@ export interface Summary {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The tests by feature; the benchmark last. */
-const tests: WebviewTest[] = [...pageTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...provenanceTests, ...skippedTests, ...compareTests, ...playTests, ...personTests, ...benchTests];
+const tests: WebviewTest[] = [...pageTests, ...headerTests, ...treeTests, ...fitTests, ...legendTests, ...inspectorTests, ...overridesTests, ...provenanceTests, ...skippedTests, ...compareTests, ...exportTests, ...playTests, ...personTests, ...benchTests];
 
 export async function main(root: string, filter?: string): Promise<Summary> {
   // Screenshots of this run only (a stale FAILED-… picture would mislead).

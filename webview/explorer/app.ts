@@ -6,7 +6,9 @@
 import { counted, parseHostMessage, type AnnotationView, type BlameView, type HostMessage, type OverrideView, type PinView, type RunView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../../src/protocol/explorer';
 import { button, h, setChildren } from '../dom';
 import { Banner } from './banner';
+import type { ExportFormat } from '../../src/protocol/export';
 import { Charts } from './charts';
+import { exportTree } from './export';
 import { Header, type HeaderData } from './header';
 import { Inspector } from './inspector';
 import { explorerKeys } from './keys';
@@ -86,7 +88,7 @@ export class App {
       explain: (key) => this.explain(key),
       openFile: (file, line) => this.post({ type: 'openFile', file, ...(line !== undefined ? { line } : {}) }),
     });
-    this.charts = new Charts((round) => this.selectRound(round));
+    this.charts = new Charts((round) => this.selectRound(round), this.host.state.hideTruth);
     this.header = new Header({
       post: (m) => this.post(m),
       stepRound: (dir) => this.stepRound(dir),
@@ -184,7 +186,7 @@ export class App {
         rounds.push(m.round);
         rounds.sort((a, b) => a.round - b.round);
         this.run = { ...this.run, rounds };
-        this.chartsWrap.hidden = false;
+        this.chartsWrap.hidden = this.noCurves();
         this.renderHeader();
         this.header.renderProgress(this.headerData());
         this.charts.set(this.run, this.compare, this.currentRound());
@@ -204,6 +206,7 @@ export class App {
         this.pins = m.pins;
         if (m.selectedPin !== undefined) this.selectedPin = m.selectedPin;
         this.qbar.renderPins(this.pins, this.selectedPin);
+        this.renderHeader(); // a check's title names its question
         break;
       case 'annotations':
         this.annotations = m.annotations;
@@ -226,12 +229,30 @@ export class App {
       case 'targets':
         // In place: an editor open in the inspector keeps its focus.
         if (this.provenance.receive(m)) this.inspector.showTargets(this.provenance.view(this.tree, this.ix?.byKey.get(this.tree3.selected) ?? null));
+        return;
+      case 'exportTree':
+        void this.exportTree(m.format);
         break;
       case 'reveal':
         // The host selected the pin and round (and opened the ancestors); the tree may come later.
         this.pendingReveal = { pin: m.pin, key: m.path.join('.') };
         this.applyPendingReveal();
         break;
+    }
+  }
+
+  /** Builds the export the host asked for and sends it back (the host saves it). */
+  private async exportTree(format: ExportFormat): Promise<void> {
+    const shown = this.tree3.el.querySelector<SVGSVGElement>('svg.tree-svg');
+    if (!this.tree || !shown) {
+      this.banner.add('There is no tree to export yet.');
+      return;
+    }
+    const bg = [this.tree3.el, this.treeWrap, document.body].map((el) => getComputedStyle(el).backgroundColor).find((c) => c && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)') ?? '#ffffff';
+    try {
+      this.post(await exportTree(format, this.tree, shown, bg, this.host.state.hideTruth));
+    } catch (e) {
+      this.banner.add(`Could not export the tree as ${format.toUpperCase()}.`, e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -391,6 +412,8 @@ export class App {
     this.tree3.setHideTruth(hide);
     this.qbar.searchAgain(); // hidden truth is not searched
     this.legend.render(hide);
+    this.charts.setHideTruth(hide);
+    this.renderHeader();
     this.renderRootSummary();
     this.renderInspector();
     this.host.save();
@@ -430,7 +453,7 @@ export class App {
     const welcome = this.initialized && this.run === null;
     this.welcomeEl.hidden = !welcome && this.initialized;
     this.workspace.hidden = welcome || !this.initialized;
-    this.chartsWrap.hidden = !this.run?.rounds.length;
+    this.chartsWrap.hidden = this.noCurves();
     if (!this.initialized) {
       setChildren(this.welcomeEl, h('p', { cls: 'muted loading', text: 'Connecting to the extension…' }));
     } else if (welcome) {
@@ -446,7 +469,12 @@ export class App {
     this.welcomeEl.hidden = true;
     this.workspace.hidden = false;
     this.treeEmpty.hidden = true;
-    this.chartsWrap.hidden = !this.run?.rounds.length;
+    this.chartsWrap.hidden = this.noCurves();
+  }
+
+  /** No curves without rounds, nor in a check of a task (nothing is trained there). */
+  private noCurves(): boolean {
+    return !this.run?.rounds.length || this.run.kind === 'check';
   }
 
   private renderWelcome(): void {
@@ -467,7 +495,7 @@ export class App {
   }
 
   private headerData(): HeaderData {
-    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound() };
+    return { run: this.run, compare: this.compare, status: this.status, treeCompare: this.tree?.compare, round: this.currentRound(), hideTruth: this.host.state.hideTruth, pinLabel: this.pins.find((p) => p.id === this.selectedPin)?.label ?? null };
   }
 
   private renderHeader(): void {
@@ -475,7 +503,7 @@ export class App {
   }
 
   private renderRootSummary(): void {
-    this.qbar.renderRootSummary(this.tree, this.host.state.hideTruth);
+    this.qbar.renderRootSummary(this.tree, this.host.state.hideTruth, this.run?.kind === 'check');
   }
 
   private renderNotices(): void {

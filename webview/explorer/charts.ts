@@ -1,7 +1,8 @@
 /**
  * Learning curves with d3 (SVG): accuracy per round (X solid, targets dashed, the compared run's X
  * dotted, X's agreement with its targets — the curriculum gate — thin), per-class accuracy as small multiples, size N per round, cumulative calls to H.
- * Clicking a chart selects the nearest round.
+ * Clicking a chart selects the nearest round. Blind mode (truth hidden) draws only what training sees:
+ * the agreement with the targets, N and the calls to H.
  */
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLinear } from 'd3-scale';
@@ -34,7 +35,7 @@ export class Charts {
   private selected: number | null = null;
   private frame = 0;
 
-  constructor(private onSelect: (round: number) => void) {
+  constructor(private onSelect: (round: number) => void, private hideTruth = false) {
     this.el = h('section', { cls: 'charts', attrs: { 'aria-label': 'Learning curves' } });
     new ResizeObserver(() => this.schedule()).observe(this.el);
   }
@@ -43,6 +44,13 @@ export class Charts {
     this.run = run;
     this.compare = compare;
     this.selected = selected;
+    this.schedule();
+  }
+
+  /** Blind mode: leave out the curves measured against ground truth. */
+  setHideTruth(hide: boolean): void {
+    if (hide === this.hideTruth) return;
+    this.hideTruth = hide;
     this.schedule();
   }
 
@@ -76,27 +84,33 @@ export class Charts {
     const cmp = this.compare ? [...this.compare.rounds].sort((a, b) => a.round - b.round) : [];
     const pts = (rs: RoundView[], f: (r: RoundView) => number): { round: number; value: number }[] => rs.map((r) => ({ round: r.round, value: f(r) })).filter((p) => Number.isFinite(p.value));
 
-    const acc: Series[] = [
+    // Blind mode: only what training itself sees (X's agreement with its targets, N, calls to H);
+    // every curve measured against ground truth (X, the targets, the compared X, per class) is left out.
+    const agreement = pts(rounds, (r) => (typeof r.agreementAverage === 'number' ? r.agreementAverage : NaN));
+    const acc: Series[] = this.hideTruth ? [] : [
       { name: 'X', cls: 's-x', points: pts(rounds, (r) => r.accuracy) },
       { name: 'targets (Amplify)', cls: 's-target', points: pts(rounds, (r) => r.targetAccuracy) },
     ];
-    if (cmp.length) acc.push({ name: `X, ${this.compare!.id} (${this.compare!.mode})`, cls: 's-compare', points: pts(cmp, (r) => r.accuracy) });
+    if (cmp.length && !this.hideTruth) acc.push({ name: `X, ${this.compare!.id} (${this.compare!.mode})`, cls: 's-compare', points: pts(cmp, (r) => r.accuracy) });
     // Older records may lack it (validated: a number, or absent).
-    const agreement = pts(rounds, (r) => (typeof r.agreementAverage === 'number' ? r.agreementAverage : NaN));
-    if (agreement.length) acc.push({ name: 'agreement with targets (gate)', cls: 's-agree', points: agreement, thin: true });
+    if (agreement.length) acc.push({ name: 'agreement with targets (gate)', cls: 's-agree', points: agreement, thin: !this.hideTruth });
 
     const classes = [...new Set(rounds.flatMap((r) => Object.keys(r.accuracyByClass)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     const maxN = Math.max(...rounds.map((r) => r.size), 1);
     const maxCalls = Math.max(...rounds.map((r) => r.callsToHTotal), 1);
 
-    const accBox = this.chartBox({ title: 'Accuracy per round', series: acc, y: [0, 1], yFormat: (v) => pct(v), legend: true }, rounds);
+    const accBox = this.chartBox({ title: this.hideTruth ? 'Agreement of X with its targets per round' : 'Accuracy per round', series: acc, y: [0, 1], yFormat: (v) => pct(v), legend: true }, rounds);
     const classBox = h('div', { cls: 'chart-box classes' }, h('div', { cls: 'chart-title', text: 'Accuracy by class (X)' }));
     const grid = h('div', { cls: 'multiples' });
-    for (const c of classes.slice(0, 12)) {
-      const series: Series[] = [{ name: c, cls: 's-x', points: rounds.filter((r) => c in r.accuracyByClass).map((r) => ({ round: r.round, value: r.accuracyByClass[c] })) }];
-      grid.append(this.chartBox({ title: c, series, y: [0, 1], yFormat: (v) => pct(v), legend: false, small: true }, rounds));
+    if (this.hideTruth) {
+      grid.append(h('p', { cls: 'muted charts-empty', text: 'Hidden with the truth: show it (t) to see X against ground truth.' }));
+    } else {
+      for (const c of classes.slice(0, 12)) {
+        const series: Series[] = [{ name: c, cls: 's-x', points: rounds.filter((r) => c in r.accuracyByClass).map((r) => ({ round: r.round, value: r.accuracyByClass[c] })) }];
+        grid.append(this.chartBox({ title: c, series, y: [0, 1], yFormat: (v) => pct(v), legend: false, small: true }, rounds));
+      }
+      if (!classes.length) grid.append(h('p', { cls: 'muted', text: 'No classes recorded.' }));
     }
-    if (!classes.length) grid.append(h('p', { cls: 'muted', text: 'No classes recorded.' }));
     classBox.append(grid);
     const sizeBox = this.chartBox({ title: 'Size N per round', series: [{ name: 'N', cls: 's-size', points: pts(rounds, (r) => r.size) }], y: [0, maxN * 1.1], yFormat: (v) => String(Math.round(v)), legend: false }, rounds);
     const callsBox = this.chartBox({ title: 'Calls to H (cumulative)', series: [{ name: 'calls', cls: 's-calls', points: pts(rounds, (r) => r.callsToHTotal) }], y: [0, maxCalls * 1.1], yFormat: compact, legend: false }, rounds);

@@ -104,8 +104,8 @@ export class QuestionBar {
     if (selected) this.pinSelect.value = selected;
   }
 
-  /** The root's question, its answer and who gave it, the truth (unless hidden), N and the round. */
-  renderRootSummary(tree: TreeView | null, hideTruth: boolean): void {
+  /** The root's question, its answer and who gave it, the truth (unless hidden), N and the round (a check has none). */
+  renderRootSummary(tree: TreeView | null, hideTruth: boolean, check = false): void {
     const n = tree?.root;
     if (!tree || !n) {
       setChildren(this.rootSummary);
@@ -119,7 +119,7 @@ export class QuestionBar {
       s === 'hidden' ? null : h('span', { cls: `icon s-${s}`, text: ` ${iconOf(s)}`, attrs: { 'aria-label': s } }),
       h('span', { cls: 'muted', text: ` by ${sourceWord(n.source)}` }),
       hideTruth ? null : h('span', { cls: 'muted', text: ` · truth ${n.truth.label}` }),
-      h('span', { cls: 'muted', text: ` · N=${tree.size} · round ${tree.round}` }),
+      h('span', { cls: 'muted', text: ` · N=${tree.size}${check ? '' : ` · round ${tree.round}`}` }),
     );
   }
 

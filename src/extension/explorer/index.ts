@@ -1,8 +1,9 @@
-/** The Explorer: Open Explorer, its restoring after a window reload, Sample Question and Pin Question. */
+/** The Explorer: Open Explorer, its restoring after a window reload, Sample Question, Pin Question and Export Tree…. */
 import * as vscode from 'vscode';
 import type { RunItem } from '../run-discovery';
 import { ExplorerPanel, EXPLORER_VIEW_TYPE } from '../panel';
 import type { ExtensionState } from '../state';
+import { exportTreeCommand } from './save-export';
 
 export function registerExplorer(state: ExtensionState): vscode.Disposable[] {
   return [
@@ -18,6 +19,7 @@ export function registerExplorer(state: ExtensionState): vscode.Disposable[] {
     state.command('amplification.sampleQuestion', async () => {
       if (await state.currentSession()) await state.controller?.handle({ type: 'sampleQuestion' });
     }),
+    state.command('amplification.exportTree', (format?: unknown) => exportTreeCommand(format)),
     state.command('amplification.pinQuestion', async () => {
       const s = await state.currentSession();
       if (!s) return;

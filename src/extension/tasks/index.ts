@@ -48,6 +48,9 @@ interface CounterexampleLink {
   task: string;
   instance: InstanceId;
   question?: Question;
+  /** Which of the check's counterexamples this is (1-based) and how many there are. */
+  index?: number;
+  of?: number;
 }
 
 /** Opens a counterexample's question in the Explorer, pinned in a check folder of its own. */
@@ -60,8 +63,15 @@ async function exploreCounterexample(state: ExtensionState, arg: CounterexampleL
     ...(arg.file ? { taskFile: arg.file } : {}), config: { ...DEFAULT_CONFIG, task: arg.task, size: arg.instance.size, mode: BASELINE_MODE }, backend: 'fake', versions: {},
   };
   const f = RunFolder.create(folder, meta);
-  f.savePinned([{ id: 'counterexample', instance: arg.instance, question: arg.question, label: 'counterexample' }]);
+  f.savePinned([{ id: 'counterexample', instance: arg.instance, question: arg.question, label: counterexampleLabel(arg) }]);
   await state.showExplorer(await state.openSession(folder));
+}
+
+/** "counterexample k of n" (the check view's title), or "counterexample" from an older link. */
+function counterexampleLabel(arg: CounterexampleLink): string {
+  const k = arg.index;
+  const n = arg.of;
+  return Number.isInteger(k) && Number.isInteger(n) && k! >= 1 && k! <= n! ? `counterexample ${k} of ${n}` : 'counterexample';
 }
 
 async function newTaskFromTemplate(): Promise<void> {

@@ -132,7 +132,7 @@ export class UserTasks implements vscode.Disposable {
           const d = new vscode.Diagnostic(expertRange(doc), problem.message, vscode.DiagnosticSeverity.Error);
           d.relatedInformation = problem.related.map((line) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, expertRange(doc)), line));
           d.source = 'amplification';
-          const args = encodeURIComponent(JSON.stringify([{ file: uri.fsPath, task: task.name, instance: c.instance, question: c.question }]));
+          const args = encodeURIComponent(JSON.stringify([{ file: uri.fsPath, task: task.name, instance: c.instance, question: c.question, index: i + 1, of: report.counterexamples.length }]));
           d.code = { value: 'open tree', target: vscode.Uri.parse(`command:amplification.exploreCounterexample?${args}`) };
           diags.push(d);
         });

@@ -1,7 +1,10 @@
 /** Training: Step Round, Run Rounds… (with progress, cancel pauses), Pause, and the status bar. */
 import * as vscode from 'vscode';
+import { roundWords } from '../../protocol/explorer';
+import type { RunSession } from '../session';
 import type { ExtensionState } from '../state';
 import { settings } from '../workspace';
+import { statusBarText } from './status-text';
 
 export function registerTraining(state: ExtensionState): vscode.Disposable[] {
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
@@ -12,10 +15,8 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
       status.hide();
       return;
     }
-    const last = s.rounds().records.at(-1);
-    const icon = s.status.status === 'running' ? '$(sync~spin)' : s.status.status === 'crashed' ? '$(error)' : '$(beaker)';
-    status.text = `${icon} ${s.task.name} · round ${s.status.round}${last ? ` · X ${(100 * last.accuracy).toFixed(0)}%` : ''}`;
-    status.tooltip = `Amplification run ${s.id} (${s.meta.config.mode}): ${s.status.status}${s.status.phase ? ` — ${s.status.phase}` : ''}`;
+    status.text = statusBarText(s.task.name, s.status, s.rounds().records.at(-1));
+    status.tooltip = `Amplification run ${s.id} (${s.meta.config.mode}): ${s.status.status} · ${roundWords(s.status)}`;
     status.show();
   };
   updateStatus();
@@ -23,7 +24,7 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
     status,
     state.onStatusChanged(updateStatus),
     state.command('amplification.stepRound', async () => {
-      const s = await state.currentSession();
+      const s = trainable(await state.currentSession());
       if (s) s.ensureWorker(state.workerOptions()).send({ type: 'step' });
     }),
     state.command('amplification.runRounds', (n?: number) => runRounds(state, typeof n === 'number' ? n : undefined)),
@@ -34,9 +35,16 @@ export function registerTraining(state: ExtensionState): vscode.Disposable[] {
   ];
 }
 
+/** The session, unless it is a check of a task (read-only: it has no training), which is said. */
+function trainable(s: RunSession | undefined): RunSession | undefined {
+  if (s?.meta.kind !== 'check') return s;
+  void vscode.window.showInformationMessage(`Amplification: ${s.id} is a check of ${s.task.name}, read-only: it has no training. Open or create a run to train.`);
+  return undefined;
+}
+
 /** Runs `n` rounds (asked for when not given) of the current run, with a cancellable progress notification. */
 async function runRounds(state: ExtensionState, n?: number): Promise<void> {
-  const s = await state.currentSession();
+  const s = trainable(await state.currentSession());
   if (!s) return;
   let rounds = n;
   if (rounds === undefined) {
@@ -54,7 +62,7 @@ async function runRounds(state: ExtensionState, n?: number): Promise<void> {
       new Promise<void>((resolve) => {
         token.onCancellationRequested(() => w.send({ type: 'pause' }));
         const off = w.on((e) => {
-          if (e.type === 'round') progress.report({ message: `round ${e.record.round} of ${target} · X ${(100 * e.record.accuracy).toFixed(1)}%`, increment: 100 / rounds! });
+          if (e.type === 'round') progress.report({ message: `round ${e.record.round} of ${target} trained · X ${(100 * e.record.accuracy).toFixed(1)}%`, increment: 100 / rounds! });
           if ((e.type === 'status' && e.status !== 'running') || (e.type === 'error' && e.fatal)) {
             off();
             resolve();

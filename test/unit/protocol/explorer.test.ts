@@ -102,7 +102,7 @@ test('webview messages are rebuilt from their checked fields; malformed ones nam
     [{ type: 'runRounds', rounds: 0 }, 'malformed runRounds: rounds is not 1..10000'],
     [{ type: 'pinQuestion', text: '   ' }, 'malformed pinQuestion: text is not a question (1 to 500 characters)'],
     [{ type: 'openFile', file: 'a.ts', line: 1.5 }, 'malformed openFile: line is not a line number'],
-    [{ type: 'command', command: 'rm' }, 'malformed command: command "rm" is not one of newRun, openRun, compareRuns, exportAnnotations, stopComparing'],
+    [{ type: 'command', command: 'rm' }, 'malformed command: command "rm" is not one of newRun, openRun, compareRuns, exportAnnotations, stopComparing, exportTree'],
   ];
   for (const [m, want] of cases) assert.equal(errorOf(parseWebviewMessage(m)), want);
 });
