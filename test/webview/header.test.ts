@@ -105,6 +105,7 @@ export const headerTests: WebviewTest[] = [
         const text = await ex.page.evaluate(() => document.body.innerText);
         for (const word of ['targets (Amplify)', 'supervised', 'Training round', 'round 0']) assert.ok(!text.includes(word), `no "${word}"`);
         assert.ok(await ex.node('').isVisible(), 'the tree shows');
+        assert.equal(await ex.page.locator('.inspector .targets-section').count(), 0, 'no training targets (a check has no run)');
         await ex.screenshot(`check-${theme}`);
         // A run after it gets its controls back.
         await ex.send(initMessage({ compare: null }));

@@ -553,7 +553,8 @@ export class App {
       compareLabel: this.tree?.compare?.label,
       isOpen: n ? this.tree3.isOpen(n) : false,
       blame: this.blame,
-      targets: this.provenance.view(this.tree, n),
+      // A check of a task (a counterexample) has no run, so no training targets to show.
+      targets: this.run?.kind === 'check' ? 'none' : this.provenance.view(this.tree, n),
     });
   }
 }

@@ -48,8 +48,8 @@ export interface InspectorData {
   isOpen: boolean;
   /** The last "Why is this wrong?" answer, shown while the selected node is on its path. */
   blame: BlameView | null;
-  /** The node's recorded training targets (provenance.ts); null while asked for. */
-  targets: TargetsView | null;
+  /** The node's recorded training targets (provenance.ts); null while asked for; 'none' when the view has no run (a check). */
+  targets: TargetsView | null | 'none';
 }
 
 export class Inspector {
@@ -168,7 +168,7 @@ export class Inspector {
 
     const person = personSection(n);
     if (person) sections.push(person);
-    if (!node.primitive) sections.push(targetsSection(d.targets, n, d.hideTruth));
+    if (!node.primitive && d.targets !== 'none') sections.push(targetsSection(d.targets, n, d.hideTruth));
 
     // History: the host's record of every round, or the rounds this view has shown (correctness: not in blind mode).
     const hist = d.history.rounds;
