@@ -14,7 +14,7 @@ import {
   taskVocabulary, tupleProblem, UNKNOWN, type Answer, type AnswerRequest, type AnyContext, type AnyTask, type InstanceId, type Question, type Rng,
 } from '../core/index';
 import type { LearnerFactory } from '../learner/factory';
-import type { ModelH, ModelX, PartialTranscript, TrainingExample } from '../learner/types';
+import type { ExpertTranscript, ModelH, ModelX, TrainingExample } from '../learner/types';
 import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { ContextBuffer, ReplayBuffer } from './buffer';
 import { modeSpec, type RoundTargets } from './modes/index';
@@ -31,8 +31,6 @@ import {
 export type { LearnerFactory };
 export { DEFAULT_CONFIG, newRunId, validateConfig } from './run-config';
 export { modelAnswerer, predictInBatches } from './model-answers';
-
-export type ExpertTranscript = PartialTranscript & { answer: Answer };
 
 export type Phase = 'targets' | 'train' | 'eval' | 'pinned' | 'checkpoint';
 

@@ -26,7 +26,6 @@
  * checkpoint format are those of the model X (layers.ts, learned-model.ts, checkpoint.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Answer } from '../core/index';
 import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
@@ -34,7 +33,9 @@ import { attention, causalBias, copyMixture, dense, feedForward, NEG, norm, outp
 import { cacheBias, compactor, memoFor, type DecodeCache, type DecodeMemo } from './expert-decoding';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
 import type { AdamSettings } from './params';
-import type { ExpertAction, ExpertDecoder, ExpertStepResult, ModelH, ModelPreset, PartialTranscript } from './types';
+import type { ExpertAction, ExpertDecoder, ExpertStepResult, ExpertTranscript, ModelH, ModelPreset, PartialTranscript } from './types';
+
+export type { ExpertTranscript };
 
 type Tensor = tfjs.Tensor;
 
@@ -66,9 +67,6 @@ export const MODEL_H_PRESETS: Readonly<Record<ModelPreset, ModelHPresetDefinitio
 export interface ModelHOptions extends LearnedModelOptions<ModelHConfig, ModelHOptimiserConfig> {
   vocabulary: ExpertVocabulary;
 }
-
-/** A complete transcript of H, as `trainStep` takes it. */
-export type ExpertTranscript = PartialTranscript & { answer: Answer };
 
 /** What H′'s checkpoint records besides the common fields. */
 interface ModelHMeta extends CheckpointMeta {

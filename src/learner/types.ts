@@ -71,6 +71,9 @@ export interface PartialTranscript {
   steps: readonly { question: Question; answer: Answer }[];
 }
 
+/** A complete transcript of H (or of a person playing H), as H′'s `trainStep` takes it. */
+export type ExpertTranscript = PartialTranscript & { answer: Answer };
+
 /** What H′ does next: ask a subquestion, or answer. */
 export type ExpertAction = { ask: Question } | { answer: Answer };
 
