@@ -9,22 +9,13 @@ import { readFileSync } from 'node:fs';
 import type * as tfjs from '@tensorflow/tfjs';
 import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
+import { values } from './random-values';
 import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled, simdFusedMatMul } from '../../../src/learner/batch-matmul';
 import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { BATCH_MATMUL_WASM } from '../../../src/learner/native/batch-matmul-wasm';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
-
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

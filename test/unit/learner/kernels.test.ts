@@ -3,21 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learner/backend';
+import { values } from './random-values';
 import { copySlice, scatterAdd } from '../../../src/learner/kernels';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
-
-/** Deterministic pseudo-random values. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 function ints(n: number, max: number, seed: number): Int32Array {
   return Int32Array.from(values(n, seed), (v) => Math.floor(((v + 1) / 2) * max) % max);
