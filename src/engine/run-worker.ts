@@ -33,6 +33,8 @@ export class RunWorker {
     // tfjs prints notices on stdout: keep them out of the host's stdout (the CLI's --json).
     this.worker.stdout.on('data', (d: Buffer) => process.stderr.write(d));
     this.worker.on('message', (e: WorkerEvent) => {
+      // A message still queued when the thread exited is stale: its exit (a crash) was already said.
+      if (this.exited) return;
       if (e.type === 'status') {
         this.status = e.status;
         this.round = e.round;

@@ -120,6 +120,8 @@ export class RunSession {
   attachWorker(w: RunWorker): void {
     this.worker = w;
     w.on((e) => {
+      // A worker this run has replaced says nothing more about it.
+      if (this.worker !== w) return;
       if (e.type === 'status') this.setStatus(e.status === 'running' ? 'running' : e.status === 'stopped' ? 'stopped' : 'idle', e.round);
       else if (e.type === 'phase') this.status = { ...this.status, status: 'running', phase: e.phase, round: e.round - 1 };
       // Recorded: round r is now the latest (the next one's phases have not begun).
