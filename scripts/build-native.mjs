@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const KERNELS = [{ source: 'src/learner/native/batch-matmul.c', module: 'src/learner/native/batch-matmul-wasm.ts', exportName: 'BATCH_MATMUL_WASM' }];
+export const KERNELS = [
+  { source: 'src/learner/native/batch-matmul.c', module: 'src/learner/native/batch-matmul-wasm.ts', exportName: 'BATCH_MATMUL_WASM' },
+  { source: 'src/learner/native/attention.c', module: 'src/learner/native/attention-wasm.ts', exportName: 'ATTENTION_WASM' },
+];
 // No libc, no entry point; the module imports the backend's memory and must not use a stack or
 // data segment of its own (-fno-builtin keeps clang from turning loops into memset calls).
 export const CLANG_ARGS = ['--target=wasm32', '-O3', '-msimd128', '-fno-builtin', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all'];

@@ -16,10 +16,12 @@
  *    slice, from a heap view.
  * 4. wasm `GatherV2` computes every element's address in C++; ours copies whole rows with
  *    `TypedArray.set`.
+ * 5. Not a fix: fused attention's two kernels (attention-kernel.ts) are registered on `wasm` here.
  *
  * Register before `tf.setBackend(...)` so that the kernels' setup functions run at initialisation.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { FUSED_ATTENTION_KERNELS } from './attention-kernel';
 import { simdBatchMatMul, simdFusedMatMul } from './batch-matmul';
 
 type TF = typeof tfjs;
@@ -293,6 +295,9 @@ export function registerKernelFixes(tf: TF, backends: readonly ('wasm' | 'cpu')[
       const original = tf.getKernel(name, 'wasm');
       if (!original) throw new Error(`the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
       if (!isOurs(original)) replaceKernel(tf, { ...original, kernelFunc: mark(make(tf, original.kernelFunc)) });
+    }
+    for (const config of FUSED_ATTENTION_KERNELS) {
+      if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
     }
     const transpose = tf.getKernel('Transpose', 'wasm');
     if (!transpose) throw new Error('the wasm backend has no Transpose kernel (is @tensorflow/tfjs-backend-wasm loaded?)');

@@ -8,6 +8,7 @@
  * teacher split into tensors) and is meant to run inside `tf.tidy`.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { fusedAttend } from './attention-kernel';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
@@ -82,8 +83,13 @@ export function splitHeads(x: Tensor, heads: number): Tensor {
   return x.reshape([B, L, heads, d / heads]).transpose([0, 2, 1, 3]);
 }
 
-/** Scaled dot-product attention; q [B,H,Lq,dk], k/v [B,H,Lk,dk], bias broadcastable to [B,H,Lq,Lk]; returns [B, Lq, H·dk]. */
+/**
+ * Scaled dot-product attention; q [B,H,Lq,dk], k/v [B,H,Lk,dk], bias broadcastable to [B,H,Lq,Lk];
+ * returns [B, Lq, H·dk]. On the wasm backend one fused kernel each way (attention-kernel.ts).
+ */
 export function attend(tf: TF, q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
+  const fused = fusedAttend(tf, q, k, v, bias);
+  if (fused) return fused;
   const [B, H, Lq, dk] = dims(q);
   const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dk)).add(bias);
   return tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B, Lq, H * dk]);

@@ -1,0 +1,193 @@
+// Fused attention on wasm (src/learner/attention-kernel.ts, native/attention.c): the committed
+// binary is the one its C source builds; attend() through the fused kernels equals the composite
+// (forward and the gradients of q, k, v and the bias, for every broadcast of the bias), leaks no
+// tensor, and X's and H′'s training give the same losses with it on and off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type * as tfjs from '@tensorflow/tfjs';
+import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
+import { initBackend } from '../../../src/learner/backend';
+import { biasStrides, FUSED_ATTENTION, FUSED_ATTENTION_GRAD, fusedAttend, fusedAttentionEnabled, setFusedAttention } from '../../../src/learner/attention-kernel';
+import { createModelH } from '../../../src/learner/factory';
+import { createModelX, type TrainingExample } from '../../../src/learner/index';
+import { attend, NEG } from '../../../src/learner/layers';
+import type { ExpertTranscript } from '../../../src/learner/model-h';
+import { ATTENTION_WASM } from '../../../src/learner/native/attention-wasm';
+import { values } from './random-values';
+
+type TF = typeof tfjs;
+type Tensor = tfjs.Tensor;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= tol * Math.max(1, Math.abs(expected[i])))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+/** Runs fn with fused attention on or off and returns its outputs' values. */
+function withFused(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
+  const before = fusedAttentionEnabled();
+  setFusedAttention(on);
+  try {
+    return tf.tidy(fn).map((t) => {
+      const v = Float32Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    });
+  } finally {
+    setFusedAttention(before);
+  }
+}
+
+test('the committed attention binary is built from the C source as it is now, and touches only the memory it imports', () => {
+  const source = readFileSync('src/learner/native/attention.c');
+  assert.equal(createHash('sha256').update(source).digest('hex'), ATTENTION_WASM.sourceSha256, 'attention.c changed since the binary was built: run `npm run build` with clang installed and commit src/learner/native/attention-wasm.ts');
+  const module = new WebAssembly.Module(Buffer.from(ATTENTION_WASM.base64, 'base64'));
+  assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ['attention_backward', 'attention_forward']);
+  // (batch-matmul.test.ts rebuilds every native module with `build-native.mjs --check` when clang is there.)
+});
+
+// [B, H, Lq, Lk, dk, bias shape, which bias entries are NEG]: the broadcasts the models use (X's
+// facts [U,H,N,N] with the symbol-match bonus and [U,1,1,N] without; its questions and decoder
+// [B,1,1,N+1], [B,H,1,N+1], [1,1,T,T]; H′'s [1,1,L,L], [A,1,L,C], [A,1,1,C]), lower ranks, Lq = 1,
+// Lk and dk off the blocks of 4, and fully masked rows.
+type Mask = (b: number, h: number, i: number, j: number) => boolean;
+const none: Mask = () => false;
+const causal: Mask = (_b, _h, i, j) => j > i;
+const CASES: [number, number, number, number, number, number[], Mask][] = [
+  [3, 2, 5, 7, 16, [3, 2, 5, 7], (b, _h, _i, j) => b === 1 && j % 3 === 0],
+  [2, 4, 8, 8, 16, [2, 4, 8, 8], (b, _h, _i, j) => j >= 6 - b],
+  [2, 4, 8, 8, 16, [2, 1, 1, 8], (b, _h, _i, j) => j >= 6 - b],
+  [5, 4, 1, 9, 16, [5, 1, 1, 9], (b, _h, _i, j) => b === 2 || (b === 3 && j > 4)],
+  [5, 4, 1, 9, 16, [5, 4, 1, 9], (b, h, _i, j) => (b === 0 && h === 1) || j === 8],
+  [1, 2, 6, 6, 32, [1, 1, 6, 6], causal],
+  [4, 2, 3, 11, 32, [4, 1, 3, 11], (b, _h, i, j) => (b === 1 && i === 2) || j === 10 - b],
+  [4, 2, 1, 13, 32, [4, 1, 1, 13], (b, _h, _i, j) => j < b],
+  [3, 3, 2, 1, 5, [3, 1, 1, 1], none],
+  [2, 3, 4, 6, 7, [4, 6], causal],
+  [2, 3, 4, 6, 8, [6], (_b, _h, _i, j) => j === 0],
+  [2, 3, 4, 6, 8, [1, 3, 1, 1], none],
+  [2, 3, 4, 6, 8, [2, 1, 4, 1], (b, _h, i) => b === 1 && i === 3],
+];
+
+test('forward and gradients (q, k, v, bias of every broadcast, NEG masks, fully masked rows) equal the composite attend() within 1e-5', async () => {
+  const { tf } = await initBackend('wasm');
+  for (const [c, [B, H, Lq, Lk, dk, biasShape, masked]] of CASES.entries()) {
+    const q = values(B * H * Lq * dk, 10 * c + 1);
+    const k = values(B * H * Lk * dk, 10 * c + 2);
+    const v = values(B * H * Lk * dk, 10 * c + 3);
+    // A learned-looking bias (up to ±3) with NEG where masked, laid out as its own shape.
+    const bias = values(size(biasShape), 10 * c + 4).map((x) => 3 * x);
+    const padded = [...new Array<number>(4 - biasShape.length).fill(1), ...biasShape];
+    for (let b = 0; b < padded[0]; b++) for (let h = 0; h < padded[1]; h++) for (let i = 0; i < padded[2]; i++) for (let j = 0; j < padded[3]; j++) {
+      if (masked(b, h, i, j)) bias[((b * padded[1] + h) * padded[2] + i) * padded[3] + j] += NEG;
+    }
+    const w = values(B * Lq * H * dk, 10 * c + 5);
+    const run = () => {
+      const inputs = [tf.tensor4d(q, [B, H, Lq, dk]), tf.tensor4d(k, [B, H, Lk, dk]), tf.tensor4d(v, [B, H, Lk, dk]), tf.tensor(bias, biasShape)];
+      const f = (...t: Tensor[]) => attend(tf, t[0], t[1], t[2], t[3]);
+      const out = f(...inputs);
+      assert.deepEqual(out.shape, [B, Lq, H * dk]);
+      return [out, ...tf.grads((...t: Tensor[]) => tf.sum(tf.mul(f(...t), tf.tensor3d(w, [B, Lq, H * dk]))))(inputs)];
+    };
+    const fused = withFused(tf, true, run);
+    const composite = withFused(tf, false, run);
+    const what = `[${B},${H},${Lq},${Lk},${dk}] bias [${biasShape}]`;
+    ['out', 'dq', 'dk', 'dv', 'dbias'].forEach((part, i) => assertClose(fused[i], composite[i], `${part} ${what}`));
+  }
+});
+
+test('attend() on wasm runs the two fused kernels, without leaking tensors; on cpu, or switched off, the composite', async () => {
+  const { tf } = await initBackend('wasm');
+  const inputs = () => [tf.randomNormal([2, 4, 3, 5]), tf.randomNormal([2, 4, 6, 5]), tf.randomNormal([2, 4, 6, 5]), tf.zeros([2, 1, 1, 6])] as Tensor[];
+  const step = () => tf.grads((...t: Tensor[]) => attend(tf, t[0], t[1], t[2], t[3]).sum())(inputs());
+  const kernels = async () => (await tf.profile(() => tf.tidy(() => step()))).kernelNames;
+  const names = await kernels();
+  assert.ok(names.includes(FUSED_ATTENTION) && names.includes(FUSED_ATTENTION_GRAD), names.join(' '));
+  assert.ok(!names.includes('Softmax') && !names.includes('BatchMatMul'), names.join(' '));
+  setFusedAttention(false);
+  try {
+    const off = await kernels();
+    assert.ok(!off.includes(FUSED_ATTENTION) && off.includes('Softmax'), off.join(' '));
+  } finally {
+    setFusedAttention(true);
+  }
+  // No leak: the forward alone, and the forward with its gradients.
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const t = inputs();
+    attend(tf, t[0], t[1], t[2], t[3]);
+  });
+  tf.dispose(tf.tidy(() => step()));
+  assert.equal(tf.memory().numTensors, before);
+  // Biases that do not broadcast dimension by dimension are left to the composite.
+  assert.deepEqual(biasStrides([1, 6], [2, 4, 3, 6]), [0, 0, 0, 1]);
+  assert.deepEqual(biasStrides([2, 4, 3, 6], [2, 4, 3, 6]), [72, 18, 6, 1]);
+  assert.equal(biasStrides([2, 6], [2, 4, 3, 6]), undefined);
+  assert.equal(biasStrides([1, 1, 1, 1, 6], [2, 4, 3, 6]), undefined);
+  const cpu = await initBackend('cpu');
+  assert.equal(cpu.tf.tidy(() => fusedAttend(cpu.tf, cpu.tf.ones([1, 1, 2, 4]), cpu.tf.ones([1, 1, 3, 4]), cpu.tf.ones([1, 1, 3, 4]), cpu.tf.zeros([1, 1, 1, 3]))), undefined);
+  await initBackend('wasm');
+});
+
+const task = builtinTask('permutation-powering')!;
+
+test('X: the same training losses (within 1e-4) with fused attention on and off', async () => {
+  const batch: TrainingExample[] = [];
+  for (let c = 0; batch.length < 32; c++) {
+    const id = { size: 8, seed: 'fused', index: c };
+    const ctx = makeContext(task, id);
+    for (let j = 0; j < 8; j++) {
+      const question = makeQuestion(task, id, ctx, j);
+      batch.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
+    }
+  }
+  const losses = async (on: boolean) => {
+    setFusedAttention(on);
+    try {
+      const model = await createModelX({ task, preset: 'tiny', seed: 5, backend: 'wasm' });
+      const out = [1, 2, 3, 4].map(() => model.trainStep(batch).loss);
+      model.dispose();
+      return out;
+    } finally {
+      setFusedAttention(true);
+    }
+  };
+  const on = await losses(true);
+  const off = await losses(false);
+  assertClose(on, off, 'losses', 1e-4);
+  assert.ok(on[3] < on[0], `the loss falls: ${on.join(', ')}`);
+});
+
+test('H′: the same training losses (within 1e-4) with fused attention on and off', async () => {
+  const truth = truthAnswerer(task);
+  const transcripts: ExpertTranscript[] = Array.from({ length: 16 }, (_, index) => {
+    const id = { size: 8, seed: 'fused-h', index };
+    const ctx = makeContext(task, id);
+    const question = makeQuestion(task, id, ctx);
+    const t = amplify(task, ctx, question, truth);
+    return { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
+  });
+  const losses = async (on: boolean) => {
+    setFusedAttention(on);
+    try {
+      const model = await createModelH({ task, preset: 'tiny', seed: 3, backend: 'wasm' });
+      const out = [1, 2, 3, 4].map(() => model.trainStep(transcripts).loss);
+      model.dispose();
+      return out;
+    } finally {
+      setFusedAttention(true);
+    }
+  };
+  const on = await losses(true);
+  const off = await losses(false);
+  assertClose(on, off, 'losses', 1e-4);
+  assert.ok(on[3] < on[0], `the loss falls: ${on.join(', ')}`);
+});
