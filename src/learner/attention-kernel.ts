@@ -26,11 +26,12 @@ interface WasmBackend {
   wasm: { asm?: { memory?: unknown } };
   makeOutput(shape: number[], dtype: tfjs.DataType): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): tfjs.TypedArray;
+  disposeData(dataId: tfjs.DataId, force?: boolean): boolean;
 }
 
 interface Kernels {
   forward(q: number, k: number, v: number, bias: number, out: number, p: number, B: number, H: number, Lq: number, Lk: number, dk: number, sb0: number, sb1: number, sb2: number, sb3: number, scale: number): void;
-  backward(dout: number, q: number, k: number, v: number, p: number, dq: number, dkOut: number, dv: number, dbias: number, B: number, H: number, Lq: number, Lk: number, dk: number, sb0: number, sb1: number, sb2: number, sb3: number, biasSize: number, scale: number): void;
+  backward(dout: number, q: number, k: number, v: number, p: number, dq: number, dkOut: number, dv: number, dbias: number, scratch: number, B: number, H: number, Lq: number, Lk: number, dk: number, sb0: number, sb1: number, sb2: number, sb3: number, biasSize: number, scale: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -116,7 +117,13 @@ const backwardKernel: tfjs.KernelFunc = ({ inputs, backend, attrs }) => {
   const dv = wasm.makeOutput([...v.shape], 'float32');
   const dbias = wasm.makeOutput([...biasShape], 'float32');
   const biasSize = biasShape.reduce((a, b) => a * b, 1);
-  kernelsFor(wasm).backward(addr(wasm, dy), addr(wasm, q), addr(wasm, k), addr(wasm, v), addr(wasm, p), addr(wasm, dq), addr(wasm, dkT), addr(wasm, dv), addr(wasm, dbias), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], biasSize, 1 / Math.sqrt(dk));
+  // The scores' gradient of one (batch row, head) at a time.
+  const scratch = wasm.makeOutput([Lq, Lk], 'float32');
+  try {
+    kernelsFor(wasm).backward(addr(wasm, dy), addr(wasm, q), addr(wasm, k), addr(wasm, v), addr(wasm, p), addr(wasm, dq), addr(wasm, dkT), addr(wasm, dv), addr(wasm, dbias), addr(wasm, scratch), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], biasSize, 1 / Math.sqrt(dk));
+  } finally {
+    wasm.disposeData(scratch.dataId);
+  }
   return [dq, dkT, dv, dbias];
 };
 
