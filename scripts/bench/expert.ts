@@ -10,20 +10,22 @@
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
  * With `--ab-simd-matmul`, every repetition measures all of it twice, with our wasm SIMD
  * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
- * round under `simdOff`.
- * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul]
+ * round under `simdOff`. `--ab-fused-attention` does the same with fused attention
+ * (src/learner/attention-kernel.ts) on and off, reported under `fusedAttentionOff`.
+ * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul] [--ab-fused-attention]
  */
 import { parseArgs } from 'node:util';
 import { amplify, amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
+import { setFusedAttention } from '../../src/learner/attention-kernel';
 import { createModelH, createModelX } from '../../src/learner/factory';
 import type { ExpertTranscript } from '../../src/learner/model-h';
 import type { BackendPreference, ModelH } from '../../src/learner/types';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' } },
+  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
@@ -32,6 +34,7 @@ const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
 const abSimd = values['ab-simd-matmul'] === true;
+const abFused = values['ab-fused-attention'] === true;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -113,6 +116,7 @@ async function main() {
   const samples = (): Samples => ({ h: [], hPrime: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
   const on = samples();
   const off = samples();
+  const fusedOff = samples();
   let agreement = 0;
   const repetition = (into: Samples) => {
     let hT: ReturnType<typeof amplifyMany> = [];
@@ -133,6 +137,11 @@ async function main() {
   };
   for (let r = 0; r < reps; r++) {
     repetition(on);
+    if (abFused) {
+      setFusedAttention(false);
+      repetition(fusedOff);
+      setFusedAttention(true);
+    }
     if (!abSimd) continue;
     setSimdBatchMatMul(false);
     repetition(off);
@@ -154,13 +163,14 @@ async function main() {
   };
   const { round, ...parts } = compose(on);
   const simdOff = abSimd ? compose(off) : undefined;
-  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}) };
+  const fusedAttentionOff = abFused ? compose(fusedOff) : undefined;
+  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
   process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
-  if (simdOff) {
-    const o = simdOff;
-    process.stderr.write(`SIMD matmul kernels off (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
+  for (const [label, o] of [['SIMD matmul kernels off', simdOff], ['fused attention off', fusedAttentionOff]] as const) {
+    if (!o) continue;
+    process.stderr.write(`${label} (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
   }
   console.log(JSON.stringify(result));
   x.dispose();
