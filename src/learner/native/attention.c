@@ -200,13 +200,33 @@ static inline f4 exp4(f4 x) {
   return wasm_v128_and(wasm_f32x4_mul(p, scale), keep);
 }
 
+/* row[j] = row[j] · scale + bias[j · stride] over n floats (a stride of 0: one bias for the row). */
+static void scale_add(float *row, float scale, const float *bias, int stride, int n) {
+  int j = 0;
+  f4 sv = splat(scale);
+  if (stride == 1) {
+    for (; j + 4 <= n; j += 4) st(row + j, madd(ld(bias + j), ld(row + j), sv));
+  } else if (stride == 0) {
+    f4 bv = splat(bias[0]);
+    for (; j + 4 <= n; j += 4) st(row + j, madd(bv, ld(row + j), sv));
+  }
+  for (; j < n; j++) row[j] = row[j] * scale + bias[j * stride];
+}
+
 /* row[j] = e^(row[j] − max) / Σ e^(row[· ] − max), in place over n ≥ 1 floats. */
 static void softmax_row(float *row, int n) {
   int n4 = n & ~3;
-  float max = row[0];
-  for (int j = 1; j < n; j++) max = row[j] > max ? row[j] : max;
-  f4 mv = splat(max), acc = splat(0);
   int j = 0;
+  f4 m4 = splat(row[0]);
+  for (; j < n4; j += 4) m4 = wasm_f32x4_pmax(m4, ld(row + j));
+  float max = wasm_f32x4_extract_lane(m4, 0);
+  for (int l = 1; l < 4; l++) {
+    float x = l == 1 ? wasm_f32x4_extract_lane(m4, 1) : l == 2 ? wasm_f32x4_extract_lane(m4, 2) : wasm_f32x4_extract_lane(m4, 3);
+    max = x > max ? x : max;
+  }
+  for (; j < n; j++) max = row[j] > max ? row[j] : max;
+  f4 mv = splat(max), acc = splat(0);
+  j = 0;
   for (; j < n4; j += 4) {
     f4 e = exp4(wasm_f32x4_sub(ld(row + j), mv));
     st(row + j, e);
@@ -241,7 +261,7 @@ void attention_forward(const float *q, const float *k, const float *v, const flo
       for (int i = 0; i < Lq; i++) {
         const float *bi = bias + b * sb0 + h * sb1 + i * sb2;
         float *pi = pb + i * Lk;
-        for (int j = 0; j < Lk; j++) pi[j] = pi[j] * scale + bi[j * sb3];
+        scale_add(pi, scale, bi, sb3, Lk);
         softmax_row(pi, Lk);
       }
       rows_of_b(pb, Lk, 1, vb, dk, out + b * Lq * row + h * dk, row, Lq, Lk, dk);
