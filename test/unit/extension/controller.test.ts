@@ -9,7 +9,7 @@ import { RunFolder } from '../../../src/engine/run-folder';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../../src/engine/run-types';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { RunSession } from '../../../src/extension/session';
-import { viewNodeAt } from '../../../src/engine/view-model';
+import { viewNodeAt } from '../../../src/extension/explorer/view-model';
 import type { HostMessage, NodeView } from '../../../src/protocol/explorer';
 import { permutationOracleFactory } from '../engine/fake-learner';
 import { learnerModule, workerFile } from '../engine/fake-worker';
