@@ -8,11 +8,13 @@
  * The kernels are C (src/learner/native/attention.c) compiled by clang to a small wasm module that
  * imports the backend's own `WebAssembly.Memory` and works on the tensors in place, like the SIMD
  * matmul (batch-matmul.ts). They are registered for `wasm` under our own kernel names
- * (registerKernelFixes, kernels.ts); on another backend, or when switched off, attend() runs the
+ * (registerKernelFixes, kernels.ts); on another backend, or when switched off (`setFusedAttention`,
+ * or AMPLIFY_NATIVE_KERNELS=off for all native kernels, native/switches.ts), attend() runs the
  * composite.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { ATTENTION_WASM } from './native/attention-wasm';
+import { nativeKernelsOnAtStart } from './native/switches';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
@@ -36,7 +38,7 @@ interface Kernels {
 
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
-let enabled = true;
+let enabled = nativeKernelsOnAtStart();
 
 /** Turns fused attention on or off (off: attend() runs the composite on every backend). For A/B timing. */
 export function setFusedAttention(on: boolean): void {

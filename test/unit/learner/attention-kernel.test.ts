@@ -4,8 +4,6 @@
 // tensor, and X's and H′'s training give the same losses with it on and off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type * as tfjs from '@tensorflow/tfjs';
 import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
@@ -15,6 +13,7 @@ import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { attend, NEG } from '../../../src/learner/layers';
 import type { ExpertTranscript } from '../../../src/learner/model-h';
 import { ATTENTION_WASM } from '../../../src/learner/native/attention-wasm';
+import { assertNativeModule } from './native-module';
 import { values } from './random-values';
 
 type TF = typeof tfjs;
@@ -46,12 +45,7 @@ function withFused(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
 }
 
 test('the committed attention binary is built from the C source as it is now, and touches only the memory it imports', () => {
-  const source = readFileSync('src/learner/native/attention.c');
-  assert.equal(createHash('sha256').update(source).digest('hex'), ATTENTION_WASM.sourceSha256, 'attention.c changed since the binary was built: run `npm run build` with clang installed and commit src/learner/native/attention-wasm.ts');
-  const module = new WebAssembly.Module(Buffer.from(ATTENTION_WASM.base64, 'base64'));
-  assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ['attention_backward', 'attention_forward']);
-  // (batch-matmul.test.ts rebuilds every native module with `build-native.mjs --check` when clang is there.)
+  assertNativeModule('attention', ATTENTION_WASM, ['attention_forward', 'attention_backward']);
 });
 
 // [B, H, Lq, Lk, dk, bias shape, which bias entries are NEG]: the broadcasts the models use (X's
