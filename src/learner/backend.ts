@@ -86,8 +86,46 @@ export function loadTf(): TF {
     });
     // Only silences tfjs's own warnings (e.g. the "install tfjs-node" banner at the first cpu tensor).
     tfModule.enableProdMode();
+    shareSavedTensors(tfModule);
   }
   return tfModule;
+}
+
+/** The parts of tfjs's engine (4.x) that `shareSavedTensors` replaces and uses. */
+interface EngineInternals {
+  backend: { incRef?: (dataId: object) => void };
+  backendName: string;
+  state: { gradientDepth: number; tensorInfo: Map<object, { backend: unknown }> };
+  clone(x: tfjs.Tensor): tfjs.Tensor;
+  makeTensorFromTensorInfo(info: { dataId: object; shape: number[]; dtype: tfjs.DataType }, backend: unknown): tfjs.Tensor;
+}
+
+let sharedSaves = true;
+
+/**
+ * While the tape records (inside `tf.grad`/`variableGrads`), every tensor a kernel's gradient needs
+ * and every tensor a `tf.customGrad` saves goes through the engine's `clone`, which runs an Identity
+ * kernel (on wasm a copy of the data) and adds a node to the tape: ~640 kernels of X's training
+ * step (docs/performance.md §6c). Here, on wasm and cpu, a saved tensor is instead a new handle on
+ * the same data (the backend's reference count raised, as its Reshape kernel does): no kernel, no
+ * copy, no tape node. Nothing writes into a tensor's data once made, so the values are the same.
+ * Gradients of gradients (a tape inside a tape) keep tfjs's clone, whose tape node they may need.
+ */
+function shareSavedTensors(tf: TF): void {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const copy = Object.getPrototypeOf(engine).clone as EngineInternals['clone'];
+  engine.clone = function (this: EngineInternals, x: tfjs.Tensor): tfjs.Tensor {
+    const backend = this.backend;
+    const shares = sharedSaves && this.state.gradientDepth === 1 && (this.backendName === 'wasm' || this.backendName === 'cpu') && this.state.tensorInfo.get(x.dataId)?.backend === backend;
+    if (!shares || !backend.incRef) return copy.call(this, x);
+    backend.incRef(x.dataId);
+    return this.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype }, backend);
+  };
+}
+
+/** Turns the sharing of saved tensors (above) on or off (on by default; off: tfjs's Identity copies, for A/B timing). */
+export function setSharedSaves(on: boolean): void {
+  sharedSaves = on;
 }
 
 function loadWasm(tf: TF): Promise<void> {

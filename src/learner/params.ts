@@ -84,19 +84,24 @@ export class ParameterSet {
 
   /** All the weights as one flat vector (a new tensor). */
   flat(): Tensor {
-    return this.tf.tidy(() => this.tf.concat(this.list.map((v) => v.reshape([-1]))));
+    return this.tf.tidy(() => this.tf.concat(this.list.map(flatten)));
   }
 
   /** Assigns every variable from one flat vector. Call inside `tf.tidy`. */
   assignFlat(flat: Tensor): void {
     const parts = this.tf.split(flat, this.list.map((v) => v.size));
-    this.list.forEach((v, i) => v.assign(parts[i].reshape(this.shapes[i])));
+    this.list.forEach((v, i) => v.assign(this.shapes[i].length === 1 ? parts[i] : parts[i].reshape(this.shapes[i])));
   }
 
   /** The gradients of `variableGrads` as one flat vector, in the registry's order. */
   flatGradient(grads: Record<string, Tensor>): Tensor {
-    return this.tf.concat(this.list.map((v) => grads[v.name].reshape([-1])));
+    return this.tf.concat(this.list.map((v) => flatten(grads[v.name])));
   }
+}
+
+/** t as a vector; a vector as it is (no Reshape kernel: X has 77 vector variables of 128, and flattens them three times a step). */
+function flatten(t: Tensor): Tensor {
+  return t.rank === 1 ? t : t.reshape([-1]);
 }
 
 export interface AdamSettings {

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learner/backend';
-import { attention, causalBias, copyMixture, dense, layerNorm, LAYER_NORM_EPSILON, MATCH_SCALE, NEG, outputHeads, symbolMatchBias } from '../../../src/learner/layers';
+import { setSimdBatchMatMul, simdBatchMatMulEnabled } from '../../../src/learner/batch-matmul';
+import { attention, causalBias, copyMixture, dense, dims, layerNorm, LAYER_NORM_EPSILON, MATCH_SCALE, NEG, outputHeads, symbolMatchBias } from '../../../src/learner/layers';
 
 type Tensor = tfjs.Tensor;
 
@@ -135,4 +136,57 @@ test('output heads and copy mixture: distributions that sum to 1; the copy mass 
     const onThree = out.pointer.slice([1, 0, 0], [1, 3, 2]).sum(-1);
     assert.ok(maxDiff(tf, copyOnly.slice([1, 0, 3], [1, 3, 1]).reshape([1, 3]), onThree) < 1e-6);
   });
+});
+
+test('dense: value and gradients are those of tf.fused.matMul (linear and relu; 2-D and 3-D inputs; wasm with and without the SIMD kernels, and cpu), in 11 kernels', async () => {
+  for (const [backend, simd] of [['wasm', true], ['wasm', false], ['cpu', true]] as const) {
+    const { tf } = await initBackend(backend);
+    const before = simdBatchMatMulEnabled();
+    setSimdBatchMatMul(simd);
+    try {
+      for (const shape of [[5, 6], [3, 4, 6], [2, 1, 3, 6]]) {
+        for (const activation of ['linear', 'relu'] as const) {
+          tf.tidy(() => {
+            const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+            const w = tf.randomNormal([6, 7], 0, 0.5, 'float32', 2);
+            const b = tf.randomNormal([7], 0, 0.5, 'float32', 3);
+            const r = tf.randomNormal([...shape.slice(0, -1), 7], 0, 1, 'float32', 4);
+            const P = new Map([['l/w', w], ['l/b', b]]);
+            const ours = (xi: Tensor, wi: Tensor, bi: Tensor) => dense(tf, new Map([['l/w', wi], ['l/b', bi]]), 'l', xi, activation);
+            const theirs = (xi: Tensor, wi: Tensor, bi: Tensor) => tf.fused.matMul({ a: xi.reshape([-1, 6]), b: wi, bias: bi, activation }).reshape([...shape.slice(0, -1), 7]);
+            const what = `${backend}${simd ? '' : ' (SIMD off)'} ${activation} [${shape}]`;
+            assert.deepEqual(dims(dense(tf, P, 'l', x, activation)), [...shape.slice(0, -1), 7], what);
+            assert.ok(maxDiff(tf, ours(x, w, b), theirs(x, w, b)) < 1e-5, `${what}: value`);
+            const loss = (f: typeof ours) => (xi: Tensor, wi: Tensor, bi: Tensor) => f(xi, wi, bi).mul(r).sum();
+            const ga = tf.grads(loss(ours))([x, w, b]);
+            const ge = tf.grads(loss(theirs))([x, w, b]);
+            ['x', 'w', 'b'].forEach((n, i) => {
+              assert.deepEqual(ga[i].shape, ge[i].shape, `${what}: d${n} shape`);
+              assert.ok(maxDiff(tf, ga[i], ge[i]) < 1e-5, `${what}: d${n}`);
+            });
+          });
+        }
+      }
+    } finally {
+      setSimdBatchMatMul(before);
+    }
+  }
+  // Forward and backward of a dense layer on [3, 4, 6]: 11 kernels (tf.fused.matMul with the
+  // reshapes around it ran 15, and 4 Identity copies of what it saved).
+  const { tf } = await initBackend('wasm');
+  const w = tf.variable(tf.randomNormal([6, 7], 0, 0.5, 'float32', 2));
+  const b = tf.variable(tf.zeros([7]));
+  const x = tf.randomNormal([3, 4, 6], 0, 1, 'float32', 1);
+  const prof = await tf.profile(() => {
+    tf.tidy(() => {
+      tf.variableGrads(() => dense(tf, new Map<string, Tensor>([['l/w', w], ['l/b', b]]), 'l', x).sum() as tfjs.Scalar, [w, b]);
+    });
+  });
+  const kernels = prof.kernels.filter((k) => tf.getKernel(k.name, 'wasm') !== undefined).map((k) => k.name);
+  // The loss: Sum forward, Reshape and Multiply backward.
+  const loss = ['Sum', 'Reshape', 'Multiply'];
+  const forward = ['Reshape', 'Reshape', '_FusedMatMul', 'Reshape'];
+  const backward = ['Reshape', 'BatchMatMul', 'Reshape', 'BatchMatMul', 'Reshape', 'BatchMatMul', 'Reshape'];
+  assert.deepEqual(kernels, [...forward, ...loss, ...backward]);
+  tf.dispose([w, b, x]);
 });
