@@ -559,6 +559,26 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     return { actions: rows.map((r) => r.result!), memos: memos && rows.map((r) => r.memo) };
   }
 
+  // ---------------------------------------------------------------- copies (a decode worker, decode-threads.ts)
+
+  /** The settings that rebuild this model's architecture elsewhere. */
+  describe(): { preset: ModelPreset; vocabulary: ExpertVocabularyJSON; seed: number; config: ModelHConfig; optimiser: ModelHOptimiserConfig } {
+    return { preset: this.preset, vocabulary: this.vocabulary.toJSON(), seed: this.seed, config: { ...this.config }, optimiser: { ...this.optimiser } };
+  }
+
+  /** The weights as one flat array, and `writeParams`, which replaces them (and the step count) with another copy's. */
+  readParams(): Float32Array {
+    this.assertLive();
+    return this.read(this.weights.flat());
+  }
+
+  writeParams(data: Float32Array, step: number): void {
+    this.assertLive();
+    if (data.length !== this.weights.size) throw new Error(`H′ writeParams: ${data.length} values, the model has ${this.weights.size}`);
+    this.tf.tidy(() => this.weights.assignFlat(this.tf.tensor1d(data)));
+    this.steps = step;
+  }
+
   // ---------------------------------------------------------------- checkpoints
 
   protected checkpointExtras(): { vocabulary: ExpertVocabularyJSON } {
