@@ -9,7 +9,9 @@
  * nextChunk (the JS loop: picking tokens, building rows). It also counts calls, the batch size of
  * every token step and the columns of its cache, and profiles the kernels of one build
  * (`tf.profile`: count and time per kernel, per token step).
- * Usage: node out/bench/expert-profile.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR]
+ * `--variants a,b`: interleaved A/B of the decoder's batch (`chunk256`, `chunk512`, `chunk2048`; `base`: 1,024)
+ * and of in-place writes to the cache (`rebuild`: off); the phase table is the first variant's.
+ * Usage: node out/bench/expert-profile.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
  * (built by `npm run bench:expert-profile`).
  */
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { amplify, builtinTask, makeContext, makeQuestion, truthAnswerer, type AnswerRequest } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
+import { setInPlaceCache } from '../../src/learner/expert-decoding';
 import { createModelH, createModelX, loadModelH } from '../../src/learner/factory';
 import { TransformerModelH, type ExpertTranscript } from '../../src/learner/model-h';
 import type { BackendPreference } from '../../src/learner/types';
@@ -102,14 +105,21 @@ async function main() {
   wrap(h.vocabulary as unknown as Record<string, unknown>, 'encode', 'tokenising (encode)');
   wrap(answerer as unknown as Record<string, unknown>, 'answerBatch', "X's answers");
 
+  // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
+  // field, set from here) and in-place writes to the cache's buffers.
+  const chunk = (n: number) => ((h as unknown as { decodeChunk: number }).decodeChunk = n);
   const variants: Record<string, () => void> = {
-    base: () => ((h as unknown as { predictChunk: number }).predictChunk = 256),
-    chunk2048: () => ((h as unknown as { predictChunk: number }).predictChunk = 2048),
+    base: () => (setInPlaceCache(true), chunk(1024)),
+    chunk256: () => (setInPlaceCache(true), chunk(256)),
+    chunk512: () => (setInPlaceCache(true), chunk(512)),
+    chunk2048: () => (setInPlaceCache(true), chunk(2048)),
+    rebuild: () => (setInPlaceCache(false), chunk(1024)),
   };
   const chosen = (values.variants ?? 'base').split(',');
   const perVariant = new Map<string, { label: string; wall: number; cpu: number; calls: number }[][]>();
   let builds: { label: string; wall: number; cpu: number; calls: number }[][] = [];
   let stepsPerBuild = 0;
+  let firstSteps: typeof steps = [];
   for (let r = 0; r < reps; r++) {
     for (const v of chosen) {
       variants[v]();
@@ -123,7 +133,10 @@ async function main() {
       const b = perVariant.get(v) ?? [];
       b.push([...clocks].map(([label, k]) => ({ label, ...k })));
       perVariant.set(v, b);
-      stepsPerBuild = steps.length;
+      if (v === chosen[0]) {
+        stepsPerBuild = steps.length;
+        firstSteps = [...steps];
+      }
     }
   }
   for (const [v, bs] of perVariant) {
@@ -137,14 +150,14 @@ async function main() {
     const of = builds.map((b) => b.find((x) => x.label === label)!);
     return { label, wallMs: median(of.map((k) => k.wall)), cpuMs: median(of.map((k) => k.cpu)), calls: of[0].calls };
   });
-  // Batch sizes and columns of the token steps of the last build.
+  // Batch sizes and columns of the token steps of the first variant's last build.
   const hist = new Map<string, number>();
-  for (const s of steps) {
-    const bucket = s.rows >= 256 ? '256' : s.rows >= 128 ? '128–255' : s.rows >= 32 ? '32–127' : s.rows >= 8 ? '8–31' : '1–7';
+  for (const s of firstSteps) {
+    const bucket = s.rows >= 512 ? '512+' : s.rows >= 256 ? '256–511' : s.rows >= 128 ? '128–255' : s.rows >= 32 ? '32–127' : s.rows >= 8 ? '8–31' : '1–7';
     hist.set(bucket, (hist.get(bucket) ?? 0) + 1);
   }
-  const rowsTotal = steps.reduce((m, s) => m + s.rows, 0);
-  const meanColumns = steps.reduce((m, s) => m + s.columns * s.rows, 0) / Math.max(1, rowsTotal);
+  const rowsTotal = firstSteps.reduce((m, s) => m + s.rows, 0);
+  const meanColumns = firstSteps.reduce((m, s) => m + s.columns * s.rows, 0) / Math.max(1, rowsTotal);
 
   // Kernels of one build.
   const tf = h.tf;
@@ -162,7 +175,7 @@ async function main() {
   const kernelMs = kernelRows.reduce((m, k) => m + k.ms, 0);
   const result = {
     kind: 'expert-profile', backend: h.backend, size, questions, reps, phases: table,
-    tokenSteps: { perBuild: stepsPerBuild, rows: rowsTotal, meanRows: rowsTotal / Math.max(1, steps.length), meanColumns, histogram: Object.fromEntries(hist) },
+    tokenSteps: { perBuild: stepsPerBuild, rows: rowsTotal, meanRows: rowsTotal / Math.max(1, firstSteps.length), meanColumns, histogram: Object.fromEntries(hist) },
     kernels: { count: profile.kernels.length, ms: kernelMs, perTokenStep: profile.kernels.length / Math.max(1, stepsPerBuild), top: kernelRows.slice(0, 15) },
   };
   for (const p of table) process.stderr.write(`${p.label.padEnd(32)} ${p.wallMs.toFixed(0).padStart(7)} ms wall ${p.cpuMs.toFixed(0).padStart(7)} ms CPU ${String(p.calls).padStart(6)} calls\n`);

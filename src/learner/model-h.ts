@@ -86,7 +86,7 @@ export interface TokenBatch {
 export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimiserConfig> implements ModelH {
   readonly vocabulary: ExpertVocabulary;
   /** Transcripts a decoder runs at once (a token step's cost is mostly per kernel, whatever its rows). */
-  private decodeChunk = 1024;
+  private readonly decodeChunk = 1024;
 
   constructor(handle: BackendHandle, options: ModelHOptions) {
     super(handle, { checkpoint: 'h', presets: MODEL_H_PRESETS, seedBasis: (seed) => 0x811c9dc5 ^ (seed * 2654435761) }, options);
