@@ -85,7 +85,7 @@ export interface TokenBatch {
 
 export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimiserConfig> implements ModelH {
   readonly vocabulary: ExpertVocabulary;
-  /** Transcripts a decoder runs at once (a token step's cost is mostly per kernel, whatever its rows). */
+  /** Transcripts a decoder runs at once: fewer, larger token steps (a third of the kernels of 256 at a time; docs/performance.md §7). */
   private readonly decodeChunk = 1024;
 
   constructor(handle: BackendHandle, options: ModelHOptions) {
