@@ -35,7 +35,7 @@ export default tseslint.config(
   // The layers (README "Layout"): each imports only the layers below it.
   { files: ['webview/**/*.ts'], rules: restrict('webview/ runs in the browser sandbox and knows the host only through src/protocol', src('engine', 'learner', 'extension', 'cli'), VSCODE, TFJS, NODE) },
   { files: ['src/protocol/**/*.ts'], rules: restrict('src/protocol is pure TypeScript shared with the webview bundle', up('engine', 'learner', 'extension', 'cli', 'webview'), VSCODE, TFJS, NODE) },
-  { files: ['src/engine/**/*.ts'], rules: restrict('src/engine runs in the CLI and the worker too: no extension, no vscode', up('extension', 'cli'), VSCODE) },
+  { files: ['src/engine/**/*.ts'], rules: restrict('src/engine runs in the CLI and the worker too: no extension, no vscode, no webview protocol (the Explorer\'s views are built in src/extension/explorer/)', up('extension', 'cli', 'protocol'), VSCODE) },
   { files: ['src/learner/**/*.ts'], rules: restrict('src/learner sits below src/engine: of src/ it imports only src/core', up('engine', 'extension', 'cli', 'protocol'), VSCODE) },
   { files: ['src/core/**/*.ts'], rules: restrict('src/core is pure TypeScript and depends on nothing above it', up('engine', 'learner', 'extension', 'cli', 'protocol'), VSCODE, TFJS, NODE, '^esbuild$') },
 );

@@ -25,8 +25,9 @@ const builds = [
   { ...common, entryPoints: ['src/learner/replica-main.ts'], outfile: 'dist/learner-replica.js', external: bundledTf },
   { ...common, entryPoints: ['src/learner/decode-worker-main.ts'], outfile: 'dist/learner-decode.js', external: bundledTf },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
-  // The process that loads and checks a user's task file (src/engine/task-sandbox.ts starts it).
-  { ...common, entryPoints: ['src/engine/task-sandbox-main.ts'], outfile: 'dist/task-sandbox.js', external },
+  // The process that loads and checks a user's task file and computes the Explorer's views with it
+  // (src/engine/task-sandbox.ts starts it; its entry registers the views, src/extension/explorer/).
+  { ...common, entryPoints: ['src/extension/task-sandbox-main.ts'], outfile: 'dist/task-sandbox.js', external },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...external] },
   // The Explorer panel's webview (webview/explorer/), for the browser sandbox.
   { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/explorer/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },

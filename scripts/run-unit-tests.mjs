@@ -26,7 +26,7 @@ rmSync('out/test/unit', { recursive: true, force: true });
 const outfiles = found.map((f) => join('out', relative('.', f)).replace(/\.ts$/, '.js'));
 await Promise.all(found.map((f, i) => esbuild.build({
   entryPoints: [f], outfile: outfiles[i], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-  sourcemap: 'inline', external: ['esbuild', '@tensorflow/*'], logLevel: 'warning',
+  sourcemap: 'inline', external: ['esbuild', '@tensorflow/*', 'typescript'], logLevel: 'warning',
 })));
 const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...outfiles], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -3,11 +3,10 @@
  * (or the task file's code hung, ended its process or ran out of memory), 2 usage errors, task
  * files that cannot be used, and run folders that cannot be used (damaged, in use).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BUILTIN_TASKS, DEFAULT_TASK, builtinTask, taskKinds, type AnyTask } from '../core/index';
 import { TaskLoadError } from '../engine/task-loader';
 import { checkCall, taskMeta, type CheckCallOptions, type TaskCheck, type TaskMeta } from '../engine/task-sandbox-calls';
-import { DEFAULT_LIMITS, MIN_MEMORY_MB, TaskSandbox, describeFailure, type SandboxFailure, type SandboxOutcome } from '../engine/task-sandbox';
+import { DEFAULT_LIMITS, TaskSandbox, describeFailure, type SandboxFailure, type SandboxOutcome } from '../engine/task-sandbox';
 import { tfjsLearnerFactory } from '../learner/factory';
 import { RunFolderError } from '../engine/run-folder';
 import type { LearnerFactory } from '../engine/run';
@@ -46,23 +45,6 @@ Commands:
 Built-in tasks: ${BUILTIN_TASKS.map((t) => t.name).join(', ')}. Default: ${DEFAULT_TASK}.
 Run 'amplify <command> --help' for a command's details.`;
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
-  try {
-    const r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: r.values as Values, positionals: r.positionals };
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function intOption(value: string | undefined, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got '${value}')`);
-  return Number(value);
-}
-
 function cmdTasks(io: Io): number {
   for (const t of BUILTIN_TASKS) {
     io.out(`${t.name}  (sizes ${t.sizes.min}..${t.sizes.max}, default ${t.sizes.default}; H asks ≤ ${t.maxSubquestions})`);
@@ -73,13 +55,7 @@ function cmdTasks(io: Io): number {
 }
 
 const CHECK_HELP = `amplify check <task | file.task.ts> [--size N]... [--samples K] [--seed S] [--json] [--timeout SECONDS] [--max-memory MB]
-  --size N              may repeat or list sizes (8,16,32,64); default: the task's min, default and max sizes
-  --samples K           samples per size (default 500)
-  --seed S              seed (default 0)
-  --timeout SECONDS     a task file runs in a process of its own: loading it, and checking each of its
-                        tasks, may take at most SECONDS (default ${DEFAULT_LIMITS.timeoutSeconds}); then it is stopped
-  --max-memory MB       that process may use at most MB of memory (default ${DEFAULT_LIMITS.maxMemoryMb}, at least ${MIN_MEMORY_MB})
-  --json                print the report as one JSON object
+${optionsHelp('check')}
   Built-in tasks run in this process.
   Exit codes: 0 H agrees with ground truth; 1 counterexamples, or the task file's code hung, ended its
   process, ran out of memory or threw outside H; 2 usage errors, and task files that do not compile,
@@ -102,21 +78,18 @@ function inProcess(task: AnyTask): CheckSource {
 }
 
 async function cmdCheck(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    size: { type: 'string', multiple: true }, samples: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
-    timeout: { type: 'string' }, 'max-memory': { type: 'string' },
-  });
-  if (values.help) {
+  const { values, help, positionals } = parseCommand('check', args);
+  if (help) {
     io.out(CHECK_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('check takes one task name or file');
-  const samples = intOption(values.samples as string | undefined, 'samples', 1) ?? 500;
+  const samples = (values.samples as number | undefined) ?? 500;
   const seed = (values.seed as string | undefined) ?? '0';
-  const requested = ((values.size as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => intOption(s, 'size', 1)!);
+  const requested = (values.size as number[] | undefined) ?? [];
   const limits = {
-    timeoutSeconds: intOption(values.timeout as string | undefined, 'timeout', 1) ?? DEFAULT_LIMITS.timeoutSeconds,
-    maxMemoryMb: intOption(values['max-memory'] as string | undefined, 'max-memory', MIN_MEMORY_MB) ?? DEFAULT_LIMITS.maxMemoryMb,
+    timeoutSeconds: (values.timeout as number | undefined) ?? DEFAULT_LIMITS.timeoutSeconds,
+    maxMemoryMb: (values.maxMemory as number | undefined) ?? DEFAULT_LIMITS.maxMemoryMb,
   };
   const arg = positionals[0];
   const builtin = builtinTask(arg);
@@ -220,11 +193,7 @@ export async function main(argv: string[], io: Io, factory: LearnerFactory = tfj
       case 'check':
         return await cmdCheck(rest, io);
       case 'tree':
-        return await cmdTree(rest, io, factory, (args) => parse(args, {
-          size: { type: 'string' }, seed: { type: 'string' }, index: { type: 'string' }, question: { type: 'string', short: 'q' },
-          depth: { type: 'string' }, json: { type: 'boolean' }, override: { type: 'string', multiple: true }, explain: { type: 'boolean' },
-          run: { type: 'string' }, round: { type: 'string' },
-        }));
+        return await cmdTree(rest, io, factory);
       case 'train':
         return await cmdTrain(rest, io, factory);
       case 'experiment':

@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_PLAY_BUDGET, DEFAULT_TASK, OPEN_SOURCE, PlayError, PlaySession, makeContext, makeQuestion, resolveSize, sameTuple, truthAnswerer,
   type AnyTask, type HCHNode, type InstanceId, type PlayOptions, type Question,
@@ -17,24 +16,13 @@ import { modelAnswerer, type LearnerFactory } from '../engine/run';
 import { RunFolder, RunFolderError } from '../engine/run-folder';
 import { resolveTasks } from '../engine/task-loader';
 import type { Io } from './main';
+import { UsageError, optionsHelp, parseCommand } from './options';
 
 /** The CLI's output, and the commands' input (stdin unless a test gives a stream). */
 export type PlayIo = Io & { input?: Readable };
 
 export const PLAY_HELP = `amplify play <task | file.task.ts> [options]     you play H: decompose questions with pointers
-  --size N              the size N (default: the run's, else the task's default)
-  --seed S              the seed of the instances (default 0)
-  --index I             the first instance (default 0); each next question takes the next one
-  --question Q          play this question only (the task's notation or plain symbols)
-  --answerer A          who answers non-primitive subquestions: truth (default: ground truth, for
-                        practice) | x (X of the run's checkpoint; needs --run) | me (you again, as
-                        nested questions: HCH with a person at every node)
-  --budget B            with --answerer me: nested questions you may be asked (default ${DEFAULT_PLAY_BUDGET})
-  --run DIR             a run folder: its task and size, X for --answerer x, and where transcripts go
-  --round R             with --answerer x: the round of X (only the last checkpoint is kept)
-  --transcripts FILE    append finished questions here (default <run>/human/transcripts.jsonl with
-                        --run, else .amplification/human/transcripts.jsonl)
-  --who NAME            recorded with each transcript (default: your user name)
+${optionsHelp('play')}
 Commands, one a line: ask <question> | answer <answer> | undo | skip | tree | help | quit.
 $1, $2 … in a question or answer stand for the subanswers so far (replaced by their symbols).
 Not on a TTY a malformed line prints a one-line error and the session goes on; exit 0 at the end.`;
@@ -49,12 +37,6 @@ function defaultWho(): string {
   } catch {
     return process.env.USER ?? 'anonymous';
   }
-}
-
-function integer(value: string | undefined, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new PlayUsage(`--${name} must be an integer ≥ ${min} (got '${value}')`);
-  return Number(value);
 }
 
 interface Setup {
@@ -72,19 +54,16 @@ interface Setup {
 async function setUp(args: string[], factory: LearnerFactory): Promise<Setup | 'help'> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args, allowPositionals: true, strict: true,
-      options: {
-        size: { type: 'string' }, seed: { type: 'string' }, index: { type: 'string' }, question: { type: 'string', short: 'q' }, answerer: { type: 'string' },
-        budget: { type: 'string' }, run: { type: 'string' }, round: { type: 'string' }, transcripts: { type: 'string' }, who: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCommand('play', args);
   } catch (e) {
-    throw new PlayUsage((e as Error).message);
+    if (e instanceof UsageError) throw new PlayUsage(e.message);
+    throw e;
   }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
+  const { help, positionals } = parsed;
+  if (help) return 'help';
+  const values = parsed.values as {
+    size?: number; seed?: string; index?: number; question?: string; answerer?: string; budget?: number; run?: string; round?: number; transcripts?: string; who?: string;
+  };
   if (positionals.length > 1) throw new PlayUsage('play takes one task name or file');
   const task = (await resolveTasks(positionals[0] ?? DEFAULT_TASK))[0].task;
   let folder: RunFolder | undefined;
@@ -99,18 +78,18 @@ async function setUp(args: string[], factory: LearnerFactory): Promise<Setup | '
   const state = folder?.state();
   let size: number;
   try {
-    size = resolveSize(task, integer(values.size, 'size', 1) ?? state?.size ?? meta?.config.size);
+    size = resolveSize(task, values.size ?? state?.size ?? meta?.config.size);
   } catch (e) {
     throw new PlayUsage((e as Error).message);
   }
   const which = values.answerer ?? 'truth';
-  const round = integer(values.round, 'round', 0);
+  const round = values.round;
   if (round !== undefined && which !== 'x') throw new PlayUsage('--round goes with --answerer x');
   if (values.budget !== undefined && which !== 'me') throw new PlayUsage('--budget goes with --answerer me');
   let helper: Setup['helper'];
   let dispose = () => {};
   if (which === 'truth') helper = { answerer: truthAnswerer(task), answererName: 'truth' };
-  else if (which === 'me') helper = { answerer: 'me', answererName: 'me', budget: integer(values.budget, 'budget', 0) ?? DEFAULT_PLAY_BUDGET };
+  else if (which === 'me') helper = { answerer: 'me', answererName: 'me', budget: values.budget ?? DEFAULT_PLAY_BUDGET };
   else if (which === 'x') {
     if (!folder || !meta) throw new PlayUsage('--answerer x needs --run DIR (X is loaded from the run\'s checkpoint)');
     if (!state?.hasModel || !state.checkpoint) throw new PlayUsage(`${values.run} has no checkpoint yet (train at least one round)`);
@@ -128,7 +107,7 @@ async function setUp(args: string[], factory: LearnerFactory): Promise<Setup | '
     if (!question) throw new PlayUsage(`cannot read the question '${values.question}'`);
   }
   return {
-    task, size, seed: values.seed ?? '0', index: integer(values.index, 'index', 0) ?? 0, question, helper,
+    task, size, seed: values.seed ?? '0', index: values.index ?? 0, question, helper,
     file: values.transcripts ?? (folder ? humanTranscriptsFile(folder.dir) : path.join('.amplification', 'human', 'transcripts.jsonl')),
     who: values.who ?? defaultWho(), dispose,
   };

@@ -13,22 +13,14 @@ import { modelAnswerer, type LearnerFactory } from '../engine/run';
 import { RunFolder, RunFolderError } from '../engine/run-folder';
 import { resolveTasks } from '../engine/task-loader';
 import type { Io } from './main';
+import { optionsHelp, parseCommand } from './options';
 
 /** A usage error of `amplify tree` (main turns it into its own: exit 2 with the usage). */
 export class TreeUsageError extends Error {}
 
 export const TREE_HELP = `amplify tree <task | file.task.ts> [--size N] [--seed S] [--index I] [--question "..."] [--depth D]
     [--override PATH=ANSWER]... [--explain] [--run DIR [--round R]] [--json]
-  --question Q          the task's notation (e.g. "σ^29(ab)") or space-separated symbols
-  --override PATH=A     replace the answer at the node PATH (1-based child indexes from the root joined
-                        by dots, e.g. 2.1) by A (the task's notation or symbols); repeatable. H re-runs
-                        above it and asks its next subquestions anew: every one is answered
-  --explain             where the root's error starts (H, the answerer, an override), and whether the
-                        true answer there would make the root right
-  --run DIR             answer the leaves with X of this run (its checkpoint) instead of ground truth;
-                        the task and size default to the run's
-  --round R             the round of X (a run keeps only its last checkpoint)
-  --json                {instance, facts, tree, blame: {kind, path, question, detail}, root: {before, after}}`;
+${optionsHelp('tree')}`;
 
 /** "2.1" → [1, 0]. */
 function parsePath(text: string): number[] {
@@ -43,12 +35,6 @@ function parseAnswer(task: AnyTask, text: string): Answer {
   const problem = tupleProblem(parsed, 'the answer');
   if (problem) throw new TreeUsageError(`--override: cannot read the answer '${text}': ${problem}`);
   return parsed;
-}
-
-function int(value: string | undefined, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value) || Number(value) < min) throw new TreeUsageError(`--${name} must be an integer ≥ ${min} (got '${value}')`);
-  return Number(value);
 }
 
 /** X of a run's checkpoint, as the answerer at the leaves (the EMA teacher: the X that answers H's subquestions in training). */
@@ -69,26 +55,26 @@ async function runAnswerer(dir: string, round: number | undefined, task: AnyTask
   return { answerer: modelAnswerer(model, true), round: state.round, size: state.size, dispose: () => model.dispose() };
 }
 
-export async function cmdTree(args: string[], io: Io, factory: LearnerFactory, parse: (args: string[]) => { values: Record<string, unknown>; positionals: string[] }): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (values.help) {
+export async function cmdTree(args: string[], io: Io, factory: LearnerFactory): Promise<number> {
+  const { values, help, positionals } = parseCommand('tree', args);
+  if (help) {
     io.out(TREE_HELP);
     return 0;
   }
   if (positionals.length > 1) throw new TreeUsageError('tree takes one task name or file');
   const runDir = values.run as string | undefined;
   const task = (await resolveTasks(positionals[0] ?? (runDir ? RunFolder.open(runDir).meta().taskFile ?? RunFolder.open(runDir).meta().taskName : undefined)))[0].task;
-  const round = int(values.round as string | undefined, 'round', 0);
+  const round = values.round as number | undefined;
   if (round !== undefined && !runDir) throw new TreeUsageError('--round goes with --run');
   const x = runDir ? await runAnswerer(runDir, round, task, factory) : undefined;
   try {
     let size: number;
     try {
-      size = resolveSize(task, int(values.size as string | undefined, 'size', 1) ?? x?.size);
+      size = resolveSize(task, (values.size as number | undefined) ?? x?.size);
     } catch (e) {
       throw new TreeUsageError((e as Error).message);
     }
-    const id = { size, seed: (values.seed as string | undefined) ?? '0', index: int(values.index as string | undefined, 'index', 0) ?? 0 };
+    const id = { size, seed: (values.seed as string | undefined) ?? '0', index: (values.index as number | undefined) ?? 0 };
     const ctx = makeContext(task, id);
     let question: Question;
     if (values.question !== undefined) {
@@ -99,7 +85,7 @@ export async function cmdTree(args: string[], io: Io, factory: LearnerFactory, p
       if (!kinds.includes(parsed[0])) throw new TreeUsageError(`cannot read the question '${values.question}': its kind '${parsed[0]}' is not one of ${kinds.join(', ')}`);
       question = parsed;
     } else question = makeQuestion(task, id, ctx);
-    const depth = int(values.depth as string | undefined, 'depth', 0) ?? 3;
+    const depth = (values.depth as number | undefined) ?? 3;
     const answerer: Answerer = x?.answerer ?? truthAnswerer(task);
     const base: HCHOptions = { answerer, depth, truth: true };
     const before = expandHCH(task, ctx, question, base);

@@ -1,17 +1,20 @@
 /**
  * What a task sandbox answers, and the messages between the host and the sandbox process
- * (task-sandbox.ts starts the process, task-sandbox-main.ts is its entry). A call takes plain
+ * (task-sandbox.ts starts the process, task-sandbox-serve.ts answers in it). A call takes plain
  * arguments and gives back plain data: the task's code stays on the sandbox's side, so anything
  * that needs it (rendering a counterexample, formatting a question) happens there.
  *
  * To serve another call: add it to `SandboxCalls`, write the function here, and answer it in
- * task-sandbox-main.ts. The Explorer's computations (build a tree and its view, explain a node,
- * format, parse and check questions and answers) are one call, `view`, dispatched by the table of
- * task-views.ts.
+ * task-sandbox-serve.ts. The Explorer's computations (build a tree and its view, explain a node,
+ * format, parse and check questions and answers) are one call, `view`, dispatched by a ViewTable
+ * the process's entry registers (src/extension/task-sandbox-main.ts registers
+ * src/extension/explorer/task-views.ts: the views are the Explorer's, above the engine).
  */
 import { checkTask, renderCounterexample, type AnyTask, type CheckReport } from '../core/index';
 import type { LoadedTask } from './task-loader';
-import type { ViewName } from './task-views';
+
+/** Computations with a loaded task by name, each (task, plain arguments) → plain result. */
+export type ViewTable = Record<string, (task: AnyTask, args: never) => unknown>;
 
 /** A task as the host sees it (its code stays in the sandbox). */
 export interface TaskMeta {
@@ -54,8 +57,8 @@ export interface SandboxCalls {
   load: { args: { task: string }; result: TaskMeta[] };
   /** The consistency check of one loaded task (core's checkTask). */
   check: { args: { task: string; options: CheckCallOptions }; result: TaskCheck };
-  /** One of the Explorer's computations on a loaded task (task-views.ts: `name` and its arguments). */
-  view: { args: { task: string; name: ViewName; args: unknown }; result: unknown };
+  /** One of the computations the entry registered (a ViewTable: `name` and its arguments) on a loaded task. */
+  view: { args: { task: string; name: string; args: unknown }; result: unknown };
 }
 export type CallName = keyof SandboxCalls;
 

@@ -18,8 +18,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CallName, CheckCallOptions, SandboxCalls, SandboxReply, SandboxRequest, TaskCheck, TaskMeta } from './task-sandbox-calls';
-import type { ViewArgs, ViewName, ViewResult } from './task-views';
+import type { CallName, CheckCallOptions, SandboxCalls, SandboxReply, SandboxRequest, TaskCheck, TaskMeta, ViewTable } from './task-sandbox-calls';
 
 export interface SandboxLimits {
   /** Time limit of one call (loading the file, checking one task, one of the Explorer's computations). */
@@ -112,9 +111,10 @@ interface Pending {
 /**
  * The sandbox of one task file. Calls run one at a time; a call that times out, exits or runs
  * out of memory takes the process with it, and the next call starts a fresh one (loading the
- * file again). Dispose it to end the process.
+ * file again). Dispose it to end the process. `V` types `view`: the table the sandbox bundle's
+ * entry registers (src/extension/explorer/task-views.ts).
  */
-export class TaskSandbox {
+export class TaskSandbox<V extends ViewTable = ViewTable> {
   readonly limits: SandboxLimits;
   private child: ChildProcess | undefined;
   private loaded: TaskMeta[] | undefined;
@@ -143,12 +143,12 @@ export class TaskSandbox {
     });
   }
 
-  /** One of the Explorer's computations (task-views.ts) on one of the file's tasks. */
-  view<K extends ViewName>(task: string, name: K, args: ViewArgs<K>): Promise<SandboxOutcome<ViewResult<K>>> {
+  /** One of the computations of the sandbox's view table (the Explorer's) on one of the file's tasks. */
+  view<K extends keyof V & string>(task: string, name: K, args: Parameters<V[K]>[1]): Promise<SandboxOutcome<ReturnType<V[K]>>> {
     return this.serial(async () => {
       const loaded = await this.ensureLoaded();
       if (loaded.kind !== 'ok') return loaded;
-      return (await this.call('view', { task, name, args })) as SandboxOutcome<ViewResult<K>>;
+      return (await this.call('view', { task, name, args })) as SandboxOutcome<ReturnType<V[K]>>;
     });
   }
 

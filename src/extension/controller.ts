@@ -9,8 +9,8 @@ import { nodeAt } from '../core/hch';
 import { editKey, instanceKey } from '../engine/run-folder';
 import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
-import type { TreeShape } from '../engine/task-views';
-import { addHistory, roundView, runView } from '../engine/view-model';
+import type { TreeShape } from './explorer/task-views';
+import { addHistory, roundView, runView } from './explorer/view-model';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../protocol/explorer';
 import { expertLine } from './interventions';
@@ -259,7 +259,10 @@ export class ExplorerController {
       // Round 0 (nothing trained): X has no answers, live worker or not (the same before and after reopening).
       const worker = round === 0 ? undefined : this.modelWorker(s);
       if (!worker) {
-        answeredBy = `${missing.length} new subquestion(s) stay ? : ${round === 0 ? 'X is not trained at round 0' : 'the run has no trained model yet to answer them'}`;
+        const why = round === 0 ? 'X is not trained at round 0'
+          : s.status.status === 'crashed' ? 'the run\'s training worker crashed; Step Round or Run Rounds… restarts it from the last checkpoint'
+          : 'the run has no trained model yet to answer them';
+        answeredBy = `${missing.length} new subquestion(s) stay ? : ${why}`;
         break;
       }
       try {
@@ -277,10 +280,14 @@ export class ExplorerController {
     return { result, answers, answeredBy };
   }
 
-  /** The worker whose model answers new subquestions: the live one, or one started on the run's checkpoint. */
+  /**
+   * The worker whose model answers new subquestions: the live one, or one started on the run's
+   * checkpoint — but never for a run whose worker crashed: looking at a tree does not restart it
+   * behind the user's back (its status would stop saying 'crashed'); Step Round and Run Rounds… do.
+   */
   private modelWorker(s: RunSession) {
     if (s.worker?.alive) return s.worker;
-    if (s.meta.kind === 'check' || !s.folder.state()?.hasModel) return undefined;
+    if (s.meta.kind === 'check' || s.status.status === 'crashed' || !s.folder.state()?.hasModel) return undefined;
     return s.ensureWorker(this.host.workerOptions());
   }
 

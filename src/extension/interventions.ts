@@ -1,8 +1,8 @@
 /**
  * Where a user task file defines its expert H (for "Why is this wrong?" on an expert bug): read as
- * text, never run. What an override did to a tree (`overrideEffects`) is in src/engine/view-model.ts;
+ * text, never run. What an override did to a tree (`overrideEffects`) is in explorer/view-model.ts;
  * blame itself and the counterfactual are core/blame.ts, run through the session's task
- * (src/engine/task-views.ts).
+ * (explorer/task-views.ts).
  */
 import * as fs from 'node:fs';
 

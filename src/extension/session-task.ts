@@ -1,19 +1,19 @@
 /**
  * A run's task as the extension host uses it: its description (name, sizes) as data, and the
- * Explorer's computations with it (src/engine/task-views.ts: build a tree and its view, explain a
+ * Explorer's computations with it (explorer/task-views.ts: build a tree and its view, explain a
  * node, format, parse and check questions and answers), always asynchronous. No vscode here.
  *
  * Two kinds: a built-in task runs them in this process (our code); a user's task file runs them
- * in its sandbox process (src/engine/task-sandbox.ts), with the time limit and memory cap of
- * `amplification.checkTimeoutSeconds` / `checkMemoryMb` — the user's code never runs on the
- * extension host's thread. A call that times out, exits or runs out of memory rejects with a
+ * in its sandbox process (src/engine/task-sandbox.ts; its entry task-sandbox-main.ts registers the
+ * computations), with the time limit and memory cap of `amplification.checkTimeoutSeconds` /
+ * `checkMemoryMb` — the user's code never runs on the extension host's thread. A call that times out, exits or runs out of memory rejects with a
  * TaskCodeError saying so; the sandbox starts afresh on the next call.
  */
 import { questionKey, type AnyTask, type Question } from '../core/index';
 import type { TaskMeta } from '../engine/task-sandbox-calls';
 import { TaskSandbox, describeFailure, type TaskSandboxOptions } from '../engine/task-sandbox';
 import { TaskLoadError } from '../engine/task-loader';
-import { taskView, type ViewArgs, type ViewName, type ViewResult } from '../engine/task-views';
+import { taskView, type TaskViews, type ViewArgs, type ViewName, type ViewResult } from './explorer/task-views';
 import type { NodeView } from '../protocol/explorer';
 
 export interface SessionTask {
@@ -71,11 +71,11 @@ const MAX_LABELS = 20_000;
 export class SandboxSessionTask implements SessionTask {
   private readonly labels = new Map<string, string>();
 
-  private constructor(private readonly sandbox: TaskSandbox, readonly file: string, readonly meta: TaskMeta) {}
+  private constructor(private readonly sandbox: TaskSandbox<TaskViews>, readonly file: string, readonly meta: TaskMeta) {}
 
   /** Loads the file in a sandbox: its task named `name` (else its first). Rejects with a TaskLoadError when it cannot be loaded. */
   static async open(file: string, name: string, options: TaskSandboxOptions = {}): Promise<SandboxSessionTask> {
-    const sandbox = new TaskSandbox(file, options);
+    const sandbox = new TaskSandbox<TaskViews>(file, options);
     const loaded = await sandbox.tasks();
     if (loaded.kind !== 'ok') {
       sandbox.dispose();

@@ -14,6 +14,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { BATCH_MATMUL_WASM } from './native/batch-matmul-wasm';
+import { nativeKernelsOnAtStart } from './native/switches';
 
 type TF = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -33,7 +34,7 @@ interface Kernels {
 
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
-let enabled = true;
+let enabled = nativeKernelsOnAtStart();
 
 /** Turns the SIMD kernels on or off (off: tfjs's own kernels serve every product). For A/B timing. */
 export function setSimdBatchMatMul(on: boolean): void {

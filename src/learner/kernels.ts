@@ -16,11 +16,14 @@
  *    slice, from a heap view.
  * 4. wasm `GatherV2` computes every element's address in C++; ours copies whole rows with
  *    `TypedArray.set`.
+ * 5. Our own kernels for the wasm backend: the fused LayerNorm forward and backward (layer-norm.ts),
+ *    which layers.ts's layerNorm() calls through `tf.customGrad`.
  *
  * Register before `tf.setBackend(...)` so that the kernels' setup functions run at initialisation.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { simdBatchMatMul, simdFusedMatMul } from './batch-matmul';
+import { registerLayerNormKernels } from './layer-norm';
 
 type TF = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -302,5 +305,6 @@ export function registerKernelFixes(tf: TF, backends: readonly ('wasm' | 'cpu')[
       if (isOurs(original)) continue;
       replaceKernel(tf, wrapMatMul(original, transpose.kernelFunc, name === 'BatchMatMul' ? (args) => simdBatchMatMul(tf, args) : (args) => simdFusedMatMul(tf, args)));
     }
+    registerLayerNormKernels(tf);
   }
 }

@@ -8,6 +8,7 @@
  * teacher split into tensors) and is meant to run inside `tf.tidy`.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { fusedLayerNorm, fusedLayerNormApplies } from './layer-norm';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
@@ -29,11 +30,14 @@ export function dims(t: Tensor): number[] {
 }
 
 /**
- * LayerNorm over the last axis, y = (x − mean) / sqrt(var + ε) · g + b, with its gradient written
- * out: tfjs's autodiff of the same expression runs ~30 kernels backwards (casts, broadcasts); this
- * runs 13, which matters when a training step is dominated by per-kernel overhead.
+ * LayerNorm over the last axis, y = (x − mean) / sqrt(var + ε) · g + b. On the wasm backend one
+ * fused kernel forward and one backward (layer-norm.ts); elsewhere, or with those off, the
+ * composite below with its gradient written out: tfjs's autodiff of the same expression runs ~30
+ * kernels backwards (casts, broadcasts); this runs 13, which matters when a training step is
+ * dominated by per-kernel overhead.
  */
 export function layerNorm(tf: TF, x: Tensor, g: Tensor, b: Tensor): Tensor {
+  if (fusedLayerNormApplies(tf, x, g, b)) return fusedLayerNorm(tf, x, g, b, LAYER_NORM_EPSILON);
   const f = tf.customGrad((...args: unknown[]) => {
     const [xi, gi, bi, save] = args as [Tensor, Tensor, Tensor, tfjs.GradSaveFunc];
     const mean = xi.mean(-1, true);

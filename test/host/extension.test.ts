@@ -194,9 +194,10 @@ suite('Amplification Explorer in the extension host', () => {
     assert.ok(run, 'needs the run of the previous tests');
     const folder = run;
     const session = api.sessions.get(folder);
-    // The run of the previous test, whose worker crashed. (The Explorer may already have started a
-    // new worker for it, to answer a tree's unrecorded questions; then Step Round uses that one.)
-    assert.ok(session, 'needs the crashed run of the previous test');
+    // The run of the previous test, whose worker crashed: it stays crashed (the Explorer does not
+    // restart its worker to answer a tree) until the user steps it.
+    assert.ok(session && session.status.status === 'crashed', 'needs the crashed run of the previous test');
+    assert.equal(session.worker?.alive, false, 'no worker was restarted behind the user\'s back');
     await vscode.commands.executeCommand('amplification.openExplorer', { folder });
     const events: WorkerEvent[] = [];
     const off = session.onWorkerEvent((e) => events.push(e));

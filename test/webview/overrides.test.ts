@@ -7,7 +7,7 @@ import type { NodeView, TreeView } from '../../src/protocol/explorer';
 import { clickNode, keyOf, loaded, type WebviewTest } from './context';
 import { makeContext, nodesOf, pinTree, SEED } from './fixtures';
 
-/** What the host adds to a tree with an override (src/engine/view-model.ts): marks against the tree without it, and the summary. */
+/** What the host adds to a tree with an override (src/extension/explorer/view-model.ts): marks against the tree without it, and the summary. */
 function withOverrideMarks(tree: TreeView, baseline: TreeView, text: string): TreeView {
   const at = (root: NodeView, path: number[]) => path.reduce<NodeView | undefined>((n, i) => n?.children?.[i], root);
   for (const n of nodesOf(tree.root)) {

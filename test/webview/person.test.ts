@@ -13,7 +13,7 @@ import { makeContext, type InstanceId, type Question } from '../../src/core/inde
 import { powQuestion } from '../../src/core/tasks/permutation-powering';
 import { humanTranscriptsFile, personAgreement } from '../../src/engine/human-transcripts';
 import { addPersonMarks } from '../../src/extension/play/person-marks';
-import { recomputeTree, treeView } from '../../src/engine/view-model';
+import { recomputeTree, treeView } from '../../src/extension/explorer/view-model';
 import type { TreeView } from '../../src/protocol/explorer';
 import { jsonLines, personRecordOf, pp } from '../unit/engine/expert-source-person';
 import { FakeExpert } from '../unit/engine/fake-learner';

@@ -8,7 +8,7 @@
 import { BUILTIN_TASKS, makeContext, makeQuestion, questionKey, type AnyTask, type HCHNode } from '../../src/core/index';
 import type { NodeAnswers } from '../../src/engine/run-types';
 import type { TreeView } from '../../src/protocol/explorer';
-import { recomputeTree, treeView } from '../../src/engine/view-model';
+import { recomputeTree, treeView } from '../../src/extension/explorer/view-model';
 import { hash01 } from './fixtures';
 
 /** How deep the trees are decomposed. */

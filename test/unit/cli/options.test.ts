@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../../src/cli/main';
-import { UsageError, optionsHelp, parseCommand } from '../../../src/cli/options';
+import { CLI_OPTIONS, UsageError, optionsHelp, parseCommand } from '../../../src/cli/options';
 import { MODE_TABLE, MODES } from '../../../src/engine/modes/index';
 import { OPTIONS, SETTINGS_SECTION, configFromSettings, configFromValues, valueProblem, type OptionSpec } from '../../../src/engine/options';
 import { DEFAULT_CONFIG } from '../../../src/engine/run';
@@ -96,4 +96,43 @@ test('--help is built from the table: every flag of the command, every mode with
   for (const m of MODE_TABLE) assert.match(train, new RegExp(`^ +${m.name} +${m.help.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   const usage = (await run(['help'])).out;
   assert.ok(usage.includes(`[--mode ${MODES.join('|')}]`), 'the usage lists every mode');
+});
+
+test('check, tree and play parse through their rows: repeated and listed values, aliases, defaults left to the command', () => {
+  assert.deepEqual(parseCommand('check', ['t', '--size', '8,16', '--size', '32', '--samples', '5', '--max-memory', '256', '--json']).values, { size: [8, 16, 32], samples: 5, maxMemory: 256, json: true });
+  assert.deepEqual(parseCommand('tree', ['t', '-q', 'σ^3(ab)', '--override', '1=ab', '--override', '2=cd', '--depth', '0']).values, { question: 'σ^3(ab)', override: ['1=ab', '2=cd'], depth: 0 });
+  const play = parseCommand('play', ['t', '--index', '2', '--answerer', 'me', '--budget', '0']);
+  assert.deepEqual(play.values, { index: 2, answerer: 'me', budget: 0 });
+  assert.deepEqual(play.positionals, ['t']);
+});
+
+test('check, tree and play: a bad value exits 2 with the flag, the rule and the value', async () => {
+  const cases: [string[], string][] = [
+    [['check', 'permutation-powering', '--size', '8,0'], "amplify: --size must be an integer ≥ 1 (got '0')"],
+    [['tree', 'permutation-powering', '--index', '1.5'], "amplify: --index must be an integer ≥ 0 (got '1.5')"],
+    [['play', 'permutation-powering', '--budget', 'x', '--answerer', 'me'], "amplify play: --budget must be an integer ≥ 0 (got 'x')"],
+  ];
+  for (const [argv, line] of cases) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(r.err.split('\n')[0], line);
+    assert.equal(r.out, '', 'nothing runs');
+  }
+});
+
+test('check, tree and play: --help lists every row with a help line, from the rows', async () => {
+  for (const command of ['check', 'tree', 'play'] as const) {
+    const r = await run([command, '--help']);
+    assert.equal(r.code, 0);
+    assert.ok(r.out.includes(optionsHelp(command)), command);
+    const usage = r.out.slice(0, r.out.indexOf(optionsHelp(command)));
+    for (const o of CLI_OPTIONS[command]) {
+      const listed = new RegExp(`^  --${o.flag}\\b`, 'm');
+      if (o.help) assert.match(r.out, listed, `${command}: --${o.flag}`);
+      else {
+        assert.doesNotMatch(r.out, listed, `${command}: --${o.flag} has no help line`);
+        assert.ok(usage.includes(`[--${o.flag} `), `${command}: --${o.flag} is in the usage line`);
+      }
+    }
+  }
 });

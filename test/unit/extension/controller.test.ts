@@ -9,7 +9,7 @@ import { RunFolder } from '../../../src/engine/run-folder';
 import { RUN_FORMAT_VERSION, type RunMeta } from '../../../src/engine/run-types';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { RunSession } from '../../../src/extension/session';
-import { viewNodeAt } from '../../../src/engine/view-model';
+import { viewNodeAt } from '../../../src/extension/explorer/view-model';
 import type { HostMessage, NodeView } from '../../../src/protocol/explorer';
 import { permutationOracleFactory } from '../engine/fake-learner';
 import { learnerModule, workerFile } from '../engine/fake-worker';
@@ -341,6 +341,22 @@ test('an override: every subquestion H asks anew is answered by X of the run, wi
   tree = last('tree')!.tree;
   assert.match(tree.answeredBy!, /X of round 3: the run keeps only its latest checkpoint, not round 1's/);
   assert.deepEqual(tree.root.answer.symbols, [pow(wrong, 3)]);
+});
+
+test('a run whose worker crashed: the Explorer does not restart the worker to answer new subquestions, and says why they stay ?', async () => {
+  const { dir, instance, x } = await recordedRun(3, undefined, { pinnedDepth: 1 });
+  const { ctl, last } = harness();
+  const session = await open(dir);
+  session.status = { status: 'crashed', round: 3, message: 'the training worker exited unexpectedly (code 1)' };
+  await ctl.setSession(session);
+  const sigma = new Map(makeContext(pp, instance).facts.map((f) => [f[0], f[1]]));
+  const wrong = [...sigma.keys()].find((n) => n !== sigma.get(sigma.get(x)!) && n !== x)!;
+  await ctl.handle({ type: 'override', path: [0], answer: [wrong] });
+  const tree = last('tree')!.tree;
+  assert.equal(tree.root.children![1].answer.label, '?', 'the new subquestion is not answered');
+  assert.match(tree.answeredBy!, /^1 new subquestion\(s\) stay \? : the run's training worker crashed; Step Round or Run Rounds… restarts it/);
+  assert.equal(session.worker, undefined, 'no worker was started');
+  assert.equal(session.status.status, 'crashed');
 });
 
 test('Why is this wrong? on an X error: blame answerer with the path, p and the counterfactual', async () => {

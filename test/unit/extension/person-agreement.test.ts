@@ -16,7 +16,7 @@ import type { RunConfig } from '../../../src/engine/run-types';
 import { ExplorerController, type ControllerHost } from '../../../src/extension/controller';
 import { addPersonMarks } from '../../../src/extension/play/person-marks';
 import { RunSession } from '../../../src/extension/session';
-import { recomputeTree, treeView } from '../../../src/engine/view-model';
+import { recomputeTree, treeView } from '../../../src/extension/explorer/view-model';
 import { parseHostMessage, type HostMessage, type NodeView } from '../../../src/protocol/explorer';
 import { personSummaryText } from '../../../src/protocol/person';
 import { jsonLines, learned, personRecordOf, personRecords, pp } from '../engine/expert-source-person';

@@ -3,13 +3,11 @@
 // with tfjs's own kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type * as tfjs from '@tensorflow/tfjs';
 import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
 import { values } from './random-values';
+import { assertNativeModule } from './native-module';
 import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled, simdFusedMatMul } from '../../../src/learner/batch-matmul';
 import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { BATCH_MATMUL_WASM } from '../../../src/learner/native/batch-matmul-wasm';
@@ -42,42 +40,8 @@ function withKernel(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
   }
 }
 
-/** The section ids of a wasm binary, in order. */
-function sectionIds(bytes: Uint8Array): number[] {
-  const ids: number[] = [];
-  let i = 8;
-  while (i < bytes.length) {
-    ids.push(bytes[i++]);
-    let len = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[i++];
-      len |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    i += len;
-  }
-  return ids;
-}
-
 test('the committed wasm binary is built from the C source as it is now, and touches only the memory it imports', () => {
-  const source = readFileSync('src/learner/native/batch-matmul.c');
-  assert.equal(createHash('sha256').update(source).digest('hex'), BATCH_MATMUL_WASM.sourceSha256, 'batch-matmul.c changed since the binary was built: run `npm run build` with clang installed and commit src/learner/native/batch-matmul-wasm.ts');
-  const bytes = Buffer.from(BATCH_MATMUL_WASM.base64, 'base64');
-  const module = new WebAssembly.Module(bytes);
-  assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ['batch_matmul', 'bias_relu']);
-  // No data segment (11) or data count (12): instantiating it writes nothing into the backend's heap.
-  const ids = sectionIds(bytes);
-  assert.ok(!ids.includes(11) && !ids.includes(12), `sections ${ids.join(', ')}`);
-  const clang = spawnSync('clang', ['--version'], { encoding: 'utf8' });
-  if (clang.status !== 0 || clang.stdout.split('\n')[0].trim() !== BATCH_MATMUL_WASM.compiler) {
-    console.log(`# rebuild comparison skipped: needs ${BATCH_MATMUL_WASM.compiler}`);
-    return;
-  }
-  const check = spawnSync(process.execPath, ['scripts/build-native.mjs', '--check'], { encoding: 'utf8' });
-  assert.equal(check.status, 0, `rebuilding from the source gives another binary: ${check.stderr}`);
+  assertNativeModule('batch-matmul', BATCH_MATMUL_WASM, ['batch_matmul', 'bias_relu']);
 });
 
 // [a shape, b shape, transposeA, transposeB]: every flag combination, sizes off the kernel's

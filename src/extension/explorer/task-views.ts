@@ -2,8 +2,9 @@
  * Everything the Explorer and New Run… compute with a run's task, as whole computations over plain
  * data: (task, arguments) → result, no functions or Maps across. The host calls them through its
  * session's task (src/extension/session-task.ts): in-process for a built-in task (our code), in the
- * task's sandbox process (task-sandbox.ts) for a user's task file, so that the user's code never
- * runs on the extension host's thread.
+ * task's sandbox process (src/engine/task-sandbox.ts; its entry, src/extension/task-sandbox-main.ts,
+ * registers TASK_VIEWS) for a user's task file, so that the user's code never runs on the extension
+ * host's thread. No vscode here: this runs in the sandbox process too.
  *
  * A tree is built in one call: H re-run over the recorded answers with the overrides in force, the
  * tree without them (for what the overrides did), the previous round's tree under the same
@@ -13,10 +14,11 @@
 import {
   blame, checkAnswer, checkQuestion, counterfactual, createRng, makeContext, makeQuestion, questionKey, resolveSize, sameTuple, taskKinds, tupleProblem,
   type Answer, type AnyContext, type AnyTask, type HCHNode, type HCHTree, type InstanceId, type Question,
-} from '../core/index';
-import type { BlameView, TreeView } from '../protocol/explorer';
-import { deepQuestion } from './deep-question';
-import type { NodeAnswers } from './run-types';
+} from '../../core/index';
+import type { BlameView, TreeView } from '../../protocol/explorer';
+import { deepQuestion } from '../../engine/deep-question';
+import type { NodeAnswers } from '../../engine/run-types';
+import type { ViewTable } from '../../engine/task-sandbox-calls';
 import { overrideEffects, recomputeTree, treeOptions, treeView, unrecordedQuestions, type TreeInputs } from './view-model';
 
 /** How a pin's tree is built: the same for the tree shown and for a counterfactual. */
@@ -167,7 +169,7 @@ export const TASK_VIEWS = {
   tree, explain, checkOverride, sample, parsePin, labels, questionClass,
   /** The question a new run pins first. */
   deepQuestion: (task: AnyTask, a: { instance: InstanceId }): Question => deepQuestion(task, a.instance),
-};
+} satisfies ViewTable;
 export type TaskViews = typeof TASK_VIEWS;
 export type ViewName = keyof TaskViews;
 export type ViewArgs<K extends ViewName> = Parameters<TaskViews[K]>[1];

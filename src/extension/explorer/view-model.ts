@@ -3,14 +3,15 @@
  * views (src/protocol/explorer.ts). Pure: no vscode, no tfjs — H, lookups and ground truth are
  * recomputed here from the core, so an override re-runs H up the path at once, for any recorded
  * round. It runs the task's code: for a user's task file it runs in the task's sandbox process,
- * called through src/engine/task-views.ts, never on the extension host's thread.
+ * called through task-views.ts, never on the extension host's thread. No vscode here: it is bundled
+ * into the sandbox process too (src/extension/task-sandbox-main.ts).
  */
 import {
   expandHCH, functionAnswerer, groundTruth, isPrimitive, questionKey, sameTuple, truthAnswerer, UNKNOWN_ANSWER,
   type Answer, type Answerer, type AnyContext, type AnyTask, type HCHNode, type HCHOptions, type HCHTree, type Question,
-} from '../core/index';
-import type { NodeAnswers, RoundRecord, RunMeta } from './run-types';
-import type { AnswerView, FactView, NodeView, OverrideSummaryView, RoundView, RunView, SkippedLineView, TreeView } from '../protocol/explorer';
+} from '../../core/index';
+import type { NodeAnswers, RoundRecord, RunMeta } from '../../engine/run-types';
+import type { AnswerView, FactView, NodeView, OverrideSummaryView, RoundView, RunView, SkippedLineView, TreeView } from '../../protocol/explorer';
 
 export function answerView(task: AnyTask, a: Answer, truth: Answer | undefined): AnswerView {
   return { symbols: [...a], label: task.format.answer(a), correct: truth === undefined ? null : sameTuple(a, truth) };
