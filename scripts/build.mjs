@@ -23,6 +23,7 @@ const builds = [
   { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external },
   { ...common, entryPoints: ['src/engine/worker-main.ts'], outfile: 'dist/worker.js', external: bundledTf },
   { ...common, entryPoints: ['src/learner/replica-main.ts'], outfile: 'dist/learner-replica.js', external: bundledTf },
+  { ...common, entryPoints: ['src/learner/decode-worker-main.ts'], outfile: 'dist/learner-decode.js', external: bundledTf },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   // The process that loads and checks a user's task file and computes the Explorer's views with it
   // (src/engine/task-sandbox.ts starts it; its entry registers the views, src/extension/explorer/).

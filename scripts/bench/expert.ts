@@ -8,6 +8,10 @@
  * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
  * targets, H′'s 8 training steps of 32 (H′ rounds only), and what both rounds share — X's 16
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
+ * `hPrimeTwoThreads` is H′ (kept keys/values) decoding on two threads (learner/decode-threads.ts; needs
+ * the build's dist/learner-decode.js; its weights are copied to the worker on the first call after
+ * each training, inside the measured time), checked to build the same transcripts; the composed
+ * round `hPrimeTwoThreadsMs` uses it.
  * With `--ab-simd-matmul`, every repetition measures all of it twice, with our wasm SIMD
  * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
  * round under `simdOff`. `--ab-fused-attention` does the same with fused attention
@@ -20,6 +24,7 @@ import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
+import { DecodeThreads } from '../../src/learner/decode-threads';
 import { createModelH, createModelX } from '../../src/learner/factory';
 import type { ExpertTranscript } from '../../src/learner/model-h';
 import type { BackendPreference, ModelH } from '../../src/learner/types';
@@ -110,10 +115,26 @@ async function main() {
       };
     },
   });
+  // H′ decoding on two threads (a worker with a copy of H′).
+  const threads = await DecodeThreads.start(h);
+  const twoThreads: ModelH = Object.assign(Object.create(h) as ModelH, {
+    decoder() {
+      const d = threads.decoder();
+      return {
+        next(...args: Parameters<typeof d.next>) {
+          const t = performance.now();
+          const out = d.next(...args);
+          clocks.expertMs += performance.now() - t;
+          return out;
+        },
+        forget: (id: number) => d.forget(id),
+      };
+    },
+  });
   const rs = requests('expert-bench/round', questions);
   const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
-  type Samples = Record<'h' | 'hPrime' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'shared', ReturnType<typeof measure>[]>;
-  const samples = (): Samples => ({ h: [], hPrime: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
+  type Samples = Record<'h' | 'hPrime' | 'hPrimeTwoThreads' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'shared', ReturnType<typeof measure>[]>;
+  const samples = (): Samples => ({ h: [], hPrime: [], hPrimeTwoThreads: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
   const on = samples();
   const off = samples();
   const fusedOff = samples();
@@ -126,6 +147,9 @@ async function main() {
     let sT: ReturnType<typeof amplifyMany> = [];
     into.hPrimeWithoutKeptKeys.push(measure(() => (sT = amplifyLearnedMany(task, rs, answerer, stateless)), clocks));
     if (sT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ with kept keys/values built other transcripts than without');
+    let tT: ReturnType<typeof amplifyMany> = [];
+    into.hPrimeTwoThreads.push(measure(() => (tT = amplifyLearnedMany(task, rs, answerer, twoThreads)), clocks));
+    if (tT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ on two threads built other transcripts than on one');
     into.hPrimeTraining.push(measure(() => {
       for (let s = 0; s < 8; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
     }, clocks));
@@ -152,20 +176,22 @@ async function main() {
     transcriptsPerSecond: (1000 * questions) / median(ms.map((m) => m.wall)),
   });
   const compose = (ss: Samples) => {
-    const parts = { h: summary(ss.h), hPrime: summary(ss.hPrime), hPrimeWithoutKeptKeys: summary(ss.hPrimeWithoutKeptKeys), hPrimeTraining: summary(ss.hPrimeTraining), shared: summary(ss.shared) };
+    const parts = { h: summary(ss.h), hPrime: summary(ss.hPrime), hPrimeTwoThreads: summary(ss.hPrimeTwoThreads), hPrimeWithoutKeptKeys: summary(ss.hPrimeWithoutKeptKeys), hPrimeTraining: summary(ss.hPrimeTraining), shared: summary(ss.shared) };
     const round = {
       hMs: parts.h.wallMs + parts.shared.wallMs,
       hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
+      hPrimeTwoThreadsMs: parts.hPrimeTwoThreads.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
       hCpuMs: parts.h.cpuMs + parts.shared.cpuMs,
       hPrimeCpuMs: parts.hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
     };
-    return { ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
+    return { ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, twoThreadsRatio: round.hPrimeTwoThreadsMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
   };
   const { round, ...parts } = compose(on);
   const simdOff = abSimd ? compose(off) : undefined;
   const fusedAttentionOff = abFused ? compose(fusedOff) : undefined;
   const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
+  process.stderr.write(`H′ targets on two threads: ${parts.hPrimeTwoThreads.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeTwoThreads.cpuMs.toFixed(0)}, both threads; H′ decoding ${parts.hPrimeTwoThreads.expertMs.toFixed(0)}); same transcripts; round ${round.hPrimeTwoThreadsMs.toFixed(0)} ms (${round.twoThreadsRatio.toFixed(2)}× H's)\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
   process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
   for (const [label, o] of [['SIMD matmul kernels off', simdOff], ['fused attention off', fusedAttentionOff]] as const) {
@@ -173,6 +199,7 @@ async function main() {
     process.stderr.write(`${label} (interleaved): targets H ${o.h.wallMs.toFixed(0)} ms (cpu ${o.h.cpuMs.toFixed(0)}), H′ ${o.hPrime.wallMs.toFixed(0)} ms (cpu ${o.hPrime.cpuMs.toFixed(0)}; H′ decoding ${o.hPrime.expertMs.toFixed(0)}); round H ${o.round.hMs.toFixed(0)} ms, H′ ${o.round.hPrimeMs.toFixed(0)} ms (${o.round.ratio.toFixed(2)}×; CPU ${o.round.cpuRatio.toFixed(2)}×)\n`);
   }
   console.log(JSON.stringify(result));
+  await threads.close();
   x.dispose();
   h.dispose();
 }

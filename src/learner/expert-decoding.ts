@@ -2,20 +2,33 @@
  * The bookkeeping of H′'s cached decoding (model-h.ts): the per-layer keys/values of a batch being
  * decoded, with the padding columns each row does not have, and a transcript's memo — its tokens'
  * keys/values without padding, kept by a decoder from one of its actions to the next.
+ *
+ * A batch's keys/values live in buffers as wide as the batch can get (its prefix, then every token
+ * it may generate); a token step writes its column in place on the backend's memory (wasm, cpu)
+ * instead of concatenating a copy of the whole cache per token, and memos are read from the same
+ * memory. Where a backend keeps tensors out of reach (tfjs-node), a write rebuilds the buffer.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { EncodedTranscript } from './expert-tokens';
 import { NEG, type KeyValue } from './layers';
 
+type TF = typeof tfjs;
+type Tensor = tfjs.Tensor;
+
 /** Keys and values of every column decoded so far, for appending tokens without recomputing. */
 export interface DecodeCache {
+  /** Per layer [R, H, W, dk]: columns 0..C−1 are written, the rest are free. */
   kv: KeyValue[];
-  /** Copy keys [A, C, d]. */
-  keys: tfjs.Tensor;
-  /** Symbol ids of every column, per row. */
+  /** Copy keys [R, W, d]. */
+  keys: Tensor;
+  /** W: the buffers' width. */
+  width: number;
+  /** Symbol ids of every written column, per buffer row (C each). */
   ids: number[][];
-  /** Per row, true for the columns it does not have (padding): the bias hides them. */
+  /** Per buffer row, true for the written columns it does not have (padding): the bias hides them. */
   hidden: boolean[][];
+  /** The buffer row of each transcript still being decoded (others' rows idle until compacted). */
+  slots: number[];
 }
 
 /** A transcript's tokens with their keys/values (no padding), kept by a decoder between its actions. */
@@ -28,12 +41,85 @@ export interface DecodeMemo {
   keys: Float32Array;
 }
 
-/** The column bias [A, C] of a decoding cache: 0 where a row has a token, NEG in its holes. */
+/** The column bias [R, W] of a decoding cache: 0 where a row has a token, NEG in its holes and the free columns. */
 export function cacheBias(cache: DecodeCache): Float32Array {
-  const C = cache.ids[0].length;
-  const bias = new Float32Array(cache.hidden.length * C);
-  cache.hidden.forEach((hidden, i) => hidden.forEach((h, c) => h && (bias[i * C + c] = NEG)));
+  const W = cache.width;
+  const bias = new Float32Array(cache.hidden.length * W).fill(NEG);
+  cache.hidden.forEach((hidden, i) => hidden.forEach((h, c) => h || (bias[i * W + c] = 0)));
   return bias;
+}
+
+/** The symbol ids [R, W] of a cache's columns (0 in free columns). */
+export function cacheIds(cache: DecodeCache): Int32Array {
+  const W = cache.width;
+  const ids = new Int32Array(cache.ids.length * W);
+  cache.ids.forEach((row, i) => ids.set(row, i * W));
+  return ids;
+}
+
+let inPlace = true;
+
+/** Turns in-place writes off (every write rebuilds the buffer, as on tfjs-node). For A/B timing and tests. */
+export function setInPlaceCache(on: boolean): void {
+  inPlace = on;
+}
+
+/** The parts of the wasm and cpu backends that expose a tensor's memory. */
+interface MemoryBackend {
+  typedArrayFromHeap?(t: tfjs.TensorInfo): tfjs.TypedArray;
+  data?: { get(dataId: object): { values?: unknown } | undefined };
+}
+
+/**
+ * A float32 tensor's values as a view of the backend's own memory (writes change the tensor), or
+ * undefined where the backend keeps them out of reach. A wasm view is valid until the next
+ * allocation (which may grow the heap).
+ */
+function memoryOf(tf: TF, t: Tensor): Float32Array | undefined {
+  if (!inPlace || t.dtype !== 'float32') return undefined;
+  const backend = tf.backend() as unknown as MemoryBackend;
+  const name = tf.getBackend();
+  if (name === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t) as Float32Array;
+  if (name === 'cpu') {
+    const values = backend.data?.get(t.dataId)?.values;
+    if (values instanceof Float32Array && values.length === t.size) return values;
+  }
+  return undefined;
+}
+
+/**
+ * Writes src [R, heads, n, depth] into buffer [R, heads, W, depth] at columns column..column+n−1.
+ * Returns the buffer: the same tensor when written in place, else a new one (the caller disposes the old).
+ */
+export function writeColumns(tf: TF, buffer: Tensor, src: Tensor, column: number): Tensor {
+  const [R, heads, W, depth] = buffer.shape as [number, number, number, number];
+  const n = src.shape[2] as number;
+  const dst = memoryOf(tf, buffer);
+  if (dst) {
+    const from = memoryOf(tf, src) ?? (src.dataSync() as Float32Array);
+    for (let r = 0; r < R * heads; r++) dst.set(from.subarray(r * n * depth, (r + 1) * n * depth), (r * W + column) * depth);
+    return buffer;
+  }
+  return tf.tidy(() => {
+    const parts = [buffer.slice([0, 0, 0, 0], [R, heads, column, depth]), src, buffer.slice([0, 0, column + n, 0], [R, heads, W - column - n, depth])];
+    return tf.concat(parts.filter((p) => p.size > 0), 2);
+  });
+}
+
+/** A buffer's values: a view of the backend's memory where it can (valid until the next allocation), else a copy. */
+export function readBuffer(tf: TF, buffer: Tensor): Float32Array {
+  return memoryOf(tf, buffer) ?? (buffer.dataSync() as Float32Array);
+}
+
+/** A buffer [R, heads, W, depth] whose rows begin with the given values ([heads, n, depth] each, or none). */
+export function bufferOf(tf: TF, rows: readonly (Float32Array | undefined)[], heads: number, width: number, depth: number): Tensor {
+  const flat = new Float32Array(rows.length * heads * width * depth);
+  rows.forEach((src, i) => {
+    if (!src) return;
+    const n = src.length / (heads * depth);
+    for (let h = 0; h < heads; h++) flat.set(src.subarray(h * n * depth, (h + 1) * n * depth), (i * heads + h) * width * depth);
+  });
+  return tf.tensor4d(flat, [rows.length, heads, width, depth]);
 }
 
 /** The memo if the sequence continues the tokens it covers (with at least one more), else undefined. */
@@ -49,7 +135,7 @@ export function memoFor(memo: DecodeMemo | undefined, seq: EncodedTranscript): D
 }
 
 /**
- * For row j of values read from a cache ([rows, heads, C, width] each), a function that copies the
+ * For row j of values read from a cache ([rows, heads, C, width] each: C the buffers' width), a function that copies the
  * row's columns (those not `hidden`; `tokens` of them) into [heads, tokens, width] without holes.
  */
 export function compactor(hidden: readonly boolean[], C: number, j: number, tokens: number): (src: Float32Array, heads: number, width: number) => Float32Array {

@@ -139,8 +139,11 @@ export interface AttentionOptions {
   memory?: Tensor;
   /** The row of `memory` for each row of x (X encodes a context once for all its questions). */
   memoryRows?: Tensor;
-  /** Keys and values of earlier positions [B, H, C, dk], put before x's own (decoding with a cache). */
-  past?: KeyValue;
+  /**
+   * Decoding with a cache: stores x's keys and values [B, H, Lq, dk] after those of the earlier
+   * positions and returns every key and value to attend to ([B, H, C, dk]; the bias hides unused columns).
+   */
+  past?: (k: Tensor, v: Tensor) => KeyValue;
 }
 
 /**
@@ -166,10 +169,7 @@ export function attention(tf: TF, P: Weights, name: string, x: Tensor, o: Attent
     [k, v] = tf.split(kv, 2, 2).map(split);
     q = split(dense(tf, P, `${name}/q`, x));
   }
-  if (o.past) {
-    k = tf.concat([o.past.k, k], 2);
-    v = tf.concat([o.past.v, v], 2);
-  }
+  if (o.past) ({ k, v } = o.past(k, v));
   return { out: dense(tf, P, `${name}/out`, attend(tf, q, k, v, bias)), kv: { k, v } };
 }
 

@@ -30,7 +30,7 @@ import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, SEP_ID, TOKEN_TYPES, TokenType, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
 import { attention, causalBias, copyMixture, dense, feedForward, NEG, norm, outputHeads, type KeyValue, type Weights } from './layers';
-import { cacheBias, compactor, memoFor, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import { bufferOf, cacheBias, cacheIds, compactor, memoFor, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
 import type { AdamSettings } from './params';
 import type { ExpertAction, ExpertDecoder, ExpertStepResult, ExpertTranscript, ModelH, ModelPreset, PartialTranscript } from './types';
@@ -85,6 +85,8 @@ export interface TokenBatch {
 
 export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimiserConfig> implements ModelH {
   readonly vocabulary: ExpertVocabulary;
+  /** Transcripts a decoder runs at once: fewer, larger token steps (a third of the kernels of 256 at a time; docs/performance.md §7). */
+  private readonly decodeChunk = 1024;
 
   constructor(handle: BackendHandle, options: ModelHOptions) {
     super(handle, { checkpoint: 'h', presets: MODEL_H_PRESETS, seedBasis: (seed) => 0x811c9dc5 ^ (seed * 2654435761) }, options);
@@ -139,16 +141,16 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
   }
 
   /**
-   * The pre-LayerNorm blocks over new tokens x [A, n, d] that follow the cached keys/values `past`
-   * (per layer [A, H, C, dk]; none for a whole sequence), with the attention bias [·, 1, n, C + n].
-   * Returns the final states [A, n, d] and every layer's keys/values over all C + n columns.
+   * The pre-LayerNorm blocks over new tokens x [A, n, d], with the attention bias [·, 1, n, columns]:
+   * over x alone, or (`past`, decoding with a cache) over the columns that layer l's `past` returns
+   * once it has stored x's keys/values. Returns the final states [A, n, d] and every layer's keys/values.
    */
-  private blocks(x: Tensor, bias: Tensor, past?: readonly KeyValue[]): { h: Tensor; kv: KeyValue[] } {
+  private blocks(x: Tensor, bias: Tensor, past?: (l: number, k: Tensor, v: Tensor) => KeyValue): { h: Tensor; kv: KeyValue[] } {
     const tf = this.tf;
     const P = this.P;
     const kv: KeyValue[] = [];
     for (let l = 0; l < this.config.layers; l++) {
-      const a = attention(tf, P, `l${l}`, norm(tf, P, `l${l}/attnorm`, x), { heads: this.config.heads, bias, past: past?.[l] });
+      const a = attention(tf, P, `l${l}`, norm(tf, P, `l${l}/attnorm`, x), { heads: this.config.heads, bias, past: past && ((k, v) => past(l, k, v)) });
       kv.push(a.kv);
       x = x.add(a.out);
       x = x.add(feedForward(tf, P, `l${l}`, norm(tf, P, `l${l}/ffnorm`, x)));
@@ -284,9 +286,9 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
         if (this.steps !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
         if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
         const out: ExpertAction[] = [];
-        for (let i = 0; i < states.length; i += this.predictChunk) {
-          const chunk = ids.slice(i, i + this.predictChunk);
-          const got = this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, true, chunk.map((id) => memos.get(id)));
+        for (let i = 0; i < states.length; i += this.decodeChunk) {
+          const chunk = ids.slice(i, i + this.decodeChunk);
+          const got = this.nextChunk(states.slice(i, i + this.decodeChunk), options.forceAnswer === true, true, chunk.map((id) => memos.get(id)));
           chunk.forEach((id, j) => {
             const memo = got.memos?.[j];
             if (memo) memos.set(id, memo);
@@ -329,8 +331,8 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
 
   /**
    * Runs each sequence's tokens after its memo (all of them without one), right-padded to a common
-   * length, after the memo's keys/values (right-padded too), and keeps every layer's keys/values:
-   * later tokens are appended as new columns, and the bias hides the padding.
+   * length, after the memo's keys/values (right-padded too), in buffers with room for every token
+   * the action may append; the bias hides the padding and the free columns.
    */
   private prefill(seqs: readonly EncodedTranscript[], memos: readonly (DecodeMemo | undefined)[]): { cache: DecodeCache; probs: Float32Array } {
     const tf = this.tf;
@@ -341,12 +343,14 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     const Cp = Math.max(...past);
     const fresh = seqs.map((s, i) => s.ids.length - past[i]);
     const L = Math.max(...fresh);
+    // The marker and up to the longest span follow.
+    const W = Cp + L + 1 + Math.max(this.vocabulary.lengths.maxQuestionLength, this.vocabulary.lengths.maxAnswerLength);
     const b: TokenBatch = { rows: A, length: L, ids: new Int32Array(A * L), types: new Int32Array(A * L), offsets: new Int32Array(A * L), segments: new Int32Array(A * L) };
     const positions = new Int32Array(A * L);
     const hidden: boolean[][] = [];
     const ids: number[][] = [];
-    // Self-attention bias [A, 1, L, Cp + L]: a new token sees its row's memo and the new tokens up to itself.
-    const selfBias = new Float32Array(A * L * (Cp + L)).fill(NEG);
+    // Self-attention bias [A, 1, L, W]: a new token sees its row's memo and the new tokens up to itself.
+    const selfBias = new Float32Array(A * L * W).fill(NEG);
     seqs.forEach((s, i) => {
       for (let t = 0; t < fresh[i]; t++) {
         const at = i * L + t;
@@ -358,7 +362,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
         positions[at] = from;
       }
       for (let t = 0; t < L; t++) {
-        const row = (i * L + t) * (Cp + L);
+        const row = (i * L + t) * W;
         selfBias.fill(0, row, row + past[i]);
         selfBias.fill(0, row + Cp, row + Cp + Math.min(t, fresh[i] - 1) + 1);
       }
@@ -366,98 +370,111 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
       hidden.push([...new Array<boolean>(past[i]).fill(false), ...pad(Cp - past[i]), ...new Array<boolean>(fresh[i]).fill(false), ...pad(L - fresh[i])]);
       ids.push([...(memos[i]?.tokens.ids ?? []), ...new Array<number>(Cp - past[i]).fill(0), ...Array.from(b.ids.subarray(i * L, (i + 1) * L))]);
     });
-    const cache: DecodeCache = { kv: [], keys: undefined!, ids, hidden };
-    const bias = cacheBias(cache);
-    const out = tf.tidy(() => {
-      let pastKv: KeyValue[] | undefined;
-      let pastKeys: Tensor | undefined;
-      if (Cp > 0) {
-        // The memos, right-padded: [A, H, Cp, dk] per layer, copy keys [A, Cp, d].
-        const padded = (get: (m: DecodeMemo) => Float32Array, heads: number, width: number): Float32Array => {
-          const flat = new Float32Array(A * heads * Cp * width);
-          memos.forEach((m, i) => {
-            if (!m) return;
-            const src = get(m);
-            const n = past[i];
-            for (let h = 0; h < heads; h++) flat.set(src.subarray(h * n * width, (h + 1) * n * width), (i * heads + h) * Cp * width);
-          });
-          return flat;
-        };
-        pastKv = Array.from({ length: layers }, (_, l) => ({
-          k: tf.tensor4d(padded((m) => m.k[l], H, dk), [A, H, Cp, dk]),
-          v: tf.tensor4d(padded((m) => m.v[l], H, dk), [A, H, Cp, dk]),
-        }));
-        pastKeys = tf.tensor3d(padded((m) => m.keys, 1, d), [A, Cp, d]);
-      }
-      const { h, kv } = Cp > 0
-        ? this.blocks(this.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, Cp + L]), pastKv)
-        : this.blocks(this.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
-      const newKeys = dense(tf, this.P, 'copy/key', h);
-      const keys = pastKeys ? tf.concat([pastKeys, newKeys], 1) : newKeys;
-      const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
-      const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
-      const p = copyMixture(tf, outputHeads(tf, this.P, hq, keys, tf.tensor3d(bias, [A, 1, Cp + L])), tf.tensor2d(ids.flat(), [A, Cp + L], 'int32'), this.vocabulary.size);
-      return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
-    });
-    cache.kv = out.kv;
-    cache.keys = out.keys;
-    return { cache, probs: this.read(out.probs) };
+    // The buffers begin with the memos' keys/values (per layer [A, H, W, dk], copy keys [A, 1, W, d]).
+    const cache: DecodeCache = {
+      kv: Array.from({ length: layers }, (_, l) => ({ k: bufferOf(tf, memos.map((m) => m?.k[l]), H, W, dk), v: bufferOf(tf, memos.map((m) => m?.v[l]), H, W, dk) })),
+      keys: bufferOf(tf, memos.map((m) => m?.keys), 1, W, d),
+      width: W, ids, hidden, slots: seqs.map((_, i) => i),
+    };
+    try {
+      const bias = cacheBias(cache);
+      const out = tf.tidy(() => {
+        const { h, kv } = this.blocks(this.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, W]), this.writer(cache, Cp));
+        const keys = writeColumns(tf, cache.keys, dense(tf, this.P, 'copy/key', h).reshape([A, 1, L, d]), Cp);
+        const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
+        const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
+        const p = copyMixture(tf, outputHeads(tf, this.P, hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), tf.tensor2d(cacheIds(cache), [A, W], 'int32'), this.vocabulary.size);
+        return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
+      });
+      this.replaceBuffers(cache, out.kv, out.keys);
+      return { cache, probs: this.read(out.probs) };
+    } catch (e) {
+      this.disposeCache(cache);
+      throw e;
+    }
+  }
+
+  /** Stores each layer's new keys/values in the cache's buffers from `column` on (blocks' `past`). */
+  private writer(cache: DecodeCache, column: number): (l: number, k: Tensor, v: Tensor) => KeyValue {
+    return (l, k, v) => ({ k: writeColumns(this.tf, cache.kv[l].k, k, column), v: writeColumns(this.tf, cache.kv[l].v, v, column) });
+  }
+
+  /** Makes these the cache's buffers, disposing those they replace (a write that was not in place made new ones). */
+  private replaceBuffers(cache: DecodeCache, kv: KeyValue[], keys: Tensor): void {
+    const now = new Set([...kv.flatMap((x) => [x.k, x.v]), keys]);
+    this.tf.dispose([...cache.kv.flatMap((x) => [x.k, x.v]), cache.keys].filter((t) => !now.has(t)));
+    cache.kv = kv;
+    cache.keys = keys;
   }
 
   /**
-   * Appends one token to each of the rows `keep` of the cache (indices into its rows, in order) and
-   * returns the next-token distributions [keep, V]. The cache is replaced (old tensors disposed).
+   * Appends one token to each transcript `keep` (indices into those still decoded, in order) and
+   * returns their next-token distributions [keep, V]. Every buffer row takes a step (idle rows a
+   * padding token) until no more than ¾ of them are kept; then the buffers are compacted.
    */
   private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
     const tf = this.tf;
-    const A = keep.length;
-    const all = keep.length === cache.hidden.length && keep.every((r, i) => r === i);
-    const token: TokenBatch = { rows: A, length: 1, ids: new Int32Array(A), types: new Int32Array(A), offsets: new Int32Array(A), segments: new Int32Array(A) };
-    const positions = new Int32Array(A);
+    const d = this.config.dModel;
+    const V = this.vocabulary.size;
+    cache.slots = keep.map((j) => cache.slots[j]);
+    if (cache.slots.length <= 0.75 * cache.ids.length) this.compact(cache);
+    const { slots, width: W } = cache;
+    const R = cache.ids.length;
+    const C = cache.ids[0].length;
+    const token: TokenBatch = { rows: R, length: 1, ids: new Int32Array(R), types: new Int32Array(R), offsets: new Int32Array(R), segments: new Int32Array(R) };
+    const positions = new Int32Array(R);
     seqs.forEach((s, i) => {
       const t = s.ids.length - 1;
-      token.ids[i] = s.ids[t];
-      token.types[i] = s.types[t];
-      token.offsets[i] = s.offsets[t];
-      token.segments[i] = s.segments[t];
-      positions[i] = t;
+      const r = slots[i];
+      token.ids[r] = s.ids[t];
+      token.types[r] = s.types[t];
+      token.offsets[r] = s.offsets[t];
+      token.segments[r] = s.segments[t];
+      positions[r] = t;
     });
-    const old = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys];
-    cache.ids = keep.map((r, i) => [...cache.ids[r], token.ids[i]]);
-    cache.hidden = keep.map((r) => [...cache.hidden[r], false]);
-    const C = cache.ids[0].length;
+    cache.ids.forEach((row, r) => row.push(token.ids[r]));
+    cache.hidden.forEach((row) => row.push(false));
     const bias = cacheBias(cache);
     const out = tf.tidy(() => {
-      const rows = all ? undefined : tf.tensor1d(Int32Array.from(keep), 'int32');
-      const pick = (t: Tensor): Tensor => (rows ? tf.gather(t, rows) : t);
-      const past = cache.kv.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
-      const biasT = tf.tensor3d(bias, [A, 1, C]);
-      const { h, kv } = this.blocks(this.embed(token, positions), biasT.reshape([A, 1, 1, C]), past);
-      const keys = tf.concat([pick(cache.keys), dense(tf, this.P, 'copy/key', h)], 1);
-      const p = copyMixture(tf, outputHeads(tf, this.P, h, keys, biasT), tf.tensor2d(cache.ids.flat(), [A, C], 'int32'), this.vocabulary.size);
-      return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
+      const biasT = tf.tensor3d(bias, [R, 1, W]);
+      const { h, kv } = this.blocks(this.embed(token, positions), biasT.reshape([R, 1, 1, W]), this.writer(cache, C));
+      const keys = writeColumns(tf, cache.keys, dense(tf, this.P, 'copy/key', h).reshape([R, 1, 1, d]), C);
+      const p = copyMixture(tf, outputHeads(tf, this.P, h, keys.reshape([R, W, d]), biasT), tf.tensor2d(cacheIds(cache), [R, W], 'int32'), V);
+      return { probs: p.reshape([R, V]), keys, kv };
     });
-    tf.dispose(old);
-    cache.kv = out.kv;
-    cache.keys = out.keys;
-    return this.read(out.probs);
+    this.replaceBuffers(cache, out.kv, out.keys);
+    const all = this.read(out.probs);
+    if (slots.length === R) return all;
+    const probs = new Float32Array(slots.length * V);
+    slots.forEach((r, i) => probs.set(all.subarray(r * V, (r + 1) * V), i * V));
+    return probs;
   }
 
-  /** The memos of the cache's rows `rows` (their tokens' keys/values without the holes). */
+  /** Keeps only the buffer rows of the transcripts still decoded. */
+  private compact(cache: DecodeCache): void {
+    const tf = this.tf;
+    const { slots } = cache;
+    const out = tf.tidy(() => {
+      const rows = tf.tensor1d(Int32Array.from(slots), 'int32');
+      return { kv: cache.kv.map((x) => ({ k: tf.gather(x.k, rows), v: tf.gather(x.v, rows) })), keys: tf.gather(cache.keys, rows) };
+    });
+    this.replaceBuffers(cache, out.kv, out.keys);
+    cache.ids = slots.map((r) => cache.ids[r]);
+    cache.hidden = slots.map((r) => cache.hidden[r]);
+    cache.slots = slots.map((_, i) => i);
+  }
+
+  /** The memos of the transcripts `rows` (indices into those decoded): their tokens' keys/values without the holes. */
   private memosOf(cache: DecodeCache, rows: readonly number[], seqs: readonly EncodedTranscript[]): DecodeMemo[] {
     if (rows.length === 0) return [];
-    const tf = this.tf;
     const { dModel: d, heads: H } = this.config;
     const dk = d / H;
-    const C = cache.ids[0].length;
-    const picked = tf.tidy(() => {
-      const r = tf.tensor1d(Int32Array.from(rows), 'int32');
-      return [...cache.kv.flatMap((kv) => [tf.gather(kv.k, r), tf.gather(kv.v, r)]), tf.gather(cache.keys, r)];
-    });
-    const data = picked.map((t) => this.read(t));
-    return rows.map((row, j) => {
-      const seq = seqs[j];
-      const compact = compactor(cache.hidden[row], C, j, seq.ids.length);
+    // Views of the backend's memory where it can: nothing below allocates a tensor.
+    const data = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys].map((t) => readBuffer(this.tf, t));
+    return rows.map((j, n) => {
+      const seq = seqs[n];
+      const slot = cache.slots[j];
+      const compact = compactor(cache.hidden[slot], cache.width, slot, seq.ids.length);
       return {
         tokens: { ids: [...seq.ids], types: [...seq.types], offsets: [...seq.offsets], segments: [...seq.segments] },
         k: cache.kv.map((_, l) => compact(data[2 * l], H, dk)),
@@ -540,6 +557,26 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
       this.disposeCache(cache);
     }
     return { actions: rows.map((r) => r.result!), memos: memos && rows.map((r) => r.memo) };
+  }
+
+  // ---------------------------------------------------------------- copies (a decode worker, decode-threads.ts)
+
+  /** The settings that rebuild this model's architecture elsewhere. */
+  describe(): { preset: ModelPreset; vocabulary: ExpertVocabularyJSON; seed: number; config: ModelHConfig; optimiser: ModelHOptimiserConfig } {
+    return { preset: this.preset, vocabulary: this.vocabulary.toJSON(), seed: this.seed, config: { ...this.config }, optimiser: { ...this.optimiser } };
+  }
+
+  /** The weights as one flat array, and `writeParams`, which replaces them (and the step count) with another copy's. */
+  readParams(): Float32Array {
+    this.assertLive();
+    return this.read(this.weights.flat());
+  }
+
+  writeParams(data: Float32Array, step: number): void {
+    this.assertLive();
+    if (data.length !== this.weights.size) throw new Error(`H′ writeParams: ${data.length} values, the model has ${this.weights.size}`);
+    this.tf.tidy(() => this.weights.assignFlat(this.tf.tensor1d(data)));
+    this.steps = step;
   }
 
   // ---------------------------------------------------------------- checkpoints

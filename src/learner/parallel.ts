@@ -50,15 +50,15 @@ interface Replica {
   index: number;
 }
 
-/** Where the replica bundle is: beside this bundle (dist/), or the package's dist/ (tests). */
-export function replicaFile(): string {
-  const candidates = [path.join(__dirname, 'learner-replica.js')];
+/** Where a worker bundle (the replica's, or H′'s decode worker) is: beside this bundle (dist/), or the package's dist/ (tests). */
+export function replicaFile(name = 'learner-replica.js'): string {
+  const candidates = [path.join(__dirname, name)];
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    candidates.push(path.join(dir, 'dist', 'learner-replica.js'));
+    candidates.push(path.join(dir, 'dist', name));
     if (path.dirname(dir) === dir) break;
   }
   const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`data-parallel training needs learner-replica.js (looked in ${candidates.slice(0, 2).join(', ')}); run the build`);
+  if (!found) throw new Error(`${name === 'learner-replica.js' ? 'data-parallel training' : 'H′ decoding on two threads'} needs ${name} (looked in ${candidates.slice(0, 2).join(', ')}); run the build`);
   return found;
 }
 

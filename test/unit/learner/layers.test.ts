@@ -69,7 +69,8 @@ test('attention: decoding with a key/value cache gives what the whole causal pas
     let past = first.kv;
     const outs = [first.out];
     for (let t = 3; t < L; t++) {
-      const step = attention(tf, P, 'l', x.slice([0, t, 0], [3, 1, d]), { heads, bias: tf.zeros([1, 1, 1, t + 1]), past });
+      const before = past;
+      const step = attention(tf, P, 'l', x.slice([0, t, 0], [3, 1, d]), { heads, bias: tf.zeros([1, 1, 1, t + 1]), past: (k, v) => ({ k: tf.concat([before.k, k], 2), v: tf.concat([before.v, v], 2) }) });
       past = step.kv;
       outs.push(step.out);
     }

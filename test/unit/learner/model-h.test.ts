@@ -1,11 +1,12 @@
 // H′, the learned model of H, on wasm: token layout and loss mask, imitation of permutation
-// powering's H, forceAnswer, leaks, the decoding cache, checkpoints and clear errors.
+// powering's H, forceAnswer, leaks, the decoding cache (written in place or rebuilt), checkpoints and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
+import { setInPlaceCache } from '../../../src/learner/expert-decoding';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TokenType } from '../../../src/learner/expert-tokens';
 import { createModelH, loadModelH } from '../../../src/learner/factory';
 import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
@@ -201,6 +202,21 @@ test('decoder: across a transcript\'s actions, kept keys/values decode exactly l
   const d2 = model.decoder();
   d2.next(changed.map((_, i) => i), changed.map((c) => ({ question: c.question, steps: [...c.steps, ...c.steps] })));
   assert.deepEqual(d2.next(changed.map((_, i) => i), changed), model.next(changed));
+  assert.equal(model.numTensors(), before);
+});
+
+test('keys/values rebuilt per token (a backend without in-place writes, e.g. tfjs-node) decode as when written in place', () => {
+  const states = partials(heldOut.slice(0, 30));
+  const inPlace = model.next(states);
+  const ids = states.map((_, i) => i);
+  const before = model.numTensors();
+  setInPlaceCache(false);
+  try {
+    assert.deepEqual(model.next(states), inPlace);
+    assert.deepEqual(model.decoder().next(ids, states), inPlace);
+  } finally {
+    setInPlaceCache(true);
+  }
   assert.equal(model.numTensors(), before);
 });
 

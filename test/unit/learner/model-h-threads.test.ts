@@ -1,0 +1,108 @@
+// H′'s decoding on two threads (learner/decode-threads.ts, on wasm; needs the build's
+// dist/learner-decode.js): the same actions as one thread through every action of a round, new
+// weights reach the worker after training, and a failing or silent worker is an error, not a hang.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
+import { DecodeThreads } from '../../../src/learner/decode-threads';
+import { createModelH } from '../../../src/learner/factory';
+import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
+import type { ExpertDecoder } from '../../../src/learner/types';
+
+const task = builtinTask('permutation-powering')!;
+const truth = truthAnswerer(task);
+
+function examples(seed: string, n: number): { ctx: AnyContext; transcript: ExpertTranscript }[] {
+  return Array.from({ length: n }, (_, index) => {
+    const id = { size: 8, seed, index };
+    const ctx = makeContext(task, id);
+    const question = makeQuestion(task, id, ctx);
+    const t = amplify(task, ctx, question, truth);
+    return { ctx, transcript: { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer } };
+  });
+}
+
+let model: TransformerModelH;
+let threads: DecodeThreads;
+const data = examples('held-out', 41);
+
+/** Every action of a round through both decoders in lockstep; asserts they agree; returns how many subquestions were asked. */
+function round(a: ExpertDecoder, b: ExpertDecoder): number {
+  const states = data.map((d) => ({ question: d.transcript.question, steps: [] as { question: Question; answer: Answer }[] }));
+  const open = new Set(states.map((_, i) => i));
+  let asked = 0;
+  for (let r = 0; r <= task.maxSubquestions && open.size > 0; r++) {
+    const ids = [...open];
+    const forceAnswer = r === task.maxSubquestions;
+    const got = a.next(ids, ids.map((i) => states[i]), { forceAnswer });
+    assert.deepEqual(got, b.next(ids, ids.map((i) => states[i]), { forceAnswer }), `action ${r}`);
+    ids.forEach((i, j) => {
+      const action = got[j];
+      if ('answer' in action) {
+        open.delete(i);
+        a.forget(i);
+        b.forget(i);
+      } else {
+        asked++;
+        // Every third transcript gets a wrong subanswer: both threads must follow it.
+        states[i].steps.push({ question: action.ask, answer: i % 3 === 0 ? [data[i].transcript.question[0]] : groundTruth(task, data[i].ctx, action.ask).answer });
+      }
+    });
+  }
+  return asked;
+}
+
+test('two threads decode the same actions as one, through every action of a round; new weights reach the worker', async () => {
+  model = await createModelH({ task, preset: 'tiny', seed: 1, backend: 'wasm' });
+  const train = examples('train', 100 * 32).map((e) => e.transcript);
+  for (let s = 0; s < 100; s++) model.trainStep(train.slice(s * 32, (s + 1) * 32));
+  threads = await DecodeThreads.start(model);
+  const before = model.numTensors();
+  const asked = round(threads.decoder(), model.decoder());
+  assert.ok(asked > data.length / 2, `H′ asked ${asked} subquestions`);
+  assert.equal(model.numTensors(), before);
+  // After a training step the worker decodes with the new weights; an old decoder refuses.
+  const old = threads.decoder();
+  model.trainStep(train.slice(0, 32));
+  round(threads.decoder(), model.decoder());
+  assert.throws(() => old.next([0], [{ question: data[0].transcript.question, steps: [] }]), /trained since/);
+});
+
+test('an error in the worker fails that call (not later ones)', () => {
+  const d = threads.decoder();
+  const good = { question: data[0].transcript.question, steps: [] };
+  // The second transcript goes to the worker.
+  assert.throws(() => d.next([0, 1], [good, { question: ['no-such-symbol'], steps: [] }]), /decode worker failed: .*unknown symbol/);
+  assert.deepEqual(threads.decoder().next([0, 1], [good, good]), model.next([good, good]));
+});
+
+test('a worker that stops or never answers is an error, not a hang', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'decode-worker-'));
+  try {
+    const silent = join(dir, 'silent.js');
+    writeFileSync(silent, "require('node:worker_threads').parentPort.postMessage({ type: 'ready' });\n");
+    const s = await DecodeThreads.start(model, { file: silent, timeoutMs: 1500 });
+    const states = [0, 1].map((i) => ({ question: data[i].transcript.question, steps: [] }));
+    const t0 = Date.now();
+    assert.throws(() => s.decoder().next([0, 1], states), /no answer within 2 s/);
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.throws(() => s.decoder().next([0, 1], states), /no answer/);
+    await s.close();
+    const failing = join(dir, 'failing.js');
+    writeFileSync(failing, "require('node:worker_threads').parentPort.postMessage({ type: 'failed', error: 'no backend' });\n");
+    await assert.rejects(DecodeThreads.start(model, { file: failing }), /failed to start: no backend/);
+    // The real worker, terminated: the next call fails at once.
+    const real = await DecodeThreads.start(model);
+    await (real as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.throws(() => real.decoder().next([0, 1], states), /exited/);
+    await real.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await threads.close();
+    model.dispose();
+  }
+});
