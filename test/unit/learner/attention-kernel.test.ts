@@ -5,44 +5,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
-import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
+import { amplify, builtinTask, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
 import { biasStrides, FUSED_ATTENTION, FUSED_ATTENTION_GRAD, fusedAttend, fusedAttentionEnabled, setFusedAttention } from '../../../src/learner/attention-kernel';
 import { createModelH } from '../../../src/learner/factory';
-import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { attend, NEG } from '../../../src/learner/layers';
 import type { ExpertTranscript } from '../../../src/learner/model-h';
 import { ATTENTION_WASM } from '../../../src/learner/native/attention-wasm';
 import { assertNativeModule } from './native-module';
+import { assertClose, assertSameXLosses, size, valuesWith, withSwitch, xBatch, type KernelSwitch } from './kernel-checks';
 import { values } from './random-values';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= tol * Math.max(1, Math.abs(expected[i])))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
-
-/** Runs fn with fused attention on or off and returns its outputs' values. */
-function withFused(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
-  const before = fusedAttentionEnabled();
-  setFusedAttention(on);
-  try {
-    return tf.tidy(fn).map((t) => {
-      const v = Float32Array.from(t.dataSync());
-      t.dispose();
-      return v;
-    });
-  } finally {
-    setFusedAttention(before);
-  }
-}
+const FUSED: KernelSwitch = { set: setFusedAttention, enabled: fusedAttentionEnabled };
+const withFused = (tf: TF, on: boolean, fn: () => Tensor[]) => valuesWith(tf, FUSED, on, fn);
 
 test('the committed attention binary is built from the C source as it is now, and touches only the memory it imports', () => {
   assertNativeModule('attention', ATTENTION_WASM, ['attention_forward', 'attention_backward']);
@@ -133,31 +111,8 @@ test('attend() on wasm runs the two fused kernels, without leaking tensors; on c
 
 const task = builtinTask('permutation-powering')!;
 
-test('X: the same training losses (within 1e-4) with fused attention on and off', async () => {
-  const batch: TrainingExample[] = [];
-  for (let c = 0; batch.length < 32; c++) {
-    const id = { size: 8, seed: 'fused', index: c };
-    const ctx = makeContext(task, id);
-    for (let j = 0; j < 8; j++) {
-      const question = makeQuestion(task, id, ctx, j);
-      batch.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
-    }
-  }
-  const losses = async (on: boolean) => {
-    setFusedAttention(on);
-    try {
-      const model = await createModelX({ task, preset: 'tiny', seed: 5, backend: 'wasm' });
-      const out = [1, 2, 3, 4].map(() => model.trainStep(batch).loss);
-      model.dispose();
-      return out;
-    } finally {
-      setFusedAttention(true);
-    }
-  };
-  const on = await losses(true);
-  const off = await losses(false);
-  assertClose(on, off, 'losses', 1e-4);
-  assert.ok(on[3] < on[0], `the loss falls: ${on.join(', ')}`);
+test('X: the same training losses (within 1e-4) with fused attention on and off, and no tensors leak', async () => {
+  await assertSameXLosses(FUSED, xBatch('fused'));
 });
 
 test('H′: the same training losses (within 1e-4) with fused attention on and off', async () => {
@@ -169,17 +124,12 @@ test('H′: the same training losses (within 1e-4) with fused attention on and o
     const t = amplify(task, ctx, question, truth);
     return { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
   });
-  const losses = async (on: boolean) => {
-    setFusedAttention(on);
-    try {
-      const model = await createModelH({ task, preset: 'tiny', seed: 3, backend: 'wasm' });
-      const out = [1, 2, 3, 4].map(() => model.trainStep(transcripts).loss);
-      model.dispose();
-      return out;
-    } finally {
-      setFusedAttention(true);
-    }
-  };
+  const losses = (on: boolean) => withSwitch(FUSED, on, async () => {
+    const model = await createModelH({ task, preset: 'tiny', seed: 3, backend: 'wasm' });
+    const out = [1, 2, 3, 4].map(() => model.trainStep(transcripts).loss);
+    model.dispose();
+    return out;
+  });
   const on = await losses(true);
   const off = await losses(false);
   assertClose(on, off, 'losses', 1e-4);

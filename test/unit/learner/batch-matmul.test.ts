@@ -4,41 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
-import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
 import { values } from './random-values';
 import { assertNativeModule } from './native-module';
+import { assertClose, assertSameXLosses, size, valuesWith, xBatch, type KernelSwitch } from './kernel-checks';
 import { setSimdBatchMatMul, simdBatchMatMul, simdBatchMatMulEnabled, simdFusedMatMul } from '../../../src/learner/batch-matmul';
-import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { BATCH_MATMUL_WASM } from '../../../src/learner/native/batch-matmul-wasm';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= tol * Math.max(1, Math.abs(expected[i])))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
-
-/** Runs fn with the SIMD kernel on or off and returns its outputs' values. */
-function withKernel(tf: TF, on: boolean, fn: () => Tensor[]): Float32Array[] {
-  const before = simdBatchMatMulEnabled();
-  setSimdBatchMatMul(on);
-  try {
-    return tf.tidy(fn).map((t) => {
-      const v = Float32Array.from(t.dataSync());
-      t.dispose();
-      return v;
-    });
-  } finally {
-    setSimdBatchMatMul(before);
-  }
-}
+const SIMD: KernelSwitch = { set: setSimdBatchMatMul, enabled: simdBatchMatMulEnabled };
+const withKernel = (tf: TF, on: boolean, fn: () => Tensor[]) => valuesWith(tf, SIMD, on, fn);
 
 test('the committed wasm binary is built from the C source as it is now, and touches only the memory it imports', () => {
   assertNativeModule('batch-matmul', BATCH_MATMUL_WASM, ['batch_matmul', 'bias_relu']);
@@ -146,30 +123,6 @@ test('gradients: through the SIMD kernel equal tfjs\'s own within 1e-5', async (
   }
 });
 
-test('a training step of X: the same losses with and without the SIMD kernel', async () => {
-  const task = builtinTask('permutation-powering')!;
-  const batch: TrainingExample[] = [];
-  for (let c = 0; batch.length < 32; c++) {
-    const id = { size: 8, seed: 'bmm', index: c };
-    const ctx = makeContext(task, id);
-    for (let j = 0; j < 8; j++) {
-      const question = makeQuestion(task, id, ctx, j);
-      batch.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
-    }
-  }
-  const losses = async (on: boolean) => {
-    setSimdBatchMatMul(on);
-    try {
-      const model = await createModelX({ task, preset: 'tiny', seed: 5, backend: 'wasm' });
-      const out = [1, 2, 3].map(() => model.trainStep(batch).loss);
-      model.dispose();
-      return out;
-    } finally {
-      setSimdBatchMatMul(true);
-    }
-  };
-  const ours = await losses(true);
-  const theirs = await losses(false);
-  assertClose(ours, theirs, 'losses', 1e-4);
-  assert.ok(ours[2] < ours[0], `the loss falls: ${ours.join(', ')}`);
+test('training steps of X: the same losses with and without the SIMD kernel, and no tensors leak', async () => {
+  await assertSameXLosses(SIMD, xBatch('bmm'), 3);
 });

@@ -7,27 +7,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import type * as tfjs from '@tensorflow/tfjs';
-import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
-import { createModelX, type TrainingExample } from '../../../src/learner/index';
 import { fusedLayerNormApplies, fusedLayerNormEnabled, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, setFusedLayerNorm } from '../../../src/learner/layer-norm';
 import { layerNorm } from '../../../src/learner/layers';
 import { LAYER_NORM_WASM } from '../../../src/learner/native/layer-norm-wasm';
 import { assertNativeModule } from './native-module';
+import { assertClose, assertSameXLosses, size, xBatch } from './kernel-checks';
 import { values } from './random-values';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= tol * Math.max(1, Math.abs(expected[i])))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
 
 /** Runs fn with the fused LayerNorm on or off; its outputs' values and the kernels it ran. */
 async function run(tf: TF, on: boolean, fn: () => Tensor[]): Promise<{ values: Float32Array[]; kernels: string[] }> {
@@ -116,35 +105,7 @@ test('no tensors leak: forward and gradients with the fused kernels leave the co
 });
 
 test('training steps of X: the same losses with the fused LayerNorm on and off, and no tensors leak', async () => {
-  const task = builtinTask('permutation-powering')!;
-  const batch: TrainingExample[] = [];
-  for (let c = 0; batch.length < 32; c++) {
-    const id = { size: 8, seed: 'ln', index: c };
-    const ctx = makeContext(task, id);
-    for (let j = 0; j < 8; j++) {
-      const question = makeQuestion(task, id, ctx, j);
-      batch.push({ facts: ctx.facts, question, answer: groundTruth(task, ctx, question).answer });
-    }
-  }
-  const losses = async (on: boolean) => {
-    const before = fusedLayerNormEnabled();
-    setFusedLayerNorm(on);
-    try {
-      const model = await createModelX({ task, preset: 'tiny', seed: 5, backend: 'wasm' });
-      const out = [model.trainStep(batch).loss];
-      const tensors = model.numTensors();
-      for (let s = 0; s < 3; s++) out.push(model.trainStep(batch).loss);
-      assert.equal(model.numTensors(), tensors, 'tensors after 4 steps as after 1');
-      model.dispose();
-      return out;
-    } finally {
-      setFusedLayerNorm(before);
-    }
-  };
-  const fused = await losses(true);
-  const composite = await losses(false);
-  assertClose(fused, composite, 'losses', 1e-4);
-  assert.ok(fused[3] < fused[0], `the loss falls: ${fused.join(', ')}`);
+  await assertSameXLosses({ set: setFusedLayerNorm, enabled: fusedLayerNormEnabled }, xBatch('ln'));
 });
 
 test('AMPLIFY_NATIVE_KERNELS=off starts every native kernel off (matmul, LayerNorm, attention); unset, they start on', async () => {
