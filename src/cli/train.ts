@@ -91,7 +91,7 @@ export async function train(o: TrainOptions, io: TrainIo, factory: LearnerFactor
     lock = RunLock.acquire(folder.dir);
     try {
       folder.clean();
-      // The number of rounds and the threads may change on resume (threads compute the same steps).
+      // The number of rounds and the threads may change on resume (threads compute the same steps, up to the order in which the replicas' gradients are summed).
       const { rounds, threads } = o.config ?? {};
       run = await Run.resume(folder, task, factory, { ...(rounds ? { rounds } : {}), ...(threads !== undefined ? { threads } : {}) }, o.fromCheckpoint ?? 'last');
     } catch (e) {
