@@ -14,6 +14,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { ATTENTION_WASM } from './native/attention-wasm';
+import { heapAddress, nativeKernels, type WasmBackend as NativeBackend } from './native/loader';
 import { nativeKernelsOnAtStart } from './native/switches';
 
 type TF = typeof tfjs;
@@ -23,11 +24,8 @@ type TensorInfo = tfjs.TensorInfo;
 export const FUSED_ATTENTION = 'AmplifyFusedAttention';
 export const FUSED_ATTENTION_GRAD = 'AmplifyFusedAttentionGrad';
 
-/** The parts of the wasm backend (BackendWasm) these kernels use. */
-interface WasmBackend {
-  wasm: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tfjs.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): tfjs.TypedArray;
+/** The wasm backend, with the disposal of the scratch buffer. */
+interface WasmBackend extends NativeBackend {
   disposeData(dataId: tfjs.DataId, force?: boolean): boolean;
 }
 
@@ -36,8 +34,6 @@ interface Kernels {
   backward(dout: number, q: number, k: number, v: number, p: number, dq: number, dkOut: number, dv: number, dbias: number, scratch: number, B: number, H: number, Lq: number, Lk: number, dk: number, sb0: number, sb1: number, sb2: number, sb3: number, biasSize: number, scale: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 let enabled = nativeKernelsOnAtStart();
 
 /** Turns fused attention on or off (off: attend() runs the composite on every backend). For A/B timing. */
@@ -49,22 +45,7 @@ export function fusedAttentionEnabled(): boolean {
   return enabled;
 }
 
-function kernelsFor(backend: WasmBackend): Kernels {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('fused attention: the wasm backend exposes no WebAssembly.Memory (wasm.asm.memory); is this @tensorflow/tfjs-backend-wasm 4.x?');
-  let kernels = instances.get(memory);
-  if (!kernels) {
-    compiled ??= new WebAssembly.Module(Buffer.from(ATTENTION_WASM.base64, 'base64'));
-    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
-    kernels = { forward: exports.attention_forward as Kernels['forward'], backward: exports.attention_backward as Kernels['backward'] };
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
-
-function addr(backend: WasmBackend, t: TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset;
-}
+const kernelsFor = nativeKernels<Kernels>('fused attention', ATTENTION_WASM, (exports) => ({ forward: exports.attention_forward as Kernels['forward'], backward: exports.attention_backward as Kernels['backward'] }));
 
 /**
  * The element strides of a bias of `shape` (rank ≤ 4) read as [B, H, Lq, Lk]: 0 along the
@@ -104,7 +85,7 @@ const forwardKernel: tfjs.KernelFunc = ({ inputs, backend }) => {
   if (!s) throw new Error(`${FUSED_ATTENTION}: bias [${bias.shape}] does not broadcast to [${[B, H, Lq, Lk]}]`);
   const out = wasm.makeOutput([B, Lq, H * dk], 'float32');
   const p = wasm.makeOutput([B, H, Lq, Lk], 'float32');
-  kernelsFor(wasm).forward(addr(wasm, q), addr(wasm, k), addr(wasm, v), addr(wasm, bias), addr(wasm, out), addr(wasm, p), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], 1 / Math.sqrt(dk));
+  kernelsFor(wasm).forward(heapAddress(wasm, q), heapAddress(wasm, k), heapAddress(wasm, v), heapAddress(wasm, bias), heapAddress(wasm, out), heapAddress(wasm, p), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], 1 / Math.sqrt(dk));
   return [out, p];
 };
 
@@ -122,7 +103,7 @@ const backwardKernel: tfjs.KernelFunc = ({ inputs, backend, attrs }) => {
   // The scores' gradient of one (batch row, head) at a time.
   const scratch = wasm.makeOutput([Lq, Lk], 'float32');
   try {
-    kernelsFor(wasm).backward(addr(wasm, dy), addr(wasm, q), addr(wasm, k), addr(wasm, v), addr(wasm, p), addr(wasm, dq), addr(wasm, dkT), addr(wasm, dv), addr(wasm, dbias), addr(wasm, scratch), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], biasSize, 1 / Math.sqrt(dk));
+    kernelsFor(wasm).backward(heapAddress(wasm, dy), heapAddress(wasm, q), heapAddress(wasm, k), heapAddress(wasm, v), heapAddress(wasm, p), heapAddress(wasm, dq), heapAddress(wasm, dkT), heapAddress(wasm, dv), heapAddress(wasm, dbias), heapAddress(wasm, scratch), B, H, Lq, Lk, dk, s[0], s[1], s[2], s[3], biasSize, 1 / Math.sqrt(dk));
   } finally {
     wasm.disposeData(scratch.dataId);
   }

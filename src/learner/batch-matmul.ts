@@ -14,17 +14,11 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { BATCH_MATMUL_WASM } from './native/batch-matmul-wasm';
+import { heapAddress, nativeKernels, type WasmBackend } from './native/loader';
 import { nativeKernelsOnAtStart } from './native/switches';
 
 type TF = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
-
-/** The parts of the wasm backend (BackendWasm) this kernel uses. */
-interface WasmBackend {
-  wasm: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tfjs.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): tfjs.TypedArray;
-}
 
 interface Kernels {
   batchMatMul(a: number, b: number, out: number, batch: number, aStride: number, bStride: number, m: number, k: number, n: number, transposeA: number, transposeB: number): void;
@@ -32,8 +26,6 @@ interface Kernels {
   biasRelu(out: number, bias: number, rows: number, n: number, relu: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 let enabled = nativeKernelsOnAtStart();
 
 /** Turns the SIMD kernels on or off (off: tfjs's own kernels serve every product). For A/B timing. */
@@ -45,19 +37,7 @@ export function simdBatchMatMulEnabled(): boolean {
   return enabled;
 }
 
-/** The kernels instantiated on the backend's memory (one instance per memory). */
-function kernelsFor(backend: WasmBackend): Kernels {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('BatchMatMul: the wasm backend exposes no WebAssembly.Memory (wasm.asm.memory); is this @tensorflow/tfjs-backend-wasm 4.x?');
-  let kernels = instances.get(memory);
-  if (!kernels) {
-    compiled ??= new WebAssembly.Module(Buffer.from(BATCH_MATMUL_WASM.base64, 'base64'));
-    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
-    kernels = { batchMatMul: exports.batch_matmul as Kernels['batchMatMul'], biasRelu: exports.bias_relu as Kernels['biasRelu'] };
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
+const kernelsFor = nativeKernels<Kernels>('BatchMatMul', BATCH_MATMUL_WASM, (exports) => ({ batchMatMul: exports.batch_matmul as Kernels['batchMatMul'], biasRelu: exports.bias_relu as Kernels['biasRelu'] }));
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((x, y) => x * y, 1);
@@ -92,13 +72,8 @@ export function simdBatchMatMul(tf: TF, args: { inputs: tfjs.NamedTensorInfoMap;
   const backend = args.backend as WasmBackend;
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;
-  kernelsFor(backend).batchMatMul(addr(backend, a), addr(backend, b), addr(backend, out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m, k, n, tA ? 1 : 0, tB ? 1 : 0);
+  kernelsFor(backend).batchMatMul(heapAddress(backend, a), heapAddress(backend, b), heapAddress(backend, out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m, k, n, tA ? 1 : 0, tB ? 1 : 0);
   return out;
-}
-
-/** A tensor's heap address (growing the heap moves no tensor, so it stays valid). */
-function addr(backend: WasmBackend, t: TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset;
 }
 
 /**
@@ -118,6 +93,6 @@ export function simdFusedMatMul(tf: TF, args: { inputs: tfjs.NamedTensorInfoMap;
   if (!out) return undefined;
   const rows = sizeOf(out.shape) / Math.max(n, 1);
   const backend = args.backend as WasmBackend;
-  if (rows * n > 0 && (bias || activation === 'relu')) kernelsFor(backend).biasRelu(addr(backend, out), bias ? addr(backend, bias) : 0, rows, n, activation === 'relu' ? 1 : 0);
+  if (rows * n > 0 && (bias || activation === 'relu')) kernelsFor(backend).biasRelu(heapAddress(backend, out), bias ? heapAddress(backend, bias) : 0, rows, n, activation === 'relu' ? 1 : 0);
   return out;
 }

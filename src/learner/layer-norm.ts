@@ -11,6 +11,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { LAYER_NORM_WASM } from './native/layer-norm-wasm';
+import { heapAddress, nativeKernels, type WasmBackend } from './native/loader';
 import { nativeKernelsOnAtStart } from './native/switches';
 
 type TF = typeof tfjs;
@@ -23,20 +24,11 @@ export const LAYER_NORM_KERNEL = 'AmplifyLayerNorm';
 /** The gradient kernel: inputs x, g, dy; attribute epsilon; outputs dx (x's shape), dg [d], db [d]. */
 export const LAYER_NORM_GRAD_KERNEL = 'AmplifyLayerNormGrad';
 
-/** The parts of the wasm backend (BackendWasm) these kernels use. */
-interface WasmBackend {
-  wasm: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tfjs.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): tfjs.TypedArray;
-}
-
 interface Kernels {
   layerNorm(x: number, g: number, b: number, y: number, rows: number, d: number, epsilon: number): void;
   layerNormGrad(x: number, g: number, dy: number, dx: number, dg: number, db: number, rows: number, d: number, epsilon: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 let enabled = nativeKernelsOnAtStart();
 
 /** Turns the fused LayerNorm on or off (off: layers.ts's composite runs everywhere). For A/B timing. */
@@ -48,24 +40,7 @@ export function fusedLayerNormEnabled(): boolean {
   return enabled;
 }
 
-/** The kernels instantiated on the backend's memory (one instance per memory). */
-function kernelsFor(backend: WasmBackend): Kernels {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('LayerNorm: the wasm backend exposes no WebAssembly.Memory (wasm.asm.memory); is this @tensorflow/tfjs-backend-wasm 4.x?');
-  let kernels = instances.get(memory);
-  if (!kernels) {
-    compiled ??= new WebAssembly.Module(Buffer.from(LAYER_NORM_WASM.base64, 'base64'));
-    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
-    kernels = { layerNorm: exports.layer_norm as Kernels['layerNorm'], layerNormGrad: exports.layer_norm_grad as Kernels['layerNormGrad'] };
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
-
-/** A tensor's heap address (growing the heap moves no tensor, so it stays valid). */
-function addr(backend: WasmBackend, t: TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset;
-}
+const kernelsFor = nativeKernels<Kernels>('LayerNorm', LAYER_NORM_WASM, (exports) => ({ layerNorm: exports.layer_norm as Kernels['layerNorm'], layerNormGrad: exports.layer_norm_grad as Kernels['layerNormGrad'] }));
 
 function epsilonOf(attrs: tfjs.NamedAttrMap | undefined): number {
   const epsilon = (attrs as { epsilon?: number } | undefined)?.epsilon;
@@ -79,7 +54,7 @@ const forward: KernelFunc = ({ inputs, backend, attrs }) => {
   const d = x.shape[x.shape.length - 1];
   const y = wasm.makeOutput([...x.shape], 'float32');
   const rows = d === 0 ? 0 : x.shape.reduce((p, q) => p * q, 1) / d;
-  if (rows > 0) kernelsFor(wasm).layerNorm(addr(wasm, x), addr(wasm, g), addr(wasm, b), addr(wasm, y), rows, d, epsilonOf(attrs));
+  if (rows > 0) kernelsFor(wasm).layerNorm(heapAddress(wasm, x), heapAddress(wasm, g), heapAddress(wasm, b), heapAddress(wasm, y), rows, d, epsilonOf(attrs));
   return y;
 };
 
@@ -95,7 +70,7 @@ const backward: KernelFunc = ({ inputs, backend, attrs }) => {
     wasm.typedArrayFromHeap(dg).fill(0);
     wasm.typedArrayFromHeap(db).fill(0);
   } else {
-    kernelsFor(wasm).layerNormGrad(addr(wasm, x), addr(wasm, g), addr(wasm, dy), addr(wasm, dx), addr(wasm, dg), addr(wasm, db), rows, d, epsilonOf(attrs));
+    kernelsFor(wasm).layerNormGrad(heapAddress(wasm, x), heapAddress(wasm, g), heapAddress(wasm, dy), heapAddress(wasm, dx), heapAddress(wasm, dg), heapAddress(wasm, db), rows, d, epsilonOf(attrs));
   }
   return [dx, dg, db];
 };
