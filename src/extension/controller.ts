@@ -10,6 +10,7 @@ import { editKey, instanceKey } from '../engine/run-folder';
 import type { AnnotatedNode, AnnotationEvent, NodeAnswers, PinnedQuestion } from '../engine/run-types';
 import type { RunWorkerOptions } from '../engine/run-worker';
 import type { TreeShape } from './explorer/task-views';
+import { answerUnrecorded, modelWorker } from './explorer/unrecorded';
 import { addHistory, roundView, runView } from './explorer/view-model';
 import type { WorkerEvent } from '../engine/worker-protocol';
 import { parseWebviewMessage, type BlameView, type HostMessage, type PinView, type StatusView, type TaskSummary, type TreeView, type WebviewMessage } from '../protocol/explorer';
@@ -19,10 +20,7 @@ import { targetsView } from './provenance';
 import type { RunSession } from './session';
 import { TaskCodeError } from './session-task';
 
-/** At most this many times the model is asked for subquestions H asks anew (each answer may make H ask deeper ones). */
-const ANSWER_PASSES = 24;
-
-/** A pin's tree at a round, every subquestion answered (see ExplorerController.answerUnrecorded). */
+/** A pin's tree at a round, every subquestion answered (see answerUnrecorded, explorer/unrecorded.ts). */
 interface BuiltTree {
   pin: string;
   round: number;
@@ -227,7 +225,7 @@ export class ExplorerController {
     }
     const cmp = this.comparedRecord(s, pin, round);
     const compared = cmp?.tree ? { tree: cmp.tree, answers: cmp.answers ?? {}, label: cmp.label } : undefined;
-    const filled = await this.answerUnrecorded(s, pin, round, recorded?.answers ?? {}, (answers) => s.task.view('tree', {
+    const filled = await answerUnrecorded(s, this.host.workerOptions(), pin, round, recorded?.answers ?? {}, (answers) => s.task.view('tree', {
       ...shape, pin: pin.id, round, answers, annotations, compared,
       previous: before ? { tree: before.tree, answers: before.answers ?? {} } : undefined,
     }));
@@ -237,58 +235,6 @@ export class ExplorerController {
     };
     this.built = built;
     return built;
-  }
-
-  /**
-   * Answers the subquestions no round recorded, the way the run answers questions: X at the leaves
-   * (primitives are lookups, H runs within the depth limit — `build` rebuilds with the answers so
-   * far and says which leaves are still unanswered, until none is left). X is the run's worker's
-   * model, started on demand: the latest checkpoint, the only model a run folder keeps
-   * (docs/run-folder.md) — for an earlier round that is said in `answeredBy`. Without a model
-   * (nothing trained yet) leaves stay `?` and `answeredBy` says why.
-   */
-  private async answerUnrecorded<R extends { missing: Question[] }>(
-    s: RunSession, pin: PinnedQuestion, round: number, recorded: Record<string, NodeAnswers>, build: (answers: Record<string, NodeAnswers>) => Promise<R>,
-  ): Promise<{ result: R; answers: Record<string, NodeAnswers>; answeredBy?: string }> {
-    let answers = recorded;
-    let result = await build(answers);
-    let answeredBy: string | undefined;
-    for (let pass = 0; pass < ANSWER_PASSES; pass++) {
-      const missing = result.missing;
-      if (missing.length === 0) break;
-      // Round 0 (nothing trained): X has no answers, live worker or not (the same before and after reopening).
-      const worker = round === 0 ? undefined : this.modelWorker(s);
-      if (!worker) {
-        const why = round === 0 ? 'X is not trained at round 0'
-          : s.status.status === 'crashed' ? 'the run\'s training worker crashed; Step Round or Run Rounds… restarts it from the last checkpoint'
-          : 'the run has no trained model yet to answer them';
-        answeredBy = `${missing.length} new subquestion(s) stay ? : ${why}`;
-        break;
-      }
-      try {
-        const got = await worker.answer({ instance: pin.instance, questions: missing });
-        answers = { ...answers, ...got.answers };
-        answeredBy = got.round === round
-          ? `new subquestions answered by X of round ${round}`
-          : `new subquestions answered by X of round ${got.round}: the run keeps only its latest checkpoint, not round ${round}'s`;
-      } catch (e) {
-        answeredBy = `new subquestions stay ? : the run's model could not answer them (${(e as Error).message})`;
-        break;
-      }
-      result = await build(answers);
-    }
-    return { result, answers, answeredBy };
-  }
-
-  /**
-   * The worker whose model answers new subquestions: the live one, or one started on the run's
-   * checkpoint — but never for a run whose worker crashed: looking at a tree does not restart it
-   * behind the user's back (its status would stop saying 'crashed'); Step Round and Run Rounds… do.
-   */
-  private modelWorker(s: RunSession) {
-    if (s.worker?.alive) return s.worker;
-    if (s.meta.kind === 'check' || s.status.status === 'crashed' || !s.folder.state()?.hasModel) return undefined;
-    return s.ensureWorker(this.host.workerOptions());
   }
 
   /**
@@ -324,7 +270,7 @@ export class ExplorerController {
     addHistory(view.root, history);
     if (built.answeredBy) view.answeredBy = built.answeredBy;
     if (built.compareMissing) view.compare = { ...built.compareMissing, found: false, differing: 0 };
-    const personProblem = await personMarks(s, pin.instance, view, () => this.modelWorker(s));
+    const personProblem = await personMarks(s, pin.instance, view, () => modelWorker(s, this.host.workerOptions()));
     if (request !== this.treeRequest) return;
     if (personProblem) this.host.post({ type: 'error', message: personProblem });
     this.host.post({ type: 'tree', tree: view });
@@ -584,7 +530,7 @@ export class ExplorerController {
     const node = nodeAt(built.tree.root, from);
     if (!node) throw new UserError(`no node at path ${from.join('.') || '(root)'} in the current tree`);
     const args = { ...built.shape, from, node, answers: built.answers };
-    const { result } = await this.answerUnrecorded(s, pin, built.round, built.answers, (filled) => s.task.view('explain', { ...args, filled }));
+    const { result } = await answerUnrecorded(s, this.host.workerOptions(), pin, built.round, built.answers, (filled) => s.task.view('explain', { ...args, filled }));
     const view = result.view;
     if (view.kind === 'expert' && s.meta.taskFile) {
       const line = expertLine(s.meta.taskFile);
