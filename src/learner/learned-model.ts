@@ -7,7 +7,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle, TF } from './backend';
 import { CHECKPOINT_KINDS, readCheckpoint, tensorTaker, writeCheckpoint, type CheckpointKind, type CheckpointMeta, type CheckpointTensor } from './checkpoint';
-import { adamStep, nameSeed, ParameterSet, resolveOptimiser, variablePrefix, type AdamSettings, type OptimiserOverrides } from './params';
+import { nameSeed, optimiserStep, ParameterSet, resolveOptimiser, variablePrefix, type AdamSettings, type OptimiserOverrides, type WeightAverage } from './params';
 import type { BackendName, ModelPreset } from './types';
 
 type Tensor = tfjs.Tensor;
@@ -94,13 +94,11 @@ export abstract class LearnedModel<C extends ModelShape, O extends AdamSettings>
 
   /**
    * One Adam step (clipped, with warm-up) at `step` (1-based) with a flat gradient: assigns the
-   * new weights and returns them as one flat vector, with the gradient's norm. Call inside `tf.tidy`.
+   * new weights (and updates `average`, X's teacher, from them) and returns the gradient's norm.
+   * Call inside `tf.tidy`.
    */
-  protected applyAdam(flatGrad: Tensor, step: number): { next: Tensor; gradNorm: Tensor } {
-    const { update, gradNorm } = adamStep(this.tf, this.adamM!, this.adamV!, flatGrad, step, this.optimiser);
-    const next = this.weights.flat().sub(update);
-    this.weights.assignFlat(next);
-    return { next, gradNorm };
+  protected applyAdam(flatGrad: Tensor, step: number, average?: WeightAverage): Tensor {
+    return optimiserStep(this.tf, this.weights, this.adamM!, this.adamV!, flatGrad, step, this.optimiser, average);
   }
 
   /** Optimiser steps taken so far. */

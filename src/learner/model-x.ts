@@ -362,8 +362,7 @@ export class TransformerModelX extends LearnedModel<ModelXConfig, OptimiserConfi
   applyGradient(flatGrad: Tensor): Tensor {
     const step = this.steps + 1;
     const decay = Math.min(this.optimiser.emaDecay, (1 + step) / (10 + step));
-    const { next, gradNorm } = this.applyAdam(flatGrad, step);
-    this.teacherFlat.assign(this.teacherFlat.mul(decay).add(next.mul(1 - decay)));
+    const gradNorm = this.applyAdam(flatGrad, step, { into: this.teacherFlat, decay });
     this.steps = step;
     return gradNorm;
   }

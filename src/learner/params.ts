@@ -1,10 +1,12 @@
 /**
  * What models X and H′ share about their weights: a registry of trainable variables (seeded
  * initialisers, kept by name, as a list and as one flat vector), the optimiser's settings and its
- * step (global-norm clipping, Adam with linear warm-up) on flat vectors.
+ * step (global-norm clipping, Adam with linear warm-up) with flat moments: on wasm one kernel
+ * (native/adam-kernel.ts), elsewhere the composite ops on flat vectors.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './backend';
+import { fusedAdam, fusedAdamApplies, fusedFlatten } from './native/adam-kernel';
 
 type Tensor = tfjs.Tensor;
 type Variable = tfjs.Variable;
@@ -84,7 +86,7 @@ export class ParameterSet {
 
   /** All the weights as one flat vector (a new tensor). */
   flat(): Tensor {
-    return this.tf.tidy(() => this.tf.concat(this.list.map(flatten)));
+    return this.tf.tidy(() => this.concatFlat(this.list));
   }
 
   /** Assigns every variable from one flat vector. Call inside `tf.tidy`. */
@@ -95,7 +97,12 @@ export class ParameterSet {
 
   /** The gradients of `variableGrads` as one flat vector, in the registry's order. */
   flatGradient(grads: Record<string, Tensor>): Tensor {
-    return this.tf.concat(this.list.map((v) => flatten(grads[v.name])));
+    return this.concatFlat(this.list.map((v) => grads[v.name]));
+  }
+
+  /** Tensors' values in order as one vector: one kernel on wasm, else a Reshape per matrix and a Concat. */
+  private concatFlat(ts: Tensor[]): Tensor {
+    return fusedAdamApplies(this.tf, ts) ? fusedFlatten(this.tf, ts) : this.tf.concat(ts.map(flatten));
   }
 }
 
@@ -142,16 +149,52 @@ export function learningRateAt(o: AdamSettings, step: number): number {
   return o.warmupSteps > 0 ? o.learningRate * Math.min(1, step / o.warmupSteps) : o.learningRate;
 }
 
+/** The step size at a step (1-based): the warm-up's learning rate with Adam's bias correction. */
+function adamRate(o: AdamSettings, step: number): number {
+  return learningRateAt(o, step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
+}
+
 /**
  * One Adam step on flat vectors: clips `flatGrad` to global norm `clipNorm`, updates the moments
  * `m` and `v` in place, and returns the change to subtract from the weights (with the warm-up and
  * Adam's bias correction at `step`, 1-based) and the gradient's norm before clipping. Call inside `tf.tidy`.
  */
 export function adamStep(tf: TF, m: Variable, v: Variable, flatGrad: Tensor, step: number, o: AdamSettings): { update: Tensor; gradNorm: Tensor } {
-  const lr = learningRateAt(o, step) * (Math.sqrt(1 - o.beta2 ** step) / (1 - o.beta1 ** step));
+  const lr = adamRate(o, step);
   const gradNorm = tf.sqrt(tf.sum(tf.square(flatGrad)));
   const g = flatGrad.mul(tf.minimum(1, tf.div(o.clipNorm, gradNorm.add(1e-6))));
   m.assign(m.mul(o.beta1).add(g.mul(1 - o.beta1)));
   v.assign(v.mul(o.beta2).add(g.square().mul(1 - o.beta2)));
   return { update: m.div(v.sqrt().add(o.epsilon)).mul(lr), gradNorm };
+}
+
+/** A moving average of the weights that the optimiser's step updates (X's teacher): flat, `into · decay + new weights · (1 − decay)`. */
+export interface WeightAverage {
+  into: Variable;
+  decay: number;
+}
+
+/**
+ * The optimiser's step (clipping, Adam at `step`, 1-based) with a flat gradient: assigns the new
+ * weights, Adam's flat moments `m` and `v` and the average (if any), and returns the gradient's
+ * norm before clipping. On wasm one kernel does it all, reading and writing the variables as they
+ * are (`fusedAdam`); elsewhere (or with `setFusedAdam(false)`) `adamStep`, the weights flattened,
+ * updated and split back, and the average, by composite ops. Call inside `tf.tidy`.
+ */
+export function optimiserStep(tf: TF, weights: ParameterSet, m: Variable, v: Variable, flatGrad: Tensor, step: number, o: AdamSettings, average?: WeightAverage): Tensor {
+  if (fusedAdamApplies(tf, [flatGrad, m, v, ...weights.list, ...(average ? [average.into] : [])])) {
+    const r = fusedAdam(tf, { grad: flatGrad, m, v, teacher: average?.into, weights: weights.list }, {
+      lr: adamRate(o, step), beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, clipNorm: o.clipNorm, decay: average?.decay ?? 0,
+    });
+    m.assign(r.m);
+    v.assign(r.v);
+    if (average) average.into.assign(r.teacher!);
+    weights.list.forEach((w, i) => w.assign(r.weights[i]));
+    return r.gradNorm;
+  }
+  const { update, gradNorm } = adamStep(tf, m, v, flatGrad, step, o);
+  const next = weights.flat().sub(update);
+  weights.assignFlat(next);
+  if (average) average.into.assign(average.into.mul(average.decay).add(next.mul(1 - average.decay)));
+  return gradNorm;
 }
