@@ -9,7 +9,8 @@
  * with layers.ts's composite LayerNorm instead of our fused kernels), --fused-attention off
  * (attend() as the composite of tfjs kernels instead of the fused kernels of attention-kernel.ts),
  * --shared-saves off (profile with tfjs's Identity copies of the tensors saved for the gradient,
- * backend.ts).
+ * backend.ts), --fused-adam off (the optimiser's step by the composite ops of params.ts instead of
+ * the one kernel of native/adam-kernel.ts).
  *
  * Phases of X's step (each timed on its own, with a sync read at its end so that the time is the
  * work's): data preparation (ids in JS), tensor creation (the step's input tensors), forward,
@@ -19,8 +20,8 @@
  * (Amplify with H over 64 questions, X answering the subquestions). On wasm, the step is also
  * timed with our SIMD matmul kernels off (src/learner/batch-matmul.ts), with our fused
  * LayerNorm off (src/learner/layer-norm.ts), with fused attention switched the other way
- * (src/learner/attention-kernel.ts) and with shared saves off (src/learner/backend.ts),
- * interleaved: the A/B of those levers; and the kernel count of a step with fused attention switched.
+ * (src/learner/attention-kernel.ts), with shared saves off (src/learner/backend.ts) and with the
+ * fused optimiser step switched (src/learner/native/adam-kernel.ts), interleaved: the A/B of those levers; and the kernel count of a step with fused attention switched.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,12 +33,13 @@ import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setSharedSaves } from '../../src/learner/backend';
 import { setFusedLayerNorm } from '../../src/learner/layer-norm';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
+import { setFusedAdam } from '../../src/learner/native/adam-kernel';
 import { encodeBatch } from '../../src/learner/x-inputs';
 import type { BackendPreference, ModelPreset, TrainingExample } from '../../src/learner/types';
 import type { TransformerModelX } from '../../src/learner/model-x';
 
 const { values } = parseArgs({
-  options: { 'simd-matmul': { type: 'string' }, 'fused-layer-norm': { type: 'string' }, 'fused-attention': { type: 'string' }, 'shared-saves': { type: 'string' }, backend: { type: 'string' }, preset: { type: 'string' }, sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' }, top: { type: 'string' } },
+  options: { 'simd-matmul': { type: 'string' }, 'fused-layer-norm': { type: 'string' }, 'fused-attention': { type: 'string' }, 'shared-saves': { type: 'string' }, 'fused-adam': { type: 'string' }, backend: { type: 'string' }, preset: { type: 'string' }, sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' }, top: { type: 'string' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
@@ -56,6 +58,8 @@ setFusedAttention(fusedAttention);
 const fusedLabel = (on: boolean) => `fused attention ${on ? 'on' : 'off'}`;
 const sharedSaves = values['shared-saves'] !== 'off';
 setSharedSaves(sharedSaves);
+const fusedAdam = values['fused-adam'] !== 'off';
+setFusedAdam(fusedAdam);
 
 type Sample = { wall: number; cpu: number };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -130,6 +134,9 @@ async function profileX(size: number) {
       setFusedAttention(!fusedAttention);
       add(`step, ${fusedLabel(!fusedAttention)}`, timed(() => model.trainStep(b)).s);
       setFusedAttention(fusedAttention);
+      setFusedAdam(!fusedAdam);
+      add(`step, fused Adam ${fusedAdam ? 'off' : 'on'}`, timed(() => model.trainStep(b)).s);
+      setFusedAdam(fusedAdam);
     }
     setSharedSaves(!sharedSaves);
     add(`step, shared saves ${sharedSaves ? 'off' : 'on'}`, timed(() => model.trainStep(b)).s);
@@ -240,7 +247,7 @@ async function main() {
   const results = [];
   for (const size of sizes) results.push(await profileX(size));
   const lines: string[] = [];
-  lines.push(`X's training step, ${backend}${backend === 'wasm' ? ` (SIMD matmul kernels ${simdMatMul ? 'on' : 'off'}, fused LayerNorm ${fusedLayerNorm ? 'on' : 'off'}, ${fusedLabel(fusedAttention)})` : ''}, shared saves ${sharedSaves ? 'on' : 'off'}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
+  lines.push(`X's training step, ${backend}${backend === 'wasm' ? ` (SIMD matmul kernels ${simdMatMul ? 'on' : 'off'}, fused LayerNorm ${fusedLayerNorm ? 'on' : 'off'}, ${fusedLabel(fusedAttention)}, fused Adam ${fusedAdam ? 'on' : 'off'})` : ''}, shared saves ${sharedSaves ? 'on' : 'off'}, preset ${preset}, batch ${batchSize} (${batchSize / QPC} contexts × ${QPC}); medians of ${reps} interleaved repetitions; wall / process CPU ms`, '');
   lines.push(`| phase | ${results.map((r) => `N = ${r.size} wall | N = ${r.size} CPU`).join(' | ')} |`, `|---|${results.map(() => '---:|---:').join('|')}|`);
   for (const [i, p] of results[0].phases.entries()) lines.push(`| ${p.phase} | ${results.map((r) => `${fmt(r.phases[i].wallMs)} | ${fmt(r.phases[i].cpuMs)}`).join(' | ')} |`);
   lines.push('', `Kernels of one step (tf.profile, medians of ${reps} profiled steps; a kernel's time includes its dispatch): ${results.map((r) => `N = ${r.size}: ${r.kernels.count} kernels (${r.kernels.forwardKernels} forward), ${fmt(r.kernels.totalMs)} ms (forward ${fmt(r.kernels.forwardMs)})${r.flippedKernels === undefined ? '' : `, ${r.flippedKernels} with ${fusedLabel(!fusedAttention)}`}`).join('; ')}`, '');
@@ -254,7 +261,7 @@ async function main() {
   }
   console.log(lines.join('\n'));
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/profile.json', `${JSON.stringify({ date: new Date().toISOString(), backend, simdMatMul, fusedLayerNorm, fusedAttention, sharedSaves, preset, batch: batchSize, reps, results }, null, 2)}\n`);
+  writeFileSync('bench-results/profile.json', `${JSON.stringify({ date: new Date().toISOString(), backend, simdMatMul, fusedLayerNorm, fusedAttention, sharedSaves, fusedAdam, preset, batch: batchSize, reps, results }, null, 2)}\n`);
   console.log('\nwrote bench-results/profile.json');
 }
 
