@@ -121,6 +121,7 @@ async function profileX(size: number) {
   const answerer = modelAnswerer(model, true);
   const targetRequests = requests(size, 'profile/targets', 64);
   const evalItems = batches[0].map((e) => ({ facts: e.facts, question: e.question }));
+  const shared = new Float32Array(new SharedArrayBuffer(4 * model.parameterCount));
   for (let r = 0; r < reps; r++) {
     const b = batches[r % batches.length];
     add('step (trainStep)', timed(() => model.trainStep(b)).s);
@@ -160,9 +161,10 @@ async function profileX(size: number) {
       model.applyGradient(grad).dataSync();
     })).s);
     add('host↔worker copies (weights out, gradient in)', timed(() => {
-      const p = model.readParams();
+      // As DataParallelGroup.trainStep: the weights into shared memory, a replica's gradient from it into a tensor.
+      model.readParams(shared);
       tf.tidy(() => {
-        tf.tensor1d(p).mul(1).dataSync();
+        tf.tensor1d(shared).mul(1);
       });
     }).s);
     grad.dispose();

@@ -367,20 +367,18 @@ export class TransformerModelX extends LearnedModel<ModelXConfig, OptimiserConfi
     return gradNorm;
   }
 
-  /** The student's weights as one flat array (to keep data-parallel replicas in step). */
-  readParams(): Float32Array {
+  /** The student's weights as one flat array (to keep data-parallel replicas in step), written into `into` if given. */
+  readParams(into: Float32Array = new Float32Array(this.weights.size)): Float32Array {
     this.assertLive();
-    const flat = this.weights.flat();
-    const data = flat.dataSync() as Float32Array;
-    flat.dispose();
-    return data;
+    this.weights.readInto(into);
+    return into;
   }
 
   /** Replaces the student's weights (and the step count) with those of a model of the same shape. */
   writeParams(data: Float32Array, step = this.steps): void {
     this.assertLive();
     if (data.length !== this.weights.size) throw new Error(`writeParams: ${data.length} values, the model has ${this.weights.size}`);
-    this.tf.tidy(() => this.weights.assignFlat(this.tf.tensor1d(data)));
+    this.weights.assignFrom(data);
     this.steps = step;
   }
 

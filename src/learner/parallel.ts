@@ -142,7 +142,7 @@ export class DataParallelGroup {
     const shards = splitByContext(batch, this.threads);
     const working = this.replicas.slice(0, shards.length - 1);
     if (working.length > 0) {
-      this.params.set(model.readParams());
+      model.readParams(this.params);
       working.forEach((r, i) => {
         Atomics.store(r.control, 0, 0);
         const request: ReplicaRequest = { type: 'gradient', step: model.step, batch: shards[i + 1] };

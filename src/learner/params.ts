@@ -6,7 +6,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './backend';
-import { fusedAdam, fusedAdamApplies, fusedFlatten } from './native/adam-kernel';
+import { fusedAdam, fusedAdamApplies, fusedFlatten, heapValues } from './native/adam-kernel';
 
 type Tensor = tfjs.Tensor;
 type Variable = tfjs.Variable;
@@ -89,6 +89,37 @@ export class ParameterSet {
     return this.tf.tidy(() => this.concatFlat(this.list));
   }
 
+  /** Copies the weights, in the flat vector's order, into `out` (on wasm straight from the backend's heap, without a tensor or an array in between). */
+  readInto(out: Float32Array): void {
+    if (out.length !== this.size) throw new Error(`readInto: ${out.length} values, the model has ${this.size}`);
+    if (!fusedAdamApplies(this.tf, this.list)) {
+      const flat = this.flat();
+      out.set(flat.dataSync());
+      flat.dispose();
+      return;
+    }
+    let offset = 0;
+    for (const v of this.list) {
+      out.set(heapValues(this.tf, v), offset);
+      offset += v.size;
+    }
+  }
+
+  /** Assigns every variable from the flat values in `data` (copied: `data` may change afterwards), without a split kernel. */
+  assignFrom(data: Float32Array): void {
+    if (data.length !== this.size) throw new Error(`assignFrom: ${data.length} values, the model has ${this.size}`);
+    const tf = this.tf;
+    if (!fusedAdamApplies(tf, this.list)) {
+      tf.tidy(() => this.assignFlat(tf.tensor1d(data)));
+      return;
+    }
+    let offset = 0;
+    tf.tidy(() => {
+      // The wasm backend copies a new tensor's values into its heap at once.
+      this.list.forEach((v, i) => v.assign(tf.tensor(data.subarray(offset, (offset += v.size)), this.shapes[i])));
+    });
+  }
+
   /** Assigns every variable from one flat vector. Call inside `tf.tidy`. */
   assignFlat(flat: Tensor): void {
     const parts = this.tf.split(flat, this.list.map((v) => v.size));
@@ -104,6 +135,11 @@ export class ParameterSet {
   private concatFlat(ts: Tensor[]): Tensor {
     return fusedAdamApplies(this.tf, ts) ? fusedFlatten(this.tf, ts) : this.tf.concat(ts.map(flatten));
   }
+}
+
+/** Copies a float32 tensor's values into `out` (on wasm straight from the backend's heap, without an array in between). */
+export function readTensorInto(tf: TF, t: Tensor, out: Float32Array): void {
+  out.set(fusedAdamApplies(tf, [t]) ? heapValues(tf, t) : t.dataSync());
 }
 
 /** t as a vector; a vector as it is (no Reshape kernel: X has 77 vector variables of 128, and flattens them three times a step). */

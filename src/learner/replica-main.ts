@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from './backend';
 import { TransformerModelX } from './model-x';
 import { ERROR_BYTES, type ReplicaInit, type ReplicaRequest } from './parallel';
+import { readTensorInto } from './params';
 import { Tokenizer } from './tokenizer';
 
 async function main(): Promise<void> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
       const tf = model.tf;
       tf.tidy(() => {
         const g = model.gradients(m.batch);
-        grad.set(g.grad.dataSync() as Float32Array);
+        readTensorInto(tf, g.grad, grad);
         stats[0] = g.loss.dataSync()[0];
         stats[1] = g.correct.dataSync()[0];
         stats[2] = g.tokens;

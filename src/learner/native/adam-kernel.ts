@@ -128,6 +128,11 @@ export function fusedAdamApplies(tf: TF, tensors: readonly Tensor[]): boolean {
   return tensors.every((t) => t.dtype === 'float32');
 }
 
+/** A float32 tensor's values on the wasm backend's heap, as a view (valid until the tensor is disposed or the heap grows). Call only where `fusedAdamApplies`. */
+export function heapValues(tf: TF, t: Tensor): Float32Array {
+  return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array;
+}
+
 /** `tensors`' values in order as one vector, by one kernel. Call only where `fusedAdamApplies`. */
 export function fusedFlatten(tf: TF, tensors: readonly Tensor[]): Tensor {
   return tf.engine().runKernel(FLATTEN_KERNEL, Object.fromEntries(tensors.map((t, i) => [`x${i}`, t]))) as Tensor;

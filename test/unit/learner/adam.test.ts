@@ -99,6 +99,34 @@ test('the flat weights and gradient equal tf.concat of the flattened tensors', a
   tf.dispose([expected, fused, composite, ...params.list]);
 });
 
+test('X\'s readParams / writeParams (data-parallel replicas): the same values on and off, copied, with no tensors leaking', async () => {
+  const model = (await createModelX({ task, preset: 'tiny', seed: 2, backend: 'wasm' })) as TransformerModelX;
+  const other = (await createModelX({ task, preset: 'tiny', seed: 7, backend: 'wasm' })) as TransformerModelX;
+  try {
+    const tensors = model.tf.memory().numTensors;
+    const on = await withSwitch(adamSwitch, true, () => model.readParams());
+    const off = await withSwitch(adamSwitch, false, () => model.readParams());
+    assert.deepEqual(on, off);
+    const into = new Float32Array(new SharedArrayBuffer(4 * model.parameterCount));
+    assert.equal(model.readParams(into), into);
+    assert.deepEqual(into, on);
+    for (const sw of [true, false]) {
+      await withSwitch(adamSwitch, sw, () => other.writeParams(into, 5));
+      const copy = Float32Array.from(into);
+      into.fill(0); // the model holds its own copy
+      assert.deepEqual(other.readParams(), copy, `written with the switch ${sw ? 'on' : 'off'}`);
+      assert.equal(other.step, 5);
+      into.set(copy);
+      await withSwitch(adamSwitch, !sw, () => other.writeParams(values(into.length, 3), 0));
+    }
+    assert.equal(model.tf.memory().numTensors, tensors, 'no tensors leak');
+    assert.throws(() => other.writeParams(new Float32Array(3)), /3 values/);
+  } finally {
+    model.dispose();
+    other.dispose();
+  }
+});
+
 test('on cpu the composite ops run', async () => {
   const { tf } = await initBackend('cpu');
   const kernels: string[] = [];
