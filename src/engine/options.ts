@@ -103,6 +103,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: { train: "override the preset's null fact (an ablation)", experiment: "override the null fact (default: the preset's; on for wildcard-search)" },
   },
   { key: 'backend', flag: 'backend', commands: TRAIN, arg: 'B', type: 'string', choices: ['auto', 'tfjs-node', 'wasm', 'cpu'], config: 'backend', setting: { key: 'backend', default: d.backend }, help: 'auto (default: tfjs-node, else wasm, else cpu) | tfjs-node | wasm | cpu' },
+  {
+    key: 'teacherHorizon', flag: 'teacher-horizon', commands: BOTH, arg: 'S', type: 'integer', min: 1, config: 'teacherHorizon',
+    help: "horizon in steps of X's teacher, the moving average that answers subquestions (default: the preset's, 100)",
+  },
   { key: 'learningRate', flag: 'lr', commands: TRAIN, arg: 'X', type: 'number', min: 0, max: 1, config: 'learningRate', help: "peak learning rate (default: the preset's)" },
   { key: 'threads', flag: 'threads', commands: TRAIN, arg: 'T', type: 'integer', min: 0, max: 16, config: 'threads', setting: { key: 'trainingThreads', default: 0 }, help: 'threads that train X, data-parallel (default 0: one per core, at most 2)' },
   { key: 'seed', flag: 'seed', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'seed', help: `seed (default ${d.seed})` },

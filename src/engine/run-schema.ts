@@ -57,6 +57,7 @@ const config = shape({
   task: str, mode: str, size: posInt, curriculum: bool, maxSize: posInt, rounds: posInt, stepsPerRound: posInt, batchSize: posInt,
   contextsPerRound: posInt, questionsPerContext: posInt, bufferSize: posInt, evalContexts: posInt, model: str, backend: str, seed: num,
   gate: shape({ threshold: num, horizon: posInt }), overridesFeedTraining: bool, threads: optional(nonNegInt), pinnedDepth: optional(nonNegInt),
+  teacherHorizon: optional(posInt),
 });
 
 const schemas = {

@@ -71,6 +71,8 @@ export interface RunConfig {
   modelSwitches?: ModelSwitches;
   backend: BackendPreference;
   learningRate?: number;
+  /** Horizon in optimiser steps of X's teacher (an exponential moving average: decay 1 − 1/horizon); absent: the preset's. */
+  teacherHorizon?: number;
   /** Threads that train X (data-parallel replicas); 0 or absent = one per core, at most 2. */
   threads?: number;
   seed: number;

@@ -570,7 +570,8 @@ function droppedWarnings(dropped: readonly string[]): string[] {
 /** A fresh X as the run's config describes it. */
 function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelX> {
   return factory.create({
-    task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate, threads: config.threads,
+    task, vocabulary: taskVocabulary(task), preset: config.model, switches: config.modelSwitches, backend: config.backend, seed: config.seed, learningRate: config.learningRate,
+    teacherHorizon: config.teacherHorizon, threads: config.threads,
   });
 }
 

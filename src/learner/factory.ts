@@ -15,7 +15,7 @@ import type { BackendPreference, ModelH, ModelPreset, ModelSwitches, ModelX } fr
 
 /** Makes and loads models for a run; the real one wraps TensorFlow.js, the engine's tests use a fake. */
 export interface LearnerFactory {
-  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; threads?: number }): Promise<ModelX>;
+  create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; teacherHorizon?: number; threads?: number }): Promise<ModelX>;
   load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
   versions(): Record<string, string>;
   /** H′, the learned expert (modes that need H′). */
@@ -115,7 +115,7 @@ async function withThreads(model: TransformerModelX, threads: number | undefined
 /** The real learner: X and H′ on TensorFlow.js. */
 export const tfjsLearnerFactory: LearnerFactory = {
   async create(o) {
-    return withThreads(await createModelX({ task: o.task, backend: o.backend, preset: o.preset, config: o.switches, seed: o.seed, learningRate: o.learningRate }), o.threads);
+    return withThreads(await createModelX({ task: o.task, backend: o.backend, preset: o.preset, config: o.switches, seed: o.seed, learningRate: o.learningRate, ...(o.teacherHorizon ? { emaDecay: 1 - 1 / o.teacherHorizon } : {}) }), o.threads);
   },
   async load(dir, backend, threads) {
     return withThreads(await loadModelX(dir, { backend }), threads);

@@ -8,7 +8,7 @@
  * teacher split into tensors) and is meant to run inside `tf.tidy`.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { fusedAttend } from './attention-kernel';
+import { fusedAttend, fusedAttendProjections } from './attention-kernel';
 import { fusedLayerNorm, fusedLayerNormApplies } from './layer-norm';
 
 type TF = typeof tfjs;
@@ -147,30 +147,67 @@ export interface AttentionOptions {
 }
 
 /**
+ * The projections of an attention layer: self-attention's `qkv` [B, L, 3d] (`name/qkv` of x), or
+ * the queries `q` [B, Lq, d] (`name/q` of x) and the memory's keys|values `kv` [M, Lk, 2d]
+ * (`name/kv`), whose row for each row of x is `rows` (or the same row). With a null fact the
+ * memory is gathered and extended by it here (and the bias by a 0 column), so `rows` is then unset.
+ */
+type Projections = { bias: Tensor } & ({ qkv: Tensor } | { q: Tensor; kv: Tensor; rows?: Tensor });
+
+function project(tf: TF, P: Weights, name: string, x: Tensor, o: AttentionOptions): Projections {
+  if (!o.memory) return { qkv: dense(tf, P, `${name}/qkv`, x), bias: o.bias };
+  let kv = dense(tf, P, `${name}/kv`, o.memory);
+  let rows = o.memoryRows;
+  let bias = o.bias;
+  const nullKv = P.get(`${name}/null`);
+  if (nullKv) {
+    if (rows) kv = tf.gather(kv, rows);
+    rows = undefined;
+    kv = tf.concat([kv, nullKv.tile([dims(kv)[0], 1, 1])], 1);
+    const [b0, b1, b2] = dims(bias);
+    bias = tf.concat([bias, tf.zeros([b0, b1, b2, 1])], 3);
+  }
+  return { q: dense(tf, P, `${name}/q`, x), kv, rows, bias };
+}
+
+/** The projections split into heads: q [B, H, Lq, dk], k and v [B, H, Lk, dk]. */
+function splitProjections(tf: TF, p: Projections, heads: number): { q: Tensor; k: Tensor; v: Tensor } {
+  const split = (t: Tensor): Tensor => splitHeads(t, heads);
+  if ('qkv' in p) {
+    const [q, k, v] = tf.split(p.qkv, 3, 2).map(split);
+    return { q, k, v };
+  }
+  const [k, v] = tf.split(p.rows ? tf.gather(p.kv, p.rows) : p.kv, 2, 2).map(split);
+  return { q: split(p.q), k, v };
+}
+
+/**
  * Multi-head attention from x [B, Lq, d], projected out by `name/out`; returns the output
  * [B, Lq, d] and the keys/values attended to. With a weight `name/null` [1, 1, 2d] (X's null fact)
  * a memory gets one more key and value that every query may attend to, whatever the bias.
  */
 export function attention(tf: TF, P: Weights, name: string, x: Tensor, o: AttentionOptions): { out: Tensor; kv: KeyValue } {
-  const split = (t: Tensor): Tensor => splitHeads(t, o.heads);
-  let bias = o.bias;
-  let q: Tensor, k: Tensor, v: Tensor;
-  if (!o.memory) {
-    [q, k, v] = tf.split(dense(tf, P, `${name}/qkv`, x), 3, 2).map(split);
-  } else {
-    let kv = dense(tf, P, `${name}/kv`, o.memory);
-    if (o.memoryRows) kv = tf.gather(kv, o.memoryRows);
-    const nullKv = P.get(`${name}/null`);
-    if (nullKv) {
-      kv = tf.concat([kv, nullKv.tile([dims(kv)[0], 1, 1])], 1);
-      const [b0, b1, b2] = dims(bias);
-      bias = tf.concat([bias, tf.zeros([b0, b1, b2, 1])], 3);
-    }
-    [k, v] = tf.split(kv, 2, 2).map(split);
-    q = split(dense(tf, P, `${name}/q`, x));
-  }
+  const p = project(tf, P, name, x, o);
+  const split = splitProjections(tf, p, o.heads);
+  const { q } = split;
+  let { k, v } = split;
   if (o.past) ({ k, v } = o.past(k, v));
-  return { out: dense(tf, P, `${name}/out`, attend(tf, q, k, v, bias)), kv: { k, v } };
+  return { out: dense(tf, P, `${name}/out`, attend(tf, q, k, v, p.bias)), kv: { k, v } };
+}
+
+/**
+ * attention()'s output alone, for callers that need neither its keys/values nor a cache (X). On
+ * the wasm backend the fused kernels read q, k and v in place from the projections' [B, L, 3d] or
+ * [B, Lq, d] and [M, Lk, 2d] outputs, through the memory's row indices (attention-kernel.ts,
+ * fusedAttendProjections): no head split or merge and no gather, forward or backward. Elsewhere,
+ * or switched off (setAttentionFromProjections), attention()'s own path.
+ */
+export function attentionOutput(tf: TF, P: Weights, name: string, x: Tensor, o: Omit<AttentionOptions, 'past'>): Tensor {
+  const p = project(tf, P, name, x, o);
+  const fused = 'qkv' in p ? fusedAttendProjections(tf, p.qkv, o.heads, p.bias) : fusedAttendProjections(tf, p.q, o.heads, p.bias, p.kv, p.rows);
+  if (fused) return dense(tf, P, `${name}/out`, fused);
+  const { q, k, v } = splitProjections(tf, p, o.heads);
+  return dense(tf, P, `${name}/out`, attend(tf, q, k, v, p.bias));
 }
 
 /**

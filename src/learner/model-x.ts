@@ -22,7 +22,7 @@ import type { BackendHandle } from './backend';
 import { beamSearch } from './beam-search';
 import type { CheckpointMeta } from './checkpoint';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
-import { attention, causalBias, copyMixture, dense, dims, feedForward, norm, outputHeads, symbolMatchBias, type Weights } from './layers';
+import { attentionOutput, causalBias, copyMixture, dense, dims, feedForward, norm, outputHeads, symbolMatchBias, type Weights } from './layers';
 import type { AdamSettings } from './params';
 import type { DataParallelGroup } from './parallel';
 import { Tokenizer, type TokenizerJSON } from './tokenizer';
@@ -234,7 +234,7 @@ export class TransformerModelX extends LearnedModel<ModelXConfig, OptimiserConfi
     const match = b.factMatch ? tf.tensor2d(b.factMatch, [U * N * N, F * F]) : undefined;
     for (let l = 0; l < this.config.encoderLayers; l++) {
       const layerBias = match ? bias.add(symbolMatchBias(tf, P, `enc${l}`, match, heads, U, N, N)) : bias;
-      x = this.residual(P, `enc${l}/attnorm`, x, (h) => attention(tf, P, `enc${l}`, h, { heads, bias: layerBias }).out, ctx);
+      x = this.residual(P, `enc${l}/attnorm`, x, (h) => attentionOutput(tf, P, `enc${l}`, h, { heads, bias: layerBias }), ctx);
       x = this.feedForward(P, `enc${l}`, x, ctx);
     }
     return { facts: x, bias, factIds };
@@ -244,7 +244,7 @@ export class TransformerModelX extends LearnedModel<ModelXConfig, OptimiserConfi
   private attendFacts(P: Weights, name: string, x: Tensor, enc: EncodedFacts, contextOf: Tensor, extraBias?: Tensor): Tensor {
     let bias = this.tf.gather(enc.bias, contextOf); // [B, 1, 1, N]
     if (extraBias) bias = bias.add(extraBias);
-    return attention(this.tf, P, name, x, { heads: this.config.heads, bias, memory: enc.facts, memoryRows: contextOf }).out;
+    return attentionOutput(this.tf, P, name, x, { heads: this.config.heads, bias, memory: enc.facts, memoryRows: contextOf });
   }
 
   /** The question vectors [B, d] after the question layers. */
@@ -281,7 +281,7 @@ export class TransformerModelX extends LearnedModel<ModelXConfig, OptimiserConfi
     x = norm(tf, P, 'answernorm', this.drop(x, ctx));
     const causal = causalBias(tf, T).reshape([1, 1, T, T]);
     for (let l = 0; l < this.config.decoderLayers; l++) {
-      x = this.residual(P, `dec${l}/selfnorm`, x, (h) => attention(tf, P, `dec${l}/self`, h, { heads, bias: causal }).out, ctx);
+      x = this.residual(P, `dec${l}/selfnorm`, x, (h) => attentionOutput(tf, P, `dec${l}/self`, h, { heads, bias: causal }), ctx);
       x = this.residual(P, `dec${l}/crossnorm`, x, (h) => this.attendFacts(P, `dec${l}/cross`, h, enc, contextOf), ctx);
       x = this.feedForward(P, `dec${l}`, x, ctx);
     }

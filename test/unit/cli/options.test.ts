@@ -59,9 +59,9 @@ test('settings → RunConfig: the defaults, values that fit, and the defaults ag
 });
 
 test('command line → RunConfig through the same rows', () => {
-  const { values } = parseCommand('train', ['--mode', MODES[1], '--batch', '8', '--lr', '0.002', '--null-fact', 'on', '--symbol-match', 'off', '--fault-kind', 'systematic', '--fault-rate', '0.1', '--curriculum', '--until', '0.5']);
+  const { values } = parseCommand('train', ['--mode', MODES[1], '--batch', '8', '--lr', '0.002', '--null-fact', 'on', '--symbol-match', 'off', '--fault-kind', 'systematic', '--fault-rate', '0.1', '--curriculum', '--until', '0.5', '--teacher-horizon', '25']);
   assert.deepEqual(configFromValues(values), {
-    mode: MODES[1], batchSize: 8, learningRate: 0.002, curriculum: true, modelSwitches: { symbolMatch: false, nullFact: true }, fault: { rate: 0.1, kind: 'systematic' },
+    mode: MODES[1], batchSize: 8, learningRate: 0.002, teacherHorizon: 25, curriculum: true, modelSwitches: { symbolMatch: false, nullFact: true }, fault: { rate: 0.1, kind: 'systematic' },
   });
   assert.equal(values.until, 0.5, 'a run control, not a config knob');
   assert.deepEqual(configFromValues(parseCommand('train', ['--fault-kind', 'systematic']).values), {}, 'a fault kind without a rate injects nothing');
@@ -74,6 +74,7 @@ test('parse errors name the flag, the rule and the value', () => {
     [['--rounds', '1.5'], /^--rounds must be an integer ≥ 1/],
     [['--threads', '17'], /^--threads must be an integer in \[0, 16\] \(got '17'\)$/],
     [['--lr', ''], /^--lr must be a number in \[0, 1\] \(got ''\)$/],
+    [['--teacher-horizon', '0'], /^--teacher-horizon must be an integer ≥ 1 \(got '0'\)$/],
     [['--minutes=-1'], /^--minutes must be a number ≥ 0 \(got '-1'\)$/],
     [['--backend', 'gpu'], /^--backend must be one of auto, tfjs-node, wasm, cpu \(got 'gpu'\)$/],
     [['--null-fact', 'yes'], /^--null-fact must be on or off \(got 'yes'\)$/],

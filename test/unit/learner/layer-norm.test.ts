@@ -108,10 +108,10 @@ test('training steps of X: the same losses with the fused LayerNorm on and off, 
   await assertSameXLosses({ set: setFusedLayerNorm, enabled: fusedLayerNormEnabled }, xBatch('ln'));
 });
 
-test('AMPLIFY_NATIVE_KERNELS=off starts every native kernel off (matmul, LayerNorm, attention); unset, they start on', async () => {
+test('AMPLIFY_NATIVE_KERNELS=off starts every native kernel off (matmul, LayerNorm, attention, attention from the projections); unset, they start on', async () => {
   const probe = await esbuild.build({
     stdin: {
-      contents: "import { simdBatchMatMulEnabled } from './src/learner/batch-matmul'; import { fusedLayerNormEnabled } from './src/learner/layer-norm'; import { fusedAttentionEnabled } from './src/learner/attention-kernel'; console.log(JSON.stringify([simdBatchMatMulEnabled(), fusedLayerNormEnabled(), fusedAttentionEnabled()]));",
+      contents: "import { simdBatchMatMulEnabled } from './src/learner/batch-matmul'; import { fusedLayerNormEnabled } from './src/learner/layer-norm'; import { attentionFromProjectionsEnabled, fusedAttentionEnabled } from './src/learner/attention-kernel'; console.log(JSON.stringify([simdBatchMatMulEnabled(), fusedLayerNormEnabled(), fusedAttentionEnabled(), attentionFromProjectionsEnabled()]));",
       resolveDir: process.cwd(),
       loader: 'ts',
     },
@@ -128,6 +128,6 @@ test('AMPLIFY_NATIVE_KERNELS=off starts every native kernel off (matmul, LayerNo
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as boolean[];
   };
-  assert.deepEqual(states('off'), [false, false, false]);
-  assert.deepEqual(states(''), [true, true, true]);
+  assert.deepEqual(states('off'), [false, false, false, false]);
+  assert.deepEqual(states(''), [true, true, true, true]);
 });

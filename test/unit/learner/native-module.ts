@@ -1,5 +1,5 @@
 // Checks shared by the tests of our wasm kernels (src/learner/native/): a committed module is the
-// one its C source builds and touches only the memory it imports.
+// one its C source (and the headers it includes) builds and touches only the memory it imports.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,13 +32,30 @@ export function sectionIds(bytes: Uint8Array): number[] {
 }
 
 /**
- * Asserts that `module` was built from `name`.c (src/learner/native/) as it is now, imports only
+ * The SHA-256 of a kernel's C source followed by the local headers it includes (`#include "x.h"`,
+ * recursively, each once, in order of inclusion): what scripts/build-native.mjs records.
+ */
+export function sourceSha256(name: string): string {
+  const hash = createHash('sha256');
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(`src/learner/native/${file}`);
+    hash.update(text);
+    for (const m of text.toString('utf8').matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) visit(m[1]);
+  };
+  visit(`${name}.c`);
+  return hash.digest('hex');
+}
+
+/**
+ * Asserts that `module` was built from `name`.c (src/learner/native/) and its headers as they are now, imports only
  * the memory, exports exactly `exports` and has no data segment; and, when the same clang is
  * installed, that rebuilding every kernel gives the committed bytes (`build-native.mjs --check`).
  */
 export function assertNativeModule(name: string, module: NativeModule, exports: string[]): void {
-  const source = readFileSync(`src/learner/native/${name}.c`);
-  assert.equal(createHash('sha256').update(source).digest('hex'), module.sourceSha256, `${name}.c changed since the binary was built: run \`npm run build\` with clang installed and commit src/learner/native/${name}-wasm.ts`);
+  assert.equal(sourceSha256(name), module.sourceSha256, `${name}.c or a header it includes changed since the binary was built: run \`npm run build\` with clang installed and commit src/learner/native/${name}-wasm.ts`);
   const bytes = Buffer.from(module.base64, 'base64');
   const compiled = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(compiled), [{ module: 'env', name: 'memory', kind: 'memory' }]);
