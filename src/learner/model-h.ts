@@ -29,6 +29,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
+import type { DecodeThreads } from './decode-threads';
 import { ExpertVocabulary, TOKEN_TYPES, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
 import { attention, causalBias, copyMixture, dense, feedForward, norm, outputHeads, type KeyValue, type Weights } from './layers';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
@@ -87,6 +88,7 @@ export interface TokenBatch {
 export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimiserConfig> implements ModelH {
   readonly vocabulary: ExpertVocabulary;
   private readonly decoding: HDecoding;
+  private threads: DecodeThreads | undefined;
 
   constructor(handle: BackendHandle, options: ModelHOptions) {
     super(handle, { checkpoint: 'h', presets: MODEL_H_PRESETS, seedBasis: (seed) => 0x811c9dc5 ^ (seed * 2654435761) }, options);
@@ -281,7 +283,31 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
    * Actions are those `next` gives. Valid while the weights do not change.
    */
   decoder(): ExpertDecoder {
+    return this.threads ? this.threads.decoder() : this.localDecoder();
+  }
+
+  /** A decoder on this thread only (also DecodeThreads' share of its decoders). */
+  localDecoder(): ExpertDecoder {
     return this.decoding.decoder();
+  }
+
+  /** Decodes on these threads from now on (undefined: on this one). Set by `DecodeThreads.attach`, cleared by its `close`. */
+  setDecodeThreads(threads: DecodeThreads | undefined): void {
+    this.threads = threads;
+  }
+
+  /** The threads `decoder()` decodes on: 2 with a decode worker, else 1. */
+  get decodeThreads(): number {
+    return this.threads ? 2 : 1;
+  }
+
+  get decodeThreadGroup(): DecodeThreads | undefined {
+    return this.threads;
+  }
+
+  /** Stops the decode worker. */
+  protected override beforeDispose(): void {
+    void this.threads?.close();
   }
 
   // ---------------------------------------------------------------- copies (a decode worker, decode-threads.ts)
