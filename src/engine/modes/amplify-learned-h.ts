@@ -8,6 +8,7 @@ import { amplifyMany, sameTuple, type Rng } from '../../core/index';
 import { DEFAULT_EXPERT_SOURCE, agreementWithPerson, type LearnedTranscript } from '../human-transcripts';
 import { amplifyLearnedMany } from '../learned-expert';
 import type { ReplayBuffer } from '../buffer';
+import type { ModelPreset } from '../../learner/types';
 import { defineMode } from './mode';
 
 /** Questions H decomposes per round when the config does not say (`expertCallsPerRound`). */
@@ -20,6 +21,9 @@ export const DEFAULT_EXPERT_CALLS = 64;
  * reached 90% (permutation powering, N = 8; docs/results.md).
  */
 export const DEFAULT_EXPERT_STEPS = 8;
+
+/** H′'s preset when the config does not say (`expertModel`; H′'s checkpoints record their own). */
+export const DEFAULT_EXPERT_MODEL: ModelPreset = 'small';
 
 /** H′'s batch: transcripts per optimiser step. */
 const EXPERT_BATCH = 32;
