@@ -58,9 +58,9 @@ export type ModelHPresetDefinition = ModelDefinition<ModelHConfig, ModelHOptimis
 const BASE_OPTIMISER: ModelHOptimiserConfig = { learningRate: 1e-3, warmupSteps: 100, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, clipNorm: 1 };
 
 export const MODEL_H_PRESETS: Readonly<Record<ModelPreset, ModelHPresetDefinition>> = {
-  /** For unit tests: imitates permutation powering's H in seconds. */
+  /** A run's default (engine's DEFAULT_EXPERT_MODEL): the tasks' transcripts are short; imitates permutation powering's H in seconds. */
   tiny: { model: { dModel: 32, heads: 2, layers: 2, dFF: 64 }, optimiser: { ...BASE_OPTIMISER, learningRate: 3e-3, warmupSteps: 30 } },
-  /** The default on a CPU. */
+  /** The default before session 7 (docs/performance.md §7a). */
   small: { model: { dModel: 64, heads: 2, layers: 3, dFF: 256 }, optimiser: { ...BASE_OPTIMISER, learningRate: 1e-3, warmupSteps: 100 } },
   /** The paper's H′: d_model 128, 4 heads, 4 layers. */
   paper: { model: { dModel: 128, heads: 4, layers: 4, dFF: 512 }, optimiser: { ...BASE_OPTIMISER, learningRate: 3e-4, warmupSteps: 500 } },

@@ -22,8 +22,13 @@ export const DEFAULT_EXPERT_CALLS = 64;
  */
 export const DEFAULT_EXPERT_STEPS = 8;
 
-/** H′'s preset when the config does not say (`expertModel`; H′'s checkpoints record their own). */
-export const DEFAULT_EXPERT_MODEL: ModelPreset = 'small';
+/**
+ * H′'s preset when the config does not say (`expertModel`; H′'s checkpoints record their own, so
+ * runs made with `small`, the default before, load as they were). `tiny` agreed with H as well as
+ * `small` after the same calls to H on all five tasks, at a third of the CPU per training step and
+ * two thirds per decoded transcript (docs/performance.md §7a).
+ */
+export const DEFAULT_EXPERT_MODEL: ModelPreset = 'tiny';
 
 /** H′'s batch: transcripts per optimiser step. */
 const EXPERT_BATCH = 32;
