@@ -1,6 +1,6 @@
 /**
  * H′'s decoding against H's, as one JSON line on stdout (and a summary on stderr): H′ (`--preset`,
- * default `small`) is first trained to imitate H on permutation powering (H's transcripts with true
+ * default a run's, DEFAULT_EXPERT_MODEL) is first trained to imitate H on permutation powering (H's transcripts with true
  * subanswers, `--train` steps of 32), then the targets of one round (`--questions`, default 2,048 =
  * 256 contexts × 8) are built by Amplify with H and with H′ (X, untrained, answers the
  * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
@@ -16,11 +16,12 @@
  * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
  * round under `simdOff`. `--ab-fused-attention` does the same with fused attention
  * (src/learner/attention-kernel.ts) on and off, reported under `fusedAttentionOff`.
- * Usage: node out/bench/expert.js [--backend wasm] [--preset small] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul] [--ab-fused-attention]
+ * Usage: node out/bench/expert.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul] [--ab-fused-attention]
  */
 import { parseArgs } from 'node:util';
 import { amplifyMany, builtinTask, groundTruth, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
+import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
 const size = Number(values.size ?? 8);
-const preset = (values.preset ?? 'small') as ModelPreset;
+const preset = (values.preset ?? DEFAULT_EXPERT_MODEL) as ModelPreset;
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
