@@ -3,7 +3,7 @@
  * H on permutation powering (`--train` steps of 32; or loaded from `--checkpoint DIR`, which a
  * first run writes), then the targets of one round (`--questions`, default 2,048 at N = 8) are
  * built by Amplify^{H′} (X, untrained, answers) `--reps` times. The decoder's phases are timed by
- * wrapping TransformerModelH's methods from outside (wall and process CPU, summed per build,
+ * wrapping HDecoding's methods (and TransformerModelH's blocks) from outside (wall and process CPU, summed per build,
  * medians over the repetitions): encoding transcripts to tokens, the prefill (set-up, the layers,
  * the read-back), appending generated tokens (the same parts), reading back memos, and the rest of
  * nextChunk (the JS loop: picking tokens, building rows). It also counts calls, the batch size of
@@ -16,13 +16,15 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { amplify, builtinTask, makeContext, makeQuestion, truthAnswerer, type AnswerRequest } from '../../src/core/index';
+import { builtinTask } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { modelAnswerer } from '../../src/engine/run';
 import { setInPlaceCache } from '../../src/learner/expert-decoding';
-import { createModelH, createModelX, loadModelH } from '../../src/learner/factory';
-import { TransformerModelH, type ExpertTranscript } from '../../src/learner/model-h';
+import { createModelX, loadModelH } from '../../src/learner/factory';
+import { TransformerModelH } from '../../src/learner/model-h';
+import { HDecoding } from '../../src/learner/model-h-decoding';
 import type { BackendPreference } from '../../src/learner/types';
+import { median, requests, trainedExpert } from './expert-setup';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, checkpoint: { type: 'string' }, variants: { type: 'string' } },
@@ -33,18 +35,6 @@ const size = Number(values.size ?? 8);
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function requests(seed: string, n: number): AnswerRequest[] {
-  const out: AnswerRequest[] = [];
-  for (let i = 0; out.length < n; i++) {
-    const id = { size, seed, index: i };
-    const ctx = makeContext(task, id);
-    for (let j = 0; j < 8 && out.length < n; j++) out.push({ ctx, question: makeQuestion(task, id, ctx, j) });
-  }
-  return out;
-}
 
 type Clock = { wall: number; cpu: number; calls: number };
 const clocks = new Map<string, Clock>();
@@ -74,23 +64,17 @@ async function main() {
     h = await loadModelH(values.checkpoint, { backend });
     process.stderr.write(`H′ loaded from ${values.checkpoint} (step ${h.step})\n`);
   } else {
-    h = await createModelH({ task, backend, preset: 'small', seed: 1 });
-    const truth = truthAnswerer(task);
-    const examples: ExpertTranscript[] = requests('expert-bench/train', 2048).map((r) => {
-      const t = amplify(task, r.ctx, r.question, truth);
-      return { question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
-    });
-    let last = { loss: 0, tokenAccuracy: 0 };
-    for (let s = 0; s < trainSteps; s++) last = h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
-    process.stderr.write(`H′ trained ${trainSteps} steps: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy.toFixed(3)}\n`);
+    const trained = await trainedExpert(task, { backend, size, preset: 'small', steps: trainSteps });
+    h = trained.h;
+    process.stderr.write(`H′ trained ${trainSteps} steps: loss ${trained.last.loss.toFixed(3)}, token accuracy ${trained.last.tokenAccuracy.toFixed(3)}\n`);
     if (values.checkpoint) await h.save(values.checkpoint);
   }
   const answerer = modelAnswerer(x, true);
-  const rs = requests('expert-bench/round', questions);
+  const rs = requests(task, size, 'expert-bench/round', questions);
 
   // Token steps: rows and cache columns of every appended token.
   const steps: { rows: number; columns: number }[] = [];
-  const proto = TransformerModelH.prototype as unknown as Record<string, unknown>;
+  const proto = HDecoding.prototype as unknown as Record<string, unknown>;
   const extend = proto.extend as (cache: { ids: number[][] }, keep: readonly number[], seqs: unknown) => unknown;
   proto.extend = function (this: unknown, cache: { ids: number[][] }, keep: readonly number[], seqs: unknown) {
     steps.push({ rows: keep.length, columns: cache.ids[0].length + 1 });
@@ -100,14 +84,14 @@ async function main() {
   wrap(proto, 'prefill', 'prefill');
   wrap(proto, 'extend', 'append tokens');
   wrap(proto, 'memosOf', 'memo read-back');
-  wrap(proto, 'blocks', 'layers (blocks)');
+  wrap(TransformerModelH.prototype as unknown as Record<string, unknown>, 'blocks', 'layers (blocks)');
   wrap(proto, 'read', 'sync reads (dataSync)');
   wrap(h.vocabulary as unknown as Record<string, unknown>, 'encode', 'tokenising (encode)');
   wrap(answerer as unknown as Record<string, unknown>, 'answerBatch', "X's answers");
 
   // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
   // field, set from here) and in-place writes to the cache's buffers.
-  const chunk = (n: number) => ((h as unknown as { decodeChunk: number }).decodeChunk = n);
+  const chunk = (n: number) => ((h as unknown as { decoding: { decodeChunk: number } }).decoding.decodeChunk = n);
   const variants: Record<string, () => void> = {
     base: () => (setInPlaceCache(true), chunk(1024)),
     chunk256: () => (setInPlaceCache(true), chunk(256)),

@@ -1,6 +1,6 @@
 /**
- * H′'s decoding against H's, as one JSON line on stdout (and a summary on stderr): H′ (preset
- * `small`) is first trained to imitate H on permutation powering (H's transcripts with true
+ * H′'s decoding against H's, as one JSON line on stdout (and a summary on stderr): H′ (`--preset`,
+ * default a run's, DEFAULT_EXPERT_MODEL) is first trained to imitate H on permutation powering (H's transcripts with true
  * subanswers, `--train` steps of 32), then the targets of one round (`--questions`, default 2,048 =
  * 256 contexts × 8) are built by Amplify with H and with H′ (X, untrained, answers the
  * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
@@ -16,42 +16,32 @@
  * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
  * round under `simdOff`. `--ab-fused-attention` does the same with fused attention
  * (src/learner/attention-kernel.ts) on and off, reported under `fusedAttentionOff`.
- * Usage: node out/bench/expert.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul] [--ab-fused-attention]
+ * Usage: node out/bench/expert.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-simd-matmul] [--ab-fused-attention]
  */
 import { parseArgs } from 'node:util';
-import { amplify, amplifyMany, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type Answerer } from '../../src/core/index';
+import { amplifyMany, builtinTask, groundTruth, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
+import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
 import { DecodeThreads } from '../../src/learner/decode-threads';
-import { createModelH, createModelX } from '../../src/learner/factory';
-import type { ExpertTranscript } from '../../src/learner/model-h';
-import type { BackendPreference, ModelH } from '../../src/learner/types';
+import { createModelX } from '../../src/learner/factory';
+import type { BackendPreference, ModelH, ModelPreset } from '../../src/learner/types';
+import { median, requests, trainedExpert } from './expert-setup';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
+  options: { backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
 const size = Number(values.size ?? 8);
+const preset = (values.preset ?? DEFAULT_EXPERT_MODEL) as ModelPreset;
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
 const abSimd = values['ab-simd-matmul'] === true;
 const abFused = values['ab-fused-attention'] === true;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function requests(seed: string, n: number): AnswerRequest[] {
-  const out: AnswerRequest[] = [];
-  for (let i = 0; out.length < n; i++) {
-    const id = { size, seed, index: i };
-    const ctx = makeContext(task, id);
-    for (let j = 0; j < 8 && out.length < n; j++) out.push({ ctx, question: makeQuestion(task, id, ctx, j) });
-  }
-  return out;
-}
 
 /** Wall and CPU time of fn (ms), and the time spent inside the wrapped callees. */
 function measure(fn: () => unknown, clocks: { expertMs: number; answererMs: number }) {
@@ -66,16 +56,9 @@ function measure(fn: () => unknown, clocks: { expertMs: number; answererMs: numb
 
 async function main() {
   const x = await createModelX({ task, backend, preset: 'small', seed: 1 });
-  const h = await createModelH({ task, backend, preset: 'small', seed: 1 });
-  const truth = truthAnswerer(task);
-  const examples: ExpertTranscript[] = requests('expert-bench/train', 2048).map((r) => {
-    const t = amplify(task, r.ctx, r.question, truth);
-    return { question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
-  });
   const tt = performance.now();
-  let last = { loss: 0, tokenAccuracy: 0 };
-  for (let s = 0; s < trainSteps; s++) last = h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
-  process.stderr.write(`H′ trained ${trainSteps} steps in ${((performance.now() - tt) / 1000).toFixed(0)} s: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy.toFixed(3)}\n`);
+  const { h, examples, last } = await trainedExpert(task, { backend, size, preset, steps: trainSteps });
+  process.stderr.write(`H′ (${preset}) trained ${trainSteps} steps in ${((performance.now() - tt) / 1000).toFixed(0)} s: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy.toFixed(3)}\n`);
 
   const clocks = { expertMs: 0, answererMs: 0 };
   const x0 = modelAnswerer(x, true);
@@ -131,7 +114,7 @@ async function main() {
       };
     },
   });
-  const rs = requests('expert-bench/round', questions);
+  const rs = requests(task, size, 'expert-bench/round', questions);
   const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
   type Samples = Record<'h' | 'hPrime' | 'hPrimeTwoThreads' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'shared', ReturnType<typeof measure>[]>;
   const samples = (): Samples => ({ h: [], hPrime: [], hPrimeTwoThreads: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
@@ -189,7 +172,7 @@ async function main() {
   const { round, ...parts } = compose(on);
   const simdOff = abSimd ? compose(off) : undefined;
   const fusedAttentionOff = abFused ? compose(fusedOff) : undefined;
-  const result = { kind: 'expert', backend: x.backend, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
+  const result = { kind: 'expert', backend: x.backend, preset, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
   process.stderr.write(`H′ targets on two threads: ${parts.hPrimeTwoThreads.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeTwoThreads.cpuMs.toFixed(0)}, both threads; H′ decoding ${parts.hPrimeTwoThreads.expertMs.toFixed(0)}); same transcripts; round ${round.hPrimeTwoThreadsMs.toFixed(0)} ms (${round.twoThreadsRatio.toFixed(2)}× H's)\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);

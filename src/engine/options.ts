@@ -10,7 +10,7 @@
  */
 import { BUILTIN_TASKS, DEFAULT_TASK } from '../core/index';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
-import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
+import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
 import { DEFAULT_CONFIG } from './run-config';
 import type { RunConfig } from './run-types';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB } from './task-sandbox';
@@ -91,6 +91,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'evalContexts', flag: 'eval-contexts', commands: TRAIN, arg: 'E', type: 'integer', min: 1, config: 'evalContexts', help: `held-out contexts for evaluation (default ${d.evalContexts})` },
   { key: 'expertCallsPerRound', flag: 'expert-calls', commands: BOTH, arg: 'C', type: 'integer', min: 1, config: 'expertCallsPerRound', help: `modes with H′: questions H decomposes per round to train H′ (default ${DEFAULT_EXPERT_CALLS})` },
   { key: 'expertStepsPerRound', flag: 'expert-steps', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'expertStepsPerRound', help: `modes with H′: H′'s optimiser steps per round, batch 32 (default ${DEFAULT_EXPERT_STEPS})` },
+  { key: 'expertModel', flag: 'expert-model', commands: BOTH, arg: 'P', type: 'string', choices: ['tiny', 'small', 'paper'], config: 'expertModel', help: `modes with H′: the size of H′, tiny | small | paper (default ${DEFAULT_EXPERT_MODEL})` },
   {
     key: 'expertSource', flag: 'expert-source', commands: TRAIN, arg: 'S', type: 'string', choices: EXPERT_SOURCES, config: 'expertSource', setting: { key: 'expertSource', default: DEFAULT_EXPERT_SOURCE },
     help: `modes with H′: what H′ learns from: H (default) | human (a person's transcripts, <run>/human/transcripts.jsonl; H is never called) | both`,
@@ -108,7 +109,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "horizon in steps of X's teacher, the moving average that answers subquestions (default: the preset's, 100)",
   },
   { key: 'learningRate', flag: 'lr', commands: TRAIN, arg: 'X', type: 'number', min: 0, max: 1, config: 'learningRate', help: "peak learning rate (default: the preset's)" },
-  { key: 'threads', flag: 'threads', commands: TRAIN, arg: 'T', type: 'integer', min: 0, max: 16, config: 'threads', setting: { key: 'trainingThreads', default: 0 }, help: 'threads that train X, data-parallel (default 0: one per core, at most 2)' },
+  { key: 'threads', flag: 'threads', commands: TRAIN, arg: 'T', type: 'integer', min: 0, max: 16, config: 'threads', setting: { key: 'trainingThreads', default: 0 }, help: 'threads that train X, data-parallel, and decode H′ (default 0: one per core, at most 2)' },
   { key: 'seed', flag: 'seed', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'seed', help: `seed (default ${d.seed})` },
   { key: 'overridesFeedTraining', type: 'boolean', config: 'overridesFeedTraining', setting: { key: 'overridesFeedTraining', default: d.overridesFeedTraining } },
   {

@@ -73,7 +73,7 @@ export interface RunConfig {
   learningRate?: number;
   /** Horizon in optimiser steps of X's teacher (an exponential moving average: decay 1 − 1/horizon); absent: the preset's. */
   teacherHorizon?: number;
-  /** Threads that train X (data-parallel replicas); 0 or absent = one per core, at most 2. */
+  /** Threads that train X (data-parallel replicas) and decode H′ (a decode worker); 0 or absent = one per core, at most 2. */
   threads?: number;
   seed: number;
   /** The curriculum gate: raise N when the moving average of X's agreement with its targets exceeds threshold. */
@@ -87,7 +87,7 @@ export interface RunConfig {
   expertCallsPerRound?: number;
   /** Modes with H′: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
-  /** Modes with H′: the size of H′ (default small). */
+  /** Modes with H′: the size of H′ (default DEFAULT_EXPERT_MODEL). */
   expertModel?: ModelPreset;
   /** Modes with H′: what H′ learns from (default H; `human`: the real H is never called). */
   expertSource?: ExpertSource;

@@ -17,7 +17,7 @@ import type { LearnerFactory } from '../learner/factory';
 import type { ExpertTranscript, ModelH, ModelX, TrainingExample } from '../learner/types';
 import { checkAnswer, checkQuestion } from '../core/validate-input';
 import { ContextBuffer, ReplayBuffer } from './buffer';
-import { modeSpec, type RoundTargets } from './modes/index';
+import { DEFAULT_EXPERT_MODEL, modeSpec, type RoundTargets } from './modes/index';
 import { writeJsonAtomic } from './files';
 import { modelAnswerer, predictInBatches } from './model-answers';
 import { freshState, validateConfig } from './run-config';
@@ -173,7 +173,7 @@ export class Run {
     if (modeSpec(config.mode).needs.learnedH) {
       if (!factory.loadExpert) throw new Error('this learner has no learned expert H′');
       const loadExpert = factory.loadExpert;
-      expert = await loaded('H′', () => loadExpert(files.expert, config.backend));
+      expert = await loaded('H′', () => loadExpert(files.expert, config.backend, config.threads));
       expertBuffer = ReplayBuffer.fromJSON<ExpertTranscript>(readChecked(files.expertBuffer, 'expertBuffer'), config.bufferSize);
     }
     return new Run(task, config, model, folder, state, buffer, expert, expertBuffer);
@@ -577,5 +577,5 @@ function createModel(factory: LearnerFactory, task: AnyTask, config: RunConfig):
 
 async function createExpert(factory: LearnerFactory, task: AnyTask, config: RunConfig): Promise<ModelH> {
   if (!factory.createExpert) throw new Error(`this learner has no learned expert H′ (mode ${config.mode})`);
-  return factory.createExpert({ task, vocabulary: taskVocabulary(task), preset: config.expertModel ?? 'small', backend: config.backend, seed: config.seed + 1 });
+  return factory.createExpert({ task, vocabulary: taskVocabulary(task), preset: config.expertModel ?? DEFAULT_EXPERT_MODEL, backend: config.backend, seed: config.seed + 1, threads: config.threads });
 }

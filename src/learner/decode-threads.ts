@@ -6,6 +6,9 @@
  * action, where its kept keys/values are — and merge the actions back in order. The worker gets
  * H′'s weights through shared memory once per training step of H′ (on the first call after it).
  *
+ * `attach()` makes them the model's (`model.decoder()` then decodes on both threads; the learner's
+ * factory does so for a run's H′ when two cores are there, learner/factory.ts).
+ *
  * `next` stays synchronous: the model posts the worker's share, decodes its own, then waits for the
  * worker with `Atomics.wait` and takes its actions with `receiveMessageOnPort`. A failure in the
  * worker is thrown by `next` as an error: an exception while decoding fails that call (as it would
@@ -79,12 +82,19 @@ export class DecodeThreads {
     return new DecodeThreads(model, worker, port1, control, params, options.timeoutMs ?? 120_000);
   }
 
+  /** Makes these threads the model's: its `decoder()` decodes on them until `close`. */
+  attach(): this {
+    if (this.closed) throw new Error('H′ decoding on two threads: closed');
+    this.model.setDecodeThreads(this);
+    return this;
+  }
+
   /**
-   * A decoder over both threads (the actions `model.decoder()` gives). Like the model's own, it is
+   * A decoder over both threads (the actions `model.localDecoder()` gives). Like the model's own, it is
    * valid while the weights do not change.
    */
   decoder(): ExpertDecoder {
-    const own = this.model.decoder();
+    const own = this.model.localDecoder();
     const decoder = ++this.decoders;
     /** The transcripts the worker decodes (the rest are the model's). */
     const theirs = new Set<number>();
@@ -160,10 +170,11 @@ export class DecodeThreads {
     return reply.actions;
   }
 
-  /** Stops the worker. */
+  /** Stops the worker (the model decodes on its own thread again). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.model.decodeThreadGroup === this) this.model.setDecodeThreads(undefined);
     this.port.close();
     await this.worker.terminate();
   }

@@ -6,6 +6,7 @@
  */
 import type { AnyTask } from '../core/index';
 import { backendVersions, initBackend } from './backend';
+import { DecodeThreads } from './decode-threads';
 import { ExpertVocabulary, expertVocabularyForTask, type ExpertLengths } from './expert-tokens';
 import { TransformerModelH, type ModelHOptions } from './model-h';
 import { TransformerModelX, type ModelXOptions } from './model-x';
@@ -18,9 +19,9 @@ export interface LearnerFactory {
   create(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; switches?: ModelSwitches; backend: BackendPreference; seed: number; learningRate?: number; teacherHorizon?: number; threads?: number }): Promise<ModelX>;
   load(dir: string, backend: BackendPreference, threads?: number): Promise<ModelX>;
   versions(): Record<string, string>;
-  /** H′, the learned expert (modes that need H′). */
-  createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number }): Promise<ModelH>;
-  loadExpert?(dir: string, backend: BackendPreference): Promise<ModelH>;
+  /** H′, the learned expert (modes that need H′); `threads` as X's: 1 decodes on one thread, 0/absent on two where there are two cores. */
+  createExpert?(options: { task: AnyTask; vocabulary: readonly string[]; preset: ModelPreset; backend: BackendPreference; seed: number; threads?: number }): Promise<ModelH>;
+  loadExpert?(dir: string, backend: BackendPreference, threads?: number): Promise<ModelH>;
 }
 
 // ---------------------------------------------------------------- X
@@ -112,6 +113,22 @@ async function withThreads(model: TransformerModelX, threads: number | undefined
   return model;
 }
 
+/**
+ * Starts H′'s decode worker (decode-threads.ts) unless `threads` is 1 (0/undefined: when there are
+ * two cores; not on tfjs-node, which uses the cores itself). Decoding on one thread is a correct
+ * fallback: a failure to start the worker is reported on stderr, not thrown.
+ */
+async function withDecodeThreads(model: TransformerModelH, threads: number | undefined): Promise<TransformerModelH> {
+  const n = threads && threads > 0 ? threads : model.backend === 'tfjs-node' ? 1 : autoThreads();
+  if (n <= 1) return model;
+  try {
+    (await DecodeThreads.start(model)).attach();
+  } catch (e) {
+    process.stderr.write(`amplification: H′ decodes on one thread (its decode worker failed to start: ${e instanceof Error ? e.message : String(e)})\n`);
+  }
+  return model;
+}
+
 /** The real learner: X and H′ on TensorFlow.js. */
 export const tfjsLearnerFactory: LearnerFactory = {
   async create(o) {
@@ -121,10 +138,10 @@ export const tfjsLearnerFactory: LearnerFactory = {
     return withThreads(await loadModelX(dir, { backend }), threads);
   },
   async createExpert(o) {
-    return createModelH({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed });
+    return withDecodeThreads(await createModelH({ task: o.task, backend: o.backend, preset: o.preset, seed: o.seed }), o.threads);
   },
-  async loadExpert(dir, backend) {
-    return loadModelH(dir, { backend });
+  async loadExpert(dir, backend, threads) {
+    return withDecodeThreads(await loadModelH(dir, { backend }), threads);
   },
   versions() {
     return backendVersions();

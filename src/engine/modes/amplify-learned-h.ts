@@ -8,6 +8,7 @@ import { amplifyMany, sameTuple, type Rng } from '../../core/index';
 import { DEFAULT_EXPERT_SOURCE, agreementWithPerson, type LearnedTranscript } from '../human-transcripts';
 import { amplifyLearnedMany } from '../learned-expert';
 import type { ReplayBuffer } from '../buffer';
+import type { ModelPreset } from '../../learner/types';
 import { defineMode } from './mode';
 
 /** Questions H decomposes per round when the config does not say (`expertCallsPerRound`). */
@@ -20,6 +21,14 @@ export const DEFAULT_EXPERT_CALLS = 64;
  * reached 90% (permutation powering, N = 8; docs/results.md).
  */
 export const DEFAULT_EXPERT_STEPS = 8;
+
+/**
+ * H′'s preset when the config does not say (`expertModel`; H′'s checkpoints record their own, so
+ * runs made with `small`, the default before, load as they were). `tiny` agreed with H as well as
+ * `small` after the same calls to H on all five tasks, at a third of the CPU per training step and
+ * two thirds per decoded transcript (docs/performance.md §7a).
+ */
+export const DEFAULT_EXPERT_MODEL: ModelPreset = 'tiny';
 
 /** H′'s batch: transcripts per optimiser step. */
 const EXPERT_BATCH = 32;

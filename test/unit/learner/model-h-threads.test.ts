@@ -6,24 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
+import { groundTruth, type Answer, type Question } from '../../../src/core/index';
 import { DecodeThreads } from '../../../src/learner/decode-threads';
 import { createModelH } from '../../../src/learner/factory';
-import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
+import type { TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertDecoder } from '../../../src/learner/types';
-
-const task = builtinTask('permutation-powering')!;
-const truth = truthAnswerer(task);
-
-function examples(seed: string, n: number): { ctx: AnyContext; transcript: ExpertTranscript }[] {
-  return Array.from({ length: n }, (_, index) => {
-    const id = { size: 8, seed, index };
-    const ctx = makeContext(task, id);
-    const question = makeQuestion(task, id, ctx);
-    const t = amplify(task, ctx, question, truth);
-    return { ctx, transcript: { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer } };
-  });
-}
+import { examples, task } from './expert-examples';
 
 let model: TransformerModelH;
 let threads: DecodeThreads;

@@ -5,32 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
+import { groundTruth, type Answer, type Question } from '../../../src/core/index';
 import { setInPlaceCache } from '../../../src/learner/expert-decoding';
 import { ANS_ID, ASK_ID, END_ID, ExpertVocabulary, expertVocabularyForTask, SEP_ID, TokenType } from '../../../src/learner/expert-tokens';
 import { createModelH, loadModelH } from '../../../src/learner/factory';
 import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertAction, PartialTranscript } from '../../../src/learner/types';
-
-const task = builtinTask('permutation-powering')!;
-const truth = truthAnswerer(task);
-
-interface Example {
-  ctx: AnyContext;
-  /** H's transcript with ground-truth subanswers. */
-  transcript: ExpertTranscript;
-}
-
-/** Questions of size-8 instances with H's transcripts (subquestions answered by ground truth). */
-function examples(seed: string, n: number): Example[] {
-  return Array.from({ length: n }, (_, index) => {
-    const id = { size: 8, seed, index };
-    const ctx = makeContext(task, id);
-    const question = makeQuestion(task, id, ctx);
-    const t = amplify(task, ctx, question, truth);
-    return { ctx, transcript: { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer } };
-  });
-}
+import { examples, task, type Example } from './expert-examples';
 
 const key = (t: readonly string[]): string => t.join(' ');
 

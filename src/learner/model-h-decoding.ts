@@ -1,0 +1,348 @@
+/**
+ * H′'s greedy decoding (model-h.ts): the next action of each partial transcript, all transcripts in
+ * lockstep — the marker (ASK or ANS), then symbols up to SEP (a subquestion) or END (the answer).
+ * The prefixes are run once and every generated token is appended to cached per-layer keys/values
+ * (faster than recomputing every position, see docs/learner.md; `recompute` is the reference it is
+ * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
+ * to the next, so that an action runs only the tokens added since (the bookkeeping is in
+ * expert-decoding.ts; docs/performance.md §2 and §7).
+ *
+ * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
+ * nothing but the caches of the calls in progress.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
+import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
+import { bufferOf, cacheBias, cacheIds, compactor, memoFor, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import type { ModelHConfig, TokenBatch } from './model-h';
+import type { ExpertAction, ExpertDecoder, PartialTranscript } from './types';
+
+type Tensor = tfjs.Tensor;
+
+/** What decoding needs of H′: its network, and whether (and how often) it has been trained. */
+export interface HNetwork {
+  readonly tf: typeof tfjs;
+  readonly config: ModelHConfig;
+  readonly vocabulary: ExpertVocabulary;
+  /** The weights by name (current: they change when H′ trains). */
+  weights(): Weights;
+  /** The input vectors [A, n, d] of a batch (positions 0..n−1, or per token). */
+  embed(b: TokenBatch, positions?: Int32Array): Tensor;
+  /** The blocks over new tokens x with attention bias `bias` (see TransformerModelH.blocks). */
+  blocks(x: Tensor, bias: Tensor, past?: (l: number, k: Tensor, v: Tensor) => KeyValue): { h: Tensor; kv: KeyValue[] };
+  /** Sequences right-padded to `length`. */
+  batchOf(seqs: readonly EncodedTranscript[], length: number): TokenBatch;
+  /** Throws once the model is disposed. */
+  assertLive(): void;
+  /** Optimiser steps taken so far (a decoder is valid for one). */
+  step(): number;
+}
+
+export class HDecoding {
+  private readonly tf: typeof tfjs;
+  private readonly config: ModelHConfig;
+  private readonly vocabulary: ExpertVocabulary;
+  /** Transcripts a decoder runs at once: fewer, larger token steps (a third of the kernels of 256 at a time; docs/performance.md §7). */
+  private readonly decodeChunk = 1024;
+
+  /** `predictChunk`: transcripts per batch of `next` (a call without a decoder). */
+  constructor(private readonly net: HNetwork, private readonly predictChunk: number) {
+    this.tf = net.tf;
+    this.config = net.config;
+    this.vocabulary = net.vocabulary;
+  }
+
+  /** ModelH.next: see TransformerModelH.next. */
+  next(states: readonly PartialTranscript[], options: { forceAnswer?: boolean; recompute?: boolean } = {}): ExpertAction[] {
+    this.net.assertLive();
+    const out: ExpertAction[] = [];
+    for (let i = 0; i < states.length; i += this.predictChunk) {
+      out.push(...this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, options.recompute !== true).actions);
+    }
+    return out;
+  }
+
+  /** ModelH.decoder, on this thread: see TransformerModelH.decoder. */
+  decoder(): ExpertDecoder {
+    this.net.assertLive();
+    const memos = new Map<number, DecodeMemo>();
+    const step = this.net.step();
+    return {
+      next: (ids, states, options = {}) => {
+        this.net.assertLive();
+        if (this.net.step() !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
+        if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
+        const out: ExpertAction[] = [];
+        for (let i = 0; i < states.length; i += this.decodeChunk) {
+          const chunk = ids.slice(i, i + this.decodeChunk);
+          const got = this.nextChunk(states.slice(i, i + this.decodeChunk), options.forceAnswer === true, true, chunk.map((id) => memos.get(id)));
+          chunk.forEach((id, j) => {
+            const memo = got.memos?.[j];
+            if (memo) memos.set(id, memo);
+            else memos.delete(id);
+          });
+          out.push(...got.actions);
+        }
+        return out;
+      },
+      forget: (id) => {
+        memos.delete(id);
+      },
+    };
+  }
+
+  /** Next-token distributions [rows, V] after the last token of each sequence, recomputing every position. */
+  private lastDistributions(seqs: readonly EncodedTranscript[]): Float32Array {
+    const tf = this.tf;
+    const L = Math.max(...seqs.map((s) => s.ids.length));
+    const b = this.net.batchOf(seqs, L);
+    const A = seqs.length;
+    const d = this.config.dModel;
+    return this.read(tf.tidy(() => {
+      const { h } = this.net.blocks(this.net.embed(b), causalBias(tf, L).reshape([1, 1, L, L]));
+      const last = Int32Array.from(seqs, (s, i) => i * L + s.ids.length - 1);
+      const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
+      const bias = new Float32Array(A * L);
+      seqs.forEach((s, i) => bias.fill(NEG, i * L + s.ids.length, (i + 1) * L));
+      const p = copyMixture(tf, outputHeads(tf, this.net.weights(), hq, dense(tf, this.net.weights(), 'copy/key', h), tf.tensor3d(bias, [A, 1, L])), tf.tensor2d(b.ids, [A, L], 'int32'), this.vocabulary.size);
+      return p.reshape([A, this.vocabulary.size]);
+    }));
+  }
+
+  /** A tensor's values (the tensor is disposed). */
+  private read(t: Tensor): Float32Array {
+    const data = t.dataSync() as Float32Array;
+    t.dispose();
+    return data;
+  }
+
+  /**
+   * Runs each sequence's tokens after its memo (all of them without one), right-padded to a common
+   * length, after the memo's keys/values (right-padded too), in buffers with room for every token
+   * the action may append; the bias hides the padding and the free columns.
+   */
+  private prefill(seqs: readonly EncodedTranscript[], memos: readonly (DecodeMemo | undefined)[]): { cache: DecodeCache; probs: Float32Array } {
+    const tf = this.tf;
+    const { dModel: d, heads: H, layers } = this.config;
+    const dk = d / H;
+    const A = seqs.length;
+    const past = memos.map((m) => m?.tokens.ids.length ?? 0);
+    const Cp = Math.max(...past);
+    const fresh = seqs.map((s, i) => s.ids.length - past[i]);
+    const L = Math.max(...fresh);
+    // The marker and up to the longest span follow.
+    const W = Cp + L + 1 + Math.max(this.vocabulary.lengths.maxQuestionLength, this.vocabulary.lengths.maxAnswerLength);
+    const b: TokenBatch = { rows: A, length: L, ids: new Int32Array(A * L), types: new Int32Array(A * L), offsets: new Int32Array(A * L), segments: new Int32Array(A * L) };
+    const positions = new Int32Array(A * L);
+    const hidden: boolean[][] = [];
+    const ids: number[][] = [];
+    // Self-attention bias [A, 1, L, W]: a new token sees its row's memo and the new tokens up to itself.
+    const selfBias = new Float32Array(A * L * W).fill(NEG);
+    seqs.forEach((s, i) => {
+      for (let t = 0; t < fresh[i]; t++) {
+        const at = i * L + t;
+        const from = past[i] + t;
+        b.ids[at] = s.ids[from];
+        b.types[at] = s.types[from];
+        b.offsets[at] = s.offsets[from];
+        b.segments[at] = s.segments[from];
+        positions[at] = from;
+      }
+      for (let t = 0; t < L; t++) {
+        const row = (i * L + t) * W;
+        selfBias.fill(0, row, row + past[i]);
+        selfBias.fill(0, row + Cp, row + Cp + Math.min(t, fresh[i] - 1) + 1);
+      }
+      const pad = (n: number): boolean[] => new Array<boolean>(n).fill(true);
+      hidden.push([...new Array<boolean>(past[i]).fill(false), ...pad(Cp - past[i]), ...new Array<boolean>(fresh[i]).fill(false), ...pad(L - fresh[i])]);
+      ids.push([...(memos[i]?.tokens.ids ?? []), ...new Array<number>(Cp - past[i]).fill(0), ...Array.from(b.ids.subarray(i * L, (i + 1) * L))]);
+    });
+    // The buffers begin with the memos' keys/values (per layer [A, H, W, dk], copy keys [A, 1, W, d]).
+    const cache: DecodeCache = {
+      kv: Array.from({ length: layers }, (_, l) => ({ k: bufferOf(tf, memos.map((m) => m?.k[l]), H, W, dk), v: bufferOf(tf, memos.map((m) => m?.v[l]), H, W, dk) })),
+      keys: bufferOf(tf, memos.map((m) => m?.keys), 1, W, d),
+      width: W, ids, hidden, slots: seqs.map((_, i) => i),
+    };
+    try {
+      const bias = cacheBias(cache);
+      const out = tf.tidy(() => {
+        const { h, kv } = this.net.blocks(this.net.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, W]), this.writer(cache, Cp));
+        const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([A, 1, L, d]), Cp);
+        const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
+        const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
+        const p = copyMixture(tf, outputHeads(tf, this.net.weights(), hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), tf.tensor2d(cacheIds(cache), [A, W], 'int32'), this.vocabulary.size);
+        return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
+      });
+      this.replaceBuffers(cache, out.kv, out.keys);
+      return { cache, probs: this.read(out.probs) };
+    } catch (e) {
+      this.disposeCache(cache);
+      throw e;
+    }
+  }
+
+  /** Stores each layer's new keys/values in the cache's buffers from `column` on (blocks' `past`). */
+  private writer(cache: DecodeCache, column: number): (l: number, k: Tensor, v: Tensor) => KeyValue {
+    return (l, k, v) => ({ k: writeColumns(this.tf, cache.kv[l].k, k, column), v: writeColumns(this.tf, cache.kv[l].v, v, column) });
+  }
+
+  /** Makes these the cache's buffers, disposing those they replace (a write that was not in place made new ones). */
+  private replaceBuffers(cache: DecodeCache, kv: KeyValue[], keys: Tensor): void {
+    const now = new Set([...kv.flatMap((x) => [x.k, x.v]), keys]);
+    this.tf.dispose([...cache.kv.flatMap((x) => [x.k, x.v]), cache.keys].filter((t) => !now.has(t)));
+    cache.kv = kv;
+    cache.keys = keys;
+  }
+
+  /**
+   * Appends one token to each transcript `keep` (indices into those still decoded, in order) and
+   * returns their next-token distributions [keep, V]. Every buffer row takes a step (idle rows a
+   * padding token) until no more than ¾ of them are kept; then the buffers are compacted.
+   */
+  private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
+    const tf = this.tf;
+    const d = this.config.dModel;
+    const V = this.vocabulary.size;
+    cache.slots = keep.map((j) => cache.slots[j]);
+    if (cache.slots.length <= 0.75 * cache.ids.length) this.compact(cache);
+    const { slots, width: W } = cache;
+    const R = cache.ids.length;
+    const C = cache.ids[0].length;
+    const token: TokenBatch = { rows: R, length: 1, ids: new Int32Array(R), types: new Int32Array(R), offsets: new Int32Array(R), segments: new Int32Array(R) };
+    const positions = new Int32Array(R);
+    seqs.forEach((s, i) => {
+      const t = s.ids.length - 1;
+      const r = slots[i];
+      token.ids[r] = s.ids[t];
+      token.types[r] = s.types[t];
+      token.offsets[r] = s.offsets[t];
+      token.segments[r] = s.segments[t];
+      positions[r] = t;
+    });
+    cache.ids.forEach((row, r) => row.push(token.ids[r]));
+    cache.hidden.forEach((row) => row.push(false));
+    const bias = cacheBias(cache);
+    const out = tf.tidy(() => {
+      const biasT = tf.tensor3d(bias, [R, 1, W]);
+      const { h, kv } = this.net.blocks(this.net.embed(token, positions), biasT.reshape([R, 1, 1, W]), this.writer(cache, C));
+      const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([R, 1, 1, d]), C);
+      const p = copyMixture(tf, outputHeads(tf, this.net.weights(), h, keys.reshape([R, W, d]), biasT), tf.tensor2d(cacheIds(cache), [R, W], 'int32'), V);
+      return { probs: p.reshape([R, V]), keys, kv };
+    });
+    this.replaceBuffers(cache, out.kv, out.keys);
+    const all = this.read(out.probs);
+    if (slots.length === R) return all;
+    const probs = new Float32Array(slots.length * V);
+    slots.forEach((r, i) => probs.set(all.subarray(r * V, (r + 1) * V), i * V));
+    return probs;
+  }
+
+  /** Keeps only the buffer rows of the transcripts still decoded. */
+  private compact(cache: DecodeCache): void {
+    const tf = this.tf;
+    const { slots } = cache;
+    const out = tf.tidy(() => {
+      const rows = tf.tensor1d(Int32Array.from(slots), 'int32');
+      return { kv: cache.kv.map((x) => ({ k: tf.gather(x.k, rows), v: tf.gather(x.v, rows) })), keys: tf.gather(cache.keys, rows) };
+    });
+    this.replaceBuffers(cache, out.kv, out.keys);
+    cache.ids = slots.map((r) => cache.ids[r]);
+    cache.hidden = slots.map((r) => cache.hidden[r]);
+    cache.slots = slots.map((_, i) => i);
+  }
+
+  /** The memos of the transcripts `rows` (indices into those decoded): their tokens' keys/values without the holes. */
+  private memosOf(cache: DecodeCache, rows: readonly number[], seqs: readonly EncodedTranscript[]): DecodeMemo[] {
+    if (rows.length === 0) return [];
+    const { dModel: d, heads: H } = this.config;
+    const dk = d / H;
+    // Views of the backend's memory where it can: nothing below allocates a tensor.
+    const data = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys].map((t) => readBuffer(this.tf, t));
+    return rows.map((j, n) => {
+      const seq = seqs[n];
+      const slot = cache.slots[j];
+      const compact = compactor(cache.hidden[slot], cache.width, slot, seq.ids.length);
+      return {
+        tokens: { ids: [...seq.ids], types: [...seq.types], offsets: [...seq.offsets], segments: [...seq.segments] },
+        k: cache.kv.map((_, l) => compact(data[2 * l], H, dk)),
+        v: cache.kv.map((_, l) => compact(data[2 * l + 1], H, dk)),
+        keys: compact(data[data.length - 1], 1, d),
+      };
+    });
+  }
+
+  private disposeCache(cache: DecodeCache | undefined): void {
+    if (cache) this.tf.dispose([...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys]);
+  }
+
+  /**
+   * One chunk of `next`; with `memos` (one per state, from a decoder), decoding starts after each
+   * valid memo, and a state that asks a subquestion gets the memo of its tokens back.
+   */
+  private nextChunk(states: readonly PartialTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[]): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
+    const voc = this.vocabulary;
+    const V = voc.size;
+    const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
+    interface Row {
+      seq: EncodedTranscript;
+      segment: number;
+      /** Undefined until the marker is chosen. */
+      asking?: boolean;
+      symbols: string[];
+      result?: ExpertAction;
+      memo?: DecodeMemo;
+    }
+    const rows: Row[] = states.map((s) => ({ seq: voc.encode(s), segment: s.steps.length + 1, symbols: [] }));
+    const malformed: ExpertAction = { answer: ['?'] };
+    let cache: DecodeCache | undefined;
+    try {
+      let active = rows;
+      let probs: Float32Array;
+      if (cached) ({ cache, probs } = this.prefill(rows.map((r) => r.seq), rows.map((r, i) => memoFor(memos?.[i], r.seq))));
+      else probs = this.lastDistributions(rows.map((r) => r.seq));
+      for (;;) {
+        active.forEach((r, j) => {
+          const p = probs.subarray(j * V, (j + 1) * V);
+          const push = (id: number, type: number, offset: number): void => {
+            r.seq.ids.push(id);
+            r.seq.types.push(type);
+            r.seq.offsets.push(offset);
+            r.seq.segments.push(r.segment);
+            r.seq.scored.push(1);
+          };
+          if (r.asking === undefined) {
+            // The marker: ASK or ANS (only ANS when forced, or when k subquestions were asked).
+            r.asking = !forceAnswer && r.segment <= maxSubquestions && p[ASK_ID] > p[ANS_ID];
+            push(r.asking ? ASK_ID : ANS_ID, TokenType.marker, 0);
+            return;
+          }
+          let id = 0;
+          for (let v = 1; v < V; v++) if (p[v] > p[id]) id = v;
+          const terminator = r.asking ? SEP_ID : END_ID;
+          const max = r.asking ? maxQuestionLength : maxAnswerLength;
+          if (id === terminator) {
+            r.result = r.symbols.length === 0 ? malformed : r.asking ? { ask: r.symbols } : { answer: r.symbols };
+          } else if (voc.isReserved(id) || r.symbols.length >= max) {
+            r.result = malformed;
+          } else {
+            r.symbols.push(voc.symbol(id));
+            push(id, r.asking ? TokenType.subquestion : TokenType.answer, r.symbols.length - 1);
+          }
+        });
+        if (memos && cache) {
+          // A subquestion asked: keep its transcript's keys/values for the action after its answer.
+          const asked = active.flatMap((r, j) => (r.result && 'ask' in r.result ? [j] : []));
+          this.memosOf(cache, asked, asked.map((j) => active[j].seq)).forEach((m, n) => (active[asked[n]].memo = m));
+        }
+        const keep: number[] = [];
+        active.forEach((r, j) => r.result === undefined && keep.push(j));
+        if (keep.length === 0) break;
+        active = keep.map((j) => active[j]);
+        probs = cache ? this.extend(cache, keep, active.map((r) => r.seq)) : this.lastDistributions(active.map((r) => r.seq));
+      }
+    } finally {
+      this.disposeCache(cache);
+    }
+    return { actions: rows.map((r) => r.result!), memos: memos && rows.map((r) => r.memo) };
+  }
+}
