@@ -56,7 +56,8 @@ const fmt = (r) => `${r.msPerStep.toFixed(1)} ms/step (CPU ${r.cpuMsPerStep.toFi
 for (const size of values['only-memory'] ? [] : sizes) {
   for (const b of backends) {
     // The cpu backend is 10–20× slower: fewer steps.
-    const r = child(['--backend', b, '--preset', preset, '--size', size, '--steps', b === 'cpu' ? '3' : '20']);
+    // After 40 warm-up steps (the first ~20 run up to 2× slower while V8 optimises; a run trains thousands).
+    const r = child(['--backend', b, '--preset', preset, '--size', size, ...(b === 'cpu' ? ['--steps', '3', '--warmup', '2'] : ['--steps', '30'])]);
     if (r) {
       specs[size] ??= r.model;
       delete r.model;
@@ -67,7 +68,7 @@ for (const size of values['only-memory'] ? [] : sizes) {
   const wasm = results.throughput.find((r) => r.backend === 'wasm' && r.size === Number(size));
   for (const r of results.throughput) if (wasm && r !== wasm && r.size === Number(size)) console.log(`  ${r.backend} / wasm: ${(r.msPerStep / wasm.msPerStep).toFixed(2)}× the time per step`);
   // X's data-parallel step: the same batch on 2 threads.
-  const p = child(['--backend', 'wasm', '--preset', preset, '--size', size, '--steps', '20', '--threads', '2']);
+  const p = child(['--backend', 'wasm', '--preset', preset, '--size', size, '--steps', '30', '--threads', '2']);
   if (p) {
     delete p.model;
     results.parallel.push(p);
@@ -126,7 +127,7 @@ function torchBench() {
   const blas = openblasDir();
   const env = { ...process.env, ...MALLOC_ENV, ...(blas && { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }) };
   for (const [size, spec] of Object.entries(specs)) for (const threads of [1, 2]) {
-    const args = ['scripts/bench/torch_x.py', '--spec', JSON.stringify(spec), '--threads', String(threads), '--steps', values['torch-steps'] ?? '30'];
+    const args = ['scripts/bench/torch_x.py', '--spec', JSON.stringify(spec), '--threads', String(threads), '--steps', values['torch-steps'] ?? '30', '--warmup', '20'];
     const r = spawnSync(python(), args, { env: { ...env, OMP_NUM_THREADS: String(threads) }, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 10 * 60_000 });
     const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
     if (r.error || !line) {

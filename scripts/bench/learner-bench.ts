@@ -5,7 +5,7 @@
  * the model and the batch shape under `model` (what scripts/bench/torch_x.py rebuilds in PyTorch).
  * With `--threads 2`, X trains data-parallel (learner/parallel.ts; needs the build's dist/learner-replica.js).
  * Times are wall-clock medians; `cpuMsPerStep` is the process's CPU time (all threads) per step.
- * Usage: node out/bench/learner-bench.js --backend wasm|cpu|tfjs-node [--preset small] [--steps 20] [--size 8] [--batch 64] [--threads 1] [--memory 2000]
+ * Usage: node out/bench/learner-bench.js --backend wasm|cpu|tfjs-node [--preset small] [--steps 20] [--warmup 40] [--size 8] [--batch 64] [--threads 1] [--memory 2000]
  */
 import { parseArgs } from 'node:util';
 import { builtinTask, groundTruth, makeContext, makeQuestion } from '../../src/core/index';
@@ -14,7 +14,7 @@ import { DataParallelGroup } from '../../src/learner/parallel';
 import type { BackendPreference, ModelPreset, TrainingExample } from '../../src/learner/types';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, memory: { type: 'string' }, threads: { type: 'string' } },
+  options: { backend: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, memory: { type: 'string' }, threads: { type: 'string' } },
 });
 const task = builtinTask('permutation-powering')!;
 const size = Number(values.size ?? 8);
@@ -41,7 +41,15 @@ async function main() {
   const threads = Number(values.threads ?? 1);
   if (threads > 1) await DataParallelGroup.start(model, threads);
   const batches = Array.from({ length: 8 }, (_, i) => batch(i));
-  for (let i = 0; i < 3; i++) model.trainStep(batches[i % batches.length]);
+  // Warm-up: the first ~20 steps run slower while V8 optimises (wasm and JS); a run trains thousands.
+  const warmup = Number(values.warmup ?? 40);
+  const warm: number[] = [];
+  for (let i = 0; i < warmup; i++) {
+    const t = performance.now();
+    model.trainStep(batches[i % batches.length]);
+    warm.push(performance.now() - t);
+  }
+  if (process.env.BENCH_TRACE) console.error(`warm-up ms: ${warm.map((x) => x.toFixed(1)).join(' ')}`);
   if (values.memory) {
     const steps = Number(values.memory);
     const samples: { step: number; tensors: number; rssMB: number }[] = [];
