@@ -225,7 +225,8 @@ export async function experimentFigure2(o: ExperimentOptions, io: TrainIo, facto
         if (done) io.out(`\n== ${name}: kept (${existing.length} rounds; ${done.replace(/: stopping$/, '')})`);
         else {
           io.out(`\n== ${name}: resumed after ${existing.length} rounds`);
-          await train({ resume: dir, json: true, stop }, quiet, factory);
+          const threads = o.config?.threads;
+          await train({ resume: dir, json: true, stop, ...(threads !== undefined ? { config: { threads } } : {}) }, quiet, factory);
         }
       } else {
         fs.rmSync(dir, { recursive: true, force: true });

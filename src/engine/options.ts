@@ -109,7 +109,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "horizon in steps of X's teacher, the moving average that answers subquestions (default: the preset's, 100)",
   },
   { key: 'learningRate', flag: 'lr', commands: TRAIN, arg: 'X', type: 'number', min: 0, max: 1, config: 'learningRate', help: "peak learning rate (default: the preset's)" },
-  { key: 'threads', flag: 'threads', commands: TRAIN, arg: 'T', type: 'integer', min: 0, max: 16, config: 'threads', setting: { key: 'trainingThreads', default: 0 }, help: 'threads that train X, data-parallel, and decode H′ (default 0: one per core, at most 2)' },
+  {
+    key: 'threads', flag: 'threads', commands: BOTH, arg: 'T', type: 'integer', min: 0, max: 16, config: 'threads', setting: { key: 'trainingThreads', default: 0 },
+    help: {
+      train: 'threads that train X, data-parallel, and decode H′ (default 0: one per core, at most 2)',
+      experiment: 'threads of each run, as train --threads (default 0: one per core, at most 2); 1 for experiments side by side',
+    },
+  },
   { key: 'seed', flag: 'seed', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'seed', help: `seed (default ${d.seed})` },
   { key: 'overridesFeedTraining', type: 'boolean', config: 'overridesFeedTraining', setting: { key: 'overridesFeedTraining', default: d.overridesFeedTraining } },
   {

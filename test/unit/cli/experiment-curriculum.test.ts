@@ -57,8 +57,18 @@ test('experiment figure2 --curriculum: N rises on the gate within the budget; th
   assert.match(r.out, /amplify \(curr\.\) .* 12 +12$/m);
 
   // --keep with a larger budget resumes each run where it stopped (round 6 at N = 13), it does not restart.
-  const more = await run([...args, '--budget-questions', '896', '--keep']);
+  // --threads reaches the resumed runs (experiments side by side take a thread each).
+  const oracle = permutationOracleFactory();
+  const threadsLoaded: (number | undefined)[] = [];
+  const spy: LearnerFactory = Object.assign(Object.create(oracle) as LearnerFactory, {
+    load: (folder: string, backend: Parameters<LearnerFactory['load']>[1], threads?: number) => {
+      threadsLoaded.push(threads);
+      return oracle.load(folder, backend, threads);
+    },
+  });
+  const more = await run([...args, '--budget-questions', '896', '--keep', '--threads', '1'], spy);
   assert.equal(more.code, 0, more.err);
+  assert.deepEqual(threadsLoaded, [1, 1], 'both resumed runs load X with one thread');
   assert.match(more.out, /permutation-powering-amplify-curriculum: resumed after 5 rounds/);
   const resumed = readJson(path.join(dir, 'summary.json')).curves[1];
   assert.equal(resumed.rounds, 7);

@@ -65,6 +65,7 @@ test('command line → RunConfig through the same rows', () => {
   });
   assert.equal(values.until, 0.5, 'a run control, not a config knob');
   assert.deepEqual(configFromValues(parseCommand('train', ['--fault-kind', 'systematic']).values), {}, 'a fault kind without a rate injects nothing');
+  assert.deepEqual(configFromValues(parseCommand('experiment', ['figure2', '--threads', '1']).values), { threads: 1 }, 'experiments side by side take a thread each');
   assert.deepEqual(parseCommand('experiment', ['figure2', '--modes', ` ${MODES[2]}, ${MODES[0]}`, '--tasks', 'a,,b']).values, { modes: [MODES[2], MODES[0]], tasks: ['a', 'b'] });
 });
 
