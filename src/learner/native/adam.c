@@ -15,17 +15,7 @@
  * the backend's WebAssembly.Memory ("env"."memory") and touches nothing but the arrays it is
  * given: no data segment, no stack, no allocation.
  */
-#include <wasm_simd128.h>
-
-typedef v128_t f4;
-
-static inline f4 ld(const float *p) { return wasm_v128_load(p); }
-static inline void st(float *p, f4 v) { wasm_v128_store(p, v); }
-static inline f4 splat(float x) { return wasm_f32x4_splat(x); }
-static inline f4 add(f4 a, f4 b) { return wasm_f32x4_add(a, b); }
-static inline f4 sub(f4 a, f4 b) { return wasm_f32x4_sub(a, b); }
-static inline f4 mul(f4 a, f4 b) { return wasm_f32x4_mul(a, b); }
-static inline f4 dvd(f4 a, f4 b) { return wasm_f32x4_div(a, b); }
+#include "simd.h"
 
 /*
  * Σ g[i]² for i < n, as tfjs-wasm's Square and Sum kernels compute it: each square rounded to

@@ -10,14 +10,7 @@
 #ifndef AMPLIFY_MATMUL_BLOCKS_H
 #define AMPLIFY_MATMUL_BLOCKS_H
 
-#include <wasm_simd128.h>
-
-typedef v128_t f4;
-
-static inline f4 ld(const float *p) { return wasm_v128_load(p); }
-static inline void st(float *p, f4 v) { wasm_v128_store(p, v); }
-static inline f4 splat(float x) { return wasm_f32x4_splat(x); }
-static inline f4 madd(f4 acc, f4 a, f4 b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#include "simd.h"
 
 static inline float hsum(f4 r) {
   return wasm_f32x4_extract_lane(r, 0) + wasm_f32x4_extract_lane(r, 1) + wasm_f32x4_extract_lane(r, 2) +
