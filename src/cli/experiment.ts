@@ -56,7 +56,7 @@ export interface CurveSummary {
   rounds: number;
   accuracy: number;
   targetAccuracy: number;
-  /** Training questions (targets made) until X first reached 90% held-out accuracy; null if it did not. */
+  /** Training questions (targets made) until X first reached 90% held-out accuracy (a curriculum run: at its last N, `size`); null if it did not. */
   questionsTo90: number | null;
   minutesTo90: number | null;
   callsToHTo90: number | null;
@@ -90,7 +90,8 @@ export function summarise(
   o: { curriculum?: boolean; hold?: { accuracy: number; rounds: number } } = {},
 ): CurveSummary {
   const last = records[records.length - 1];
-  const hit = records.find((r) => r.accuracy >= threshold);
+  // A curriculum run's 90% is at its last N: reaching it at a smaller N on the way up does not count.
+  const hit = records.find((r) => r.accuracy >= threshold && (!o.curriculum || r.size === last.size));
   const hold = o.hold ?? DEFAULT_HOLD;
   const held = heldFrom(records, hold.accuracy, hold.rounds);
   const agreements = records.flatMap((r) => (r.expertAgreement === undefined ? [] : [r.expertAgreement]));

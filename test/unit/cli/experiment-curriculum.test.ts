@@ -50,7 +50,7 @@ test('experiment figure2 --curriculum: N rises on the gate within the budget; th
   const sizes = fs.readFileSync(path.join(dir, 'curves', 'permutation-powering-amplify-curriculum-sizes.csv'), 'utf8').trim().split('\n');
   assert.equal(sizes[0], 'size,rounds,questions,calls_to_h,seconds,questions_before,accuracy,best_accuracy,questions_to_90');
   assert.match(sizes[5], /^12,1,128,128,[\d.]+,512,1\.0000,1\.0000,640$/);
-  assert.match(fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8'), /^permutation-powering,amplify,1\.0000,1\.0000,128,[\d.]+,128,640,640,12,[\d.]+,5,yes,12,$/m);
+  assert.match(fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8'), /^permutation-powering,amplify,1\.0000,1\.0000,640,[\d.]+,640,640,640,12,[\d.]+,5,yes,12,$/m);
   const svg = fs.readFileSync(path.join(dir, 'figure2.svg'), 'utf8');
   assert.equal(svg.match(/class="size-curve"/g)?.length, 2, 'a line of N against training questions per run');
   assert.match(svg, /permutation-powering: N \(curriculum\)/);
@@ -142,6 +142,8 @@ test('stop rules, holds and per-N summaries', () => {
   const sup = summarise('t', 'supervised', '/x', [rec(1, 8, 0.95), rec(2, 9, 0.95)], 0.9, { curriculum: true });
   const amp = summarise('t', 'amplify', '/y', [rec(1, 8, 0.5), rec(2, 8, 0.95), rec(3, 9, 0.93)], 0.9, { curriculum: true });
   assert.deepEqual(curriculumRatios([sup, amp]), { t: { amplify: { size: 9, ratio: 1.5 } } });
+  assert.equal(amp.questionsTo90, 300, "a curriculum run's 90% is at its last N (round 3), not at N = 8 on the way up (round 2)");
+  assert.equal(summarise('t', 'amplify', '/y', [rec(1, 8, 0.95), rec(2, 9, 0.6)], 0.9, { curriculum: true }).questionsTo90, null, 'not yet 90% at its last N');
   assert.equal(summarise('t', 'amplify', '/y', [rec(1, 8, 0.5)]).curriculum, undefined, 'fixed-N runs have no per-N summary');
 });
 
@@ -162,8 +164,8 @@ test('experiment figure2 --publish merges the runs into a results folder: same r
   assert.equal(cur.code, 0, cur.err);
   const summary = readJson(path.join(results, 'summary.json'));
   assert.deepEqual(summary.curves.map((c: { folder: string; questionsTo90: number }) => [c.folder, c.questionsTo90]), [
-    ['permutation-powering-supervised', 4096], ['permutation-powering-amplify', 128], ['permutation-powering-amplify-curriculum', 128],
-  ], "the new amplify run replaces the earlier one; folders by name");
+    ['permutation-powering-supervised', 4096], ['permutation-powering-amplify', 128], ['permutation-powering-amplify-curriculum', 256],
+  ], "the new amplify run replaces the earlier one; folders by name; the curriculum run's 90% at its last N (9, round 2)");
   assert.equal(summary.ratios['permutation-powering'].amplify, 128 / 4096);
   assert.ok(fs.existsSync(path.join(results, 'curves', 'permutation-powering-amplify-curriculum-sizes.csv')));
   assert.equal(JSON.parse(fs.readFileSync(path.join(results, 'curves', 'permutation-powering-amplify.json'), 'utf8'))[0].questions, 128);
