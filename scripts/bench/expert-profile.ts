@@ -10,10 +10,8 @@
  * every token step and the columns of its cache, and profiles the kernels of one build
  * (`tf.profile`: count and time per kernel, per token step).
  * `--variants a,b`: interleaved A/B of the decoder's batch (`chunk256`, `chunk512`, `chunk2048`; `base`: 1,024)
- * and of in-place writes to the cache (`rebuild`: off), of grouping identical transcripts
- * (`nodedup`: off, learner/expert-dedup.ts), of the copy mixture on the host (`onehot`: off,
- * learner/expert-decoding.ts `mixCopy`) and of both (`before`: the decoding before session 8);
- * the phase table is the first variant's.
+ * and of in-place writes to the cache (`rebuild`: off) and of grouping identical transcripts
+ * (`nodedup`: off, learner/expert-dedup.ts); the phase table is the first variant's.
  * Usage: node out/bench/expert-profile.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
  * (built by `npm run bench:expert-profile`).
  */
@@ -23,7 +21,7 @@ import { builtinTask } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
-import { setHostCopyMixture, setInPlaceCache } from '../../src/learner/expert-decoding';
+import { setInPlaceCache } from '../../src/learner/expert-decoding';
 import { setDedupDecoding } from '../../src/learner/expert-dedup';
 import { createModelX, loadModelH } from '../../src/learner/factory';
 import { TransformerModelH } from '../../src/learner/model-h';
@@ -98,21 +96,18 @@ async function main() {
   // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
   // field, set from here) and in-place writes to the cache's buffers.
   const chunk = (n: number) => ((h as unknown as { decoding: { decodeChunk: number } }).decoding.decodeChunk = n);
-  const set = (inPlace: boolean, dedup: boolean, hostMixture: boolean, n: number) => {
+  const set = (inPlace: boolean, dedup: boolean, n: number) => {
     setInPlaceCache(inPlace);
     setDedupDecoding(dedup);
-    setHostCopyMixture(hostMixture);
     chunk(n);
   };
   const variants: Record<string, () => void> = {
-    base: () => set(true, true, true, 1024),
-    chunk256: () => set(true, true, true, 256),
-    chunk512: () => set(true, true, true, 512),
-    chunk2048: () => set(true, true, true, 2048),
-    rebuild: () => set(false, true, true, 1024),
-    nodedup: () => set(true, false, true, 1024),
-    onehot: () => set(true, true, false, 1024),
-    before: () => set(true, false, false, 1024),
+    base: () => set(true, true, 1024),
+    chunk256: () => set(true, true, 256),
+    chunk512: () => set(true, true, 512),
+    chunk2048: () => set(true, true, 2048),
+    rebuild: () => set(false, true, 1024),
+    nodedup: () => set(true, false, 1024),
   };
   const chosen = (values.variants ?? 'base').split(',');
   const perVariant = new Map<string, { label: string; wall: number; cpu: number; calls: number }[][]>();

@@ -12,9 +12,8 @@
  * `distinct` counts the states H′'s decoder was asked about in the first build and how many were
  * distinct (decoded once each, learner/expert-dedup.ts). With `--ab-before`, every repetition also
  * builds the H′ targets (one thread, two threads) as before session 8 — identical transcripts decoded
- * each, the copy mixture by a one-hot matmul (learner/expert-decoding.ts `mixCopy`) — reported under
- * `before`, and counts the transcripts that differ (`differingTranscripts`; the mixture's sums may
- * round differently, grouping is exact).
+ * each — reported under `before`, and counts the transcripts that differ (`differingTranscripts`).
+ * (`--ab-dedup` is the same.)
  * `hPrimeTwoThreads` is H′ (kept keys/values) decoding on two threads (learner/decode-threads.ts; needs
  * the build's dist/learner-decode.js; its weights are copied to the worker on the first call after
  * each training, inside the measured time), checked to build the same transcripts; the composed
@@ -33,14 +32,13 @@ import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
 import { DecodeThreads } from '../../src/learner/decode-threads';
-import { setHostCopyMixture } from '../../src/learner/expert-decoding';
 import { setDedupDecoding, setDedupListener } from '../../src/learner/expert-dedup';
 import { createModelX } from '../../src/learner/factory';
 import type { BackendPreference, ModelH, ModelPreset } from '../../src/learner/types';
 import { median, requests, trainedExpert } from './expert-setup';
 
 const { values } = parseArgs({
-  options: { task: { type: 'string' }, 'ab-before': { type: 'boolean' }, backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
+  options: { task: { type: 'string' }, 'ab-before': { type: 'boolean' }, 'ab-dedup': { type: 'boolean' }, backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
 });
 const task = builtinTask(values.task ?? 'permutation-powering')!;
 if (!task) throw new Error(`no built-in task ${values.task}`);
@@ -52,7 +50,7 @@ const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
 const abSimd = values['ab-simd-matmul'] === true;
 const abFused = values['ab-fused-attention'] === true;
-const abBefore = values['ab-before'] === true;
+const abBefore = values['ab-before'] === true || values['ab-dedup'] === true;
 
 /** Wall and CPU time of fn (ms), and the time spent inside the wrapped callees. */
 function measure(fn: () => unknown, clocks: { expertMs: number; answererMs: number }) {
@@ -155,17 +153,15 @@ async function main() {
     if (abBefore && into === on) {
       // The same builds with the decoding before session 8, before H′'s weights change.
       setDedupDecoding(false);
-      setHostCopyMixture(false);
       try {
         let oT: ReturnType<typeof amplifyMany> = [];
         beforeS8.hPrime.push(measure(() => (oT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
-        // Counted, not thrown: the host's copy mixture may round a sum differently (a near tie may flip).
+        // Counted, not thrown (grouping must not change any: the docs quote the count).
         differing = Math.max(differing, oT.filter((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i])).length);
         beforeS8.hPrimeTwoThreads.push(measure(() => (oT = amplifyLearnedMany(task, rs, answerer, twoThreads)), clocks));
         differing = Math.max(differing, oT.filter((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i])).length);
       } finally {
         setDedupDecoding(true);
-        setHostCopyMixture(true);
       }
     }
     into.hPrimeTraining.push(measure(() => {

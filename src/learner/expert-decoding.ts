@@ -58,40 +58,6 @@ export function cacheIds(cache: DecodeCache): Int32Array {
 }
 
 let inPlace = true;
-let hostMixture = true;
-
-/**
- * Turns the copy mixture on the host off (decoding then scatters the pointer with a one-hot matmul
- * as training does, layers.ts `copyMixture`). For A/B timing and tests.
- */
-export function setHostCopyMixture(on: boolean): void {
-  hostMixture = on;
-}
-
-export function hostCopyMixture(): boolean {
-  return hostMixture;
-}
-
-/**
- * The next-token distributions [R, V] of one position per row, as layers.ts `copyMixture` computes
- * them — gate · vocab + (1 − gate) · the pointer scattered onto its columns' symbols — from the
- * heads read back ([R, V], [R, W], [R]) and the columns' symbol ids [R, W], in float32 arithmetic.
- * The one-hot matmul builds and multiplies an [R, W, V] tensor at every token step; this is R·(W + V).
- * (Only the order in which a symbol's pointer weights are summed may differ from the matmul's.)
- */
-export function mixCopy(vocab: Float32Array, pointer: Float32Array, gate: Float32Array, ids: Int32Array, R: number, W: number, V: number): Float32Array {
-  const out = new Float32Array(R * V);
-  const copy = new Float32Array(V);
-  for (let r = 0; r < R; r++) {
-    copy.fill(0);
-    for (let c = 0; c < W; c++) copy[ids[r * W + c]] += pointer[r * W + c];
-    const g = gate[r];
-    const rest = Math.fround(1 - g);
-    // Each product and the sum rounded to float32 (stored into out), as the backend's ops do.
-    for (let v = 0; v < V; v++) out[r * V + v] = Math.fround(g * vocab[r * V + v]) + Math.fround(rest * copy[v]);
-  }
-  return out;
-}
 
 /** Turns in-place writes off (every write rebuilds the buffer, as on tfjs-node). For A/B timing and tests. */
 export function setInPlaceCache(on: boolean): void {

@@ -6,16 +6,15 @@
  * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
  * to the next, so that an action runs only the tokens added since (the bookkeeping is in
  * expert-decoding.ts; docs/performance.md §2 and §7). Transcripts with identical tokens in a call
- * are decoded once (expert-dedup.ts; §7b), and the copy mixture of each step is computed on the
- * host from the heads (`mixCopy`), not by a one-hot matmul.
+ * are decoded once (expert-dedup.ts; §7b).
  *
  * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
  * nothing but the caches of the calls in progress.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
-import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type OutputHeads, type Weights } from './layers';
-import { bufferOf, cacheBias, cacheIds, compactor, hostCopyMixture, memoFor, mixCopy, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
+import { bufferOf, cacheBias, cacheIds, compactor, memoFor, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
 import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
 import type { ExpertAction, PartialTranscript } from './types';
@@ -136,23 +135,6 @@ export class HDecoding {
   }
 
   /**
-   * What a decoding step reads back of the output heads (one position per row, columns' symbols
-   * `ids` [R, W]): the heads to mix on the host (mixCopy), or the mixture (copyMixture).
-   */
-  private heads(out: OutputHeads, ids: Int32Array, R: number, W: number): Tensor[] {
-    const V = this.vocabulary.size;
-    if (hostCopyMixture()) return [out.vocab.reshape([R, V]), out.pointer.reshape([R, W]), out.gate.reshape([R])];
-    return [copyMixture(this.tf, out, this.tf.tensor2d(ids, [R, W], 'int32'), V).reshape([R, V])];
-  }
-
-  /** The next-token distributions [R, V] from `heads` (disposed). */
-  private distributions(heads: Tensor[], ids: Int32Array, R: number, W: number): Float32Array {
-    if (heads.length === 1) return this.read(heads[0]);
-    const [vocab, pointer, gate] = heads.map((t) => this.read(t));
-    return mixCopy(vocab, pointer, gate, ids, R, W, this.vocabulary.size);
-  }
-
-  /**
    * Runs each sequence's tokens after its memo (all of them without one), right-padded to a common
    * length, after the memo's keys/values (right-padded too), in buffers with room for every token
    * the action may append; the bias hides the padding and the free columns.
@@ -201,16 +183,16 @@ export class HDecoding {
     };
     try {
       const bias = cacheBias(cache);
-      const ids = cacheIds(cache);
       const out = tf.tidy(() => {
         const { h, kv } = this.net.blocks(this.net.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, W]), this.writer(cache, Cp));
         const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([A, 1, L, d]), Cp);
         const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
         const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
-        return { heads: this.heads(outputHeads(tf, this.net.weights(), hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), ids, A, W), keys, kv };
+        const p = copyMixture(tf, outputHeads(tf, this.net.weights(), hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), tf.tensor2d(cacheIds(cache), [A, W], 'int32'), this.vocabulary.size);
+        return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
       });
       this.replaceBuffers(cache, out.kv, out.keys);
-      return { cache, probs: this.distributions(out.heads, ids, A, W) };
+      return { cache, probs: this.read(out.probs) };
     } catch (e) {
       this.disposeCache(cache);
       throw e;
@@ -258,15 +240,15 @@ export class HDecoding {
     cache.ids.forEach((row, r) => row.push(token.ids[r]));
     cache.hidden.forEach((row) => row.push(false));
     const bias = cacheBias(cache);
-    const ids = cacheIds(cache);
     const out = tf.tidy(() => {
       const biasT = tf.tensor3d(bias, [R, 1, W]);
       const { h, kv } = this.net.blocks(this.net.embed(token, positions), biasT.reshape([R, 1, 1, W]), this.writer(cache, C));
       const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([R, 1, 1, d]), C);
-      return { heads: this.heads(outputHeads(tf, this.net.weights(), h, keys.reshape([R, W, d]), biasT), ids, R, W), keys, kv };
+      const p = copyMixture(tf, outputHeads(tf, this.net.weights(), h, keys.reshape([R, W, d]), biasT), tf.tensor2d(cacheIds(cache), [R, W], 'int32'), V);
+      return { probs: p.reshape([R, V]), keys, kv };
     });
     this.replaceBuffers(cache, out.kv, out.keys);
-    const all = this.distributions(out.heads, ids, R, W);
+    const all = this.read(out.probs);
     if (slots.length === R) return all;
     const probs = new Float32Array(slots.length * V);
     slots.forEach((r, i) => probs.set(all.subarray(r * V, (r + 1) * V), i * V));

@@ -1,16 +1,13 @@
 // H′ decodes identical partial transcripts once (learner/expert-dedup.ts, on wasm): the actions with
 // grouping equal those without, through every action of a round in which copies of a question
 // first agree and then diverge (different subanswers), with `next`, a decoder, and two threads (the
-// worker gets distinct transcripts only, and a group is never split between the threads). And the
-// copy mixture computed on the host (learner/expert-decoding.ts `mixCopy`) against layers.ts's.
+// worker gets distinct transcripts only, and a group is never split between the threads).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groundTruth, type Answer, type Question } from '../../../src/core/index';
 import { DecodeThreads, type DecodeRequest } from '../../../src/learner/decode-threads';
-import { mixCopy, setHostCopyMixture } from '../../../src/learner/expert-decoding';
 import { groupTranscripts, setDedupDecoding, setDedupListener, spreadActions, transcriptKey } from '../../../src/learner/expert-dedup';
 import { createModelH } from '../../../src/learner/factory';
-import { copyMixture } from '../../../src/learner/layers';
 import type { TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertAction, ExpertDecoder, PartialTranscript } from '../../../src/learner/types';
 import { examples, task } from './expert-examples';
@@ -121,36 +118,6 @@ test('next and a decoder: grouped decoding gives the actions of ungrouped, also 
   assert.deepEqual(got, withoutDedup(() => model.next(tripled, { recompute: true })));
   assertOwnArrays(got);
   assert.equal(model.numTensors(), before);
-});
-
-test('the copy mixture on the host is the one-hot matmul\'s (within float32 rounding); decoding with it gives the same actions', () => {
-  const tf = model.tf;
-  const R = 6;
-  const W = 9;
-  const V = 11;
-  let seed = 7;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const ids = Int32Array.from({ length: R * W }, (_, i) => (i % W === W - 1 ? 0 : Math.floor(random() * 4)));
-  const t = tf.tidy(() => {
-    const vocab = tf.softmax(tf.tensor3d(Float32Array.from({ length: R * V }, () => 4 * random()), [R, 1, V]));
-    const pointer = tf.softmax(tf.tensor3d(Float32Array.from({ length: R * W }, () => 4 * random()), [R, 1, W]));
-    const gate = tf.sigmoid(tf.tensor3d(Float32Array.from({ length: R }, () => 4 * random() - 2), [R, 1, 1]));
-    const mixed = copyMixture(tf, { vocab, pointer, gate }, tf.tensor2d(ids, [R, W], 'int32'), V);
-    return [vocab, pointer, gate, mixed].map((x) => x.dataSync() as Float32Array);
-  });
-  const host = mixCopy(t[0], t[1], t[2], ids, R, W, V);
-  const diff = host.reduce((m, x, i) => Math.max(m, Math.abs(x - t[3][i])), 0);
-  assert.ok(diff < 1e-6, `max difference ${diff}`);
-  // Several columns of a row share symbols (ids 0…3): their pointer weights add up.
-  assert.ok(host.some((x, i) => i % V < 4 && x > 0.3), 'copied mass is there');
-  const partials = base.flatMap((d) => Array.from({ length: d.transcript.steps.length + 1 }, (_, s) => ({ question: d.transcript.question, steps: d.transcript.steps.slice(0, s) })));
-  const withHost = model.next(partials);
-  setHostCopyMixture(false);
-  try {
-    assert.deepEqual(withHost, model.next(partials));
-  } finally {
-    setHostCopyMixture(true);
-  }
 });
 
 test('two threads: the worker gets distinct transcripts, a group stays on one thread, the actions are ungrouped decoding\'s', async () => {
