@@ -1,5 +1,5 @@
 /**
- * Where H′'s decoding time goes (docs/performance.md §7): H′ (preset `small`) is trained to imitate
+ * Where H′'s decoding time goes (docs/performance.md §7): H′ (`--preset`, default a run's) is trained to imitate
  * H on permutation powering (`--train` steps of 32; or loaded from `--checkpoint DIR`, which a
  * first run writes), then the targets of one round (`--questions`, default 2,048 at N = 8) are
  * built by Amplify^{H′} (X, untrained, answers) `--reps` times. The decoder's phases are timed by
@@ -10,28 +10,32 @@
  * every token step and the columns of its cache, and profiles the kernels of one build
  * (`tf.profile`: count and time per kernel, per token step).
  * `--variants a,b`: interleaved A/B of the decoder's batch (`chunk256`, `chunk512`, `chunk2048`; `base`: 1,024)
- * and of in-place writes to the cache (`rebuild`: off); the phase table is the first variant's.
- * Usage: node out/bench/expert-profile.js [--backend wasm] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
+ * and of in-place writes to the cache (`rebuild`: off) and of grouping identical transcripts
+ * (`nodedup`: off, learner/expert-dedup.ts); the phase table is the first variant's.
+ * Usage: node out/bench/expert-profile.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
  * (built by `npm run bench:expert-profile`).
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtinTask } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
+import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setInPlaceCache } from '../../src/learner/expert-decoding';
+import { setDedupDecoding } from '../../src/learner/expert-dedup';
 import { createModelX, loadModelH } from '../../src/learner/factory';
 import { TransformerModelH } from '../../src/learner/model-h';
 import { HDecoding } from '../../src/learner/model-h-decoding';
-import type { BackendPreference } from '../../src/learner/types';
+import type { BackendPreference, ModelPreset } from '../../src/learner/types';
 import { median, requests, trainedExpert } from './expert-setup';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, checkpoint: { type: 'string' }, variants: { type: 'string' } },
+  options: { backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, checkpoint: { type: 'string' }, variants: { type: 'string' } },
 });
 const task = builtinTask('permutation-powering')!;
 const backend = (values.backend ?? 'wasm') as BackendPreference;
 const size = Number(values.size ?? 8);
+const preset = (values.preset ?? DEFAULT_EXPERT_MODEL) as ModelPreset;
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
@@ -64,7 +68,7 @@ async function main() {
     h = await loadModelH(values.checkpoint, { backend });
     process.stderr.write(`H′ loaded from ${values.checkpoint} (step ${h.step})\n`);
   } else {
-    const trained = await trainedExpert(task, { backend, size, preset: 'small', steps: trainSteps });
+    const trained = await trainedExpert(task, { backend, size, preset, steps: trainSteps });
     h = trained.h;
     process.stderr.write(`H′ trained ${trainSteps} steps: loss ${trained.last.loss.toFixed(3)}, token accuracy ${trained.last.tokenAccuracy.toFixed(3)}\n`);
     if (values.checkpoint) await h.save(values.checkpoint);
@@ -92,12 +96,18 @@ async function main() {
   // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
   // field, set from here) and in-place writes to the cache's buffers.
   const chunk = (n: number) => ((h as unknown as { decoding: { decodeChunk: number } }).decoding.decodeChunk = n);
+  const set = (inPlace: boolean, dedup: boolean, n: number) => {
+    setInPlaceCache(inPlace);
+    setDedupDecoding(dedup);
+    chunk(n);
+  };
   const variants: Record<string, () => void> = {
-    base: () => (setInPlaceCache(true), chunk(1024)),
-    chunk256: () => (setInPlaceCache(true), chunk(256)),
-    chunk512: () => (setInPlaceCache(true), chunk(512)),
-    chunk2048: () => (setInPlaceCache(true), chunk(2048)),
-    rebuild: () => (setInPlaceCache(false), chunk(1024)),
+    base: () => set(true, true, 1024),
+    chunk256: () => set(true, true, 256),
+    chunk512: () => set(true, true, 512),
+    chunk2048: () => set(true, true, 2048),
+    rebuild: () => set(false, true, 1024),
+    nodedup: () => set(true, false, 1024),
   };
   const chosen = (values.variants ?? 'base').split(',');
   const perVariant = new Map<string, { label: string; wall: number; cpu: number; calls: number }[][]>();

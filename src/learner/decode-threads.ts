@@ -2,7 +2,8 @@
  * H′'s decoding on two threads. TensorFlow.js's wasm backend runs on one thread in Node, so while
  * H′ decodes a round's transcripts the second core idles. `DecodeThreads` keeps a copy of H′ in a
  * worker thread (decode-worker-main.ts); its decoders split the open transcripts between the
- * model's own thread and the worker — each transcript stays on the thread that decoded its first
+ * model's own thread and the worker — identical transcripts are grouped first and a group is decoded
+ * once, on one thread (expert-dedup.ts); each transcript stays on the thread that decoded its first
  * action, where its kept keys/values are — and merge the actions back in order. The worker gets
  * H′'s weights through shared memory once per training step of H′ (on the first call after it).
  *
@@ -18,6 +19,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { TransformerModelH } from './model-h';
 import { replicaFile } from './parallel';
+import { groupTranscripts, spreadActions } from './expert-dedup';
 import type { BackendName, ExpertAction, ExpertDecoder, PartialTranscript } from './types';
 
 /** What the worker needs to rebuild H′ (sent once, at start). */
@@ -30,14 +32,15 @@ export interface DecodeWorkerInit {
   port: MessagePort;
 }
 
-/** A request to the worker: its share of one `next` call of decoder `decoder`. */
+/** A request to the worker: its share of one `next` call of decoder `decoder` (groups of identical transcripts). */
 export interface DecodeRequest {
   decoder: number;
   /** Set when the weights in shared memory are new (H′'s step). */
   step?: number;
   /** Transcripts the worker decoded that are finished (their memos are dropped). */
   forget: number[];
-  ids: number[];
+  /** The transcripts' ids, by group (one state per group: its members are identical). */
+  groups: number[][];
   states: PartialTranscript[];
   forceAnswer: boolean;
 }
@@ -95,6 +98,7 @@ export class DecodeThreads {
    */
   decoder(): ExpertDecoder {
     const own = this.model.localDecoder();
+    const vocabulary = this.model.vocabulary;
     const decoder = ++this.decoders;
     /** The transcripts the worker decodes (the rest are the model's). */
     const theirs = new Set<number>();
@@ -104,32 +108,52 @@ export class DecodeThreads {
     return {
       next: (ids, states, options = {}) => {
         if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
-        // A new transcript goes to the threads in turn; a known one stays where its keys/values are.
+        // Identical transcripts are decoded once, on one thread (expert-dedup.ts): the threads share
+        // the distinct ones. A state that cannot be encoded stays alone and fails where it is decoded.
+        const seqs = states.map((s) => {
+          try {
+            return vocabulary.encode(s);
+          } catch {
+            return undefined;
+          }
+        });
+        const groups = groupTranscripts(seqs);
+        // A new group goes to the threads in turn; a known one stays where its kept keys/values are.
         const mine: number[] = [];
         const worker: number[] = [];
-        ids.forEach((id, j) => {
-          if (!known.has(id)) {
+        groups.members.forEach((js, g) => {
+          const home = js.map((j) => ids[j]).find((id) => known.has(id));
+          const toWorker = home === undefined ? turn++ % 2 === 1 : theirs.has(home);
+          for (const j of js) {
+            const id = ids[j];
+            // A member kept on the other thread moves with its group: that thread drops what it kept.
+            if (known.has(id) && theirs.has(id) !== toWorker) {
+              if (toWorker) own.forget(id);
+              else forgotten.push(id);
+            }
             known.add(id);
-            if (turn++ % 2 === 1) theirs.add(id);
+            if (toWorker) theirs.add(id);
+            else theirs.delete(id);
           }
-          (theirs.has(id) ? worker : mine).push(j);
+          (toWorker ? worker : mine).push(g);
         });
+        const idsOf = (g: number): number[] => groups.members[g].map((j) => ids[j]);
         if (worker.length > 0) {
-          this.post({ decoder, forget: forgotten, ids: worker.map((j) => ids[j]), states: worker.map((j) => states[j]), forceAnswer: options.forceAnswer === true });
+          this.post({ decoder, forget: forgotten, groups: worker.map(idsOf), states: worker.map((g) => states[groups.reps[g]]), forceAnswer: options.forceAnswer === true });
           forgotten = [];
         }
-        const out = new Array<ExpertAction>(ids.length);
+        const byGroup = new Array<ExpertAction>(groups.reps.length);
         let got: ExpertAction[] = [];
         try {
-          if (mine.length > 0) got = own.next(mine.map((j) => ids[j]), mine.map((j) => states[j]), options);
+          if (mine.length > 0) got = own.nextGroups(mine.map(idsOf), mine.map((g) => states[groups.reps[g]]), options, mine.map((g) => seqs[groups.reps[g]]));
         } catch (e) {
           // The worker's answer to this call must not be taken for the next call's.
           if (worker.length > 0) this.receive(true);
           throw e;
         }
-        mine.forEach((j, n) => (out[j] = got[n]));
-        if (worker.length > 0) this.receive().forEach((a, n) => (out[worker[n]] = a));
-        return out;
+        mine.forEach((g, n) => (byGroup[g] = got[n]));
+        if (worker.length > 0) this.receive().forEach((a, n) => (byGroup[worker[n]] = a));
+        return spreadActions(byGroup, groups.of);
       },
       forget: (id) => {
         own.forget(id);

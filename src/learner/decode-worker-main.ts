@@ -7,9 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from './backend';
 import type { DecodeReply, DecodeRequest, DecodeWorkerInit } from './decode-threads';
+import type { GroupDecoder } from './expert-dedup';
 import { ExpertVocabulary } from './expert-tokens';
 import { TransformerModelH } from './model-h';
-import type { ExpertDecoder } from './types';
 
 async function main(): Promise<void> {
   const init = workerData as DecodeWorkerInit;
@@ -30,14 +30,14 @@ async function main(): Promise<void> {
     parentPort!.postMessage({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
     return;
   }
-  let decoder: { id: number; decoder: ExpertDecoder } | undefined;
+  let decoder: { id: number; decoder: GroupDecoder } | undefined;
   parentPort!.on('message', (m: DecodeRequest) => {
     let reply: DecodeReply;
     try {
       if (m.step !== undefined) model.writeParams(params, m.step);
-      if (decoder?.id !== m.decoder) decoder = { id: m.decoder, decoder: model.decoder() };
+      if (decoder?.id !== m.decoder) decoder = { id: m.decoder, decoder: model.localDecoder() };
       for (const id of m.forget) decoder.decoder.forget(id);
-      reply = { actions: decoder.decoder.next(m.ids, m.states, { forceAnswer: m.forceAnswer }) };
+      reply = { actions: decoder.decoder.nextGroups(m.groups, m.states, { forceAnswer: m.forceAnswer }) };
     } catch (e) {
       reply = { error: e instanceof Error ? e.message : String(e) };
     }

@@ -143,7 +143,11 @@ export class ExpertVocabulary {
   private symbols(t: readonly string[], max: number, what: string): number[] {
     if (t.length === 0) throw new ExpertTokenError(`H′: empty ${what}`);
     if (t.length > max) throw new ExpertTokenError(`H′: ${what} [${t.join(' ')}] has ${t.length} symbols; this model allows at most ${max}`);
-    return t.map((s) => this.id(s, `${what} [${t.join(' ')}]`));
+    // The error's text is built only for an unknown symbol (encoding runs for every state H′ decodes).
+    return t.map((s) => {
+      const id = this.ids.get(s);
+      return id !== undefined && id >= H_RESERVED.length ? id : this.id(s, `${what} [${t.join(' ')}]`);
+    });
   }
 
   /**

@@ -5,7 +5,8 @@
  * (faster than recomputing every position, see docs/learner.md; `recompute` is the reference it is
  * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
  * to the next, so that an action runs only the tokens added since (the bookkeeping is in
- * expert-decoding.ts; docs/performance.md §2 and §7).
+ * expert-decoding.ts; docs/performance.md §2 and §7). Transcripts with identical tokens in a call
+ * are decoded once (expert-dedup.ts; §7b).
  *
  * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
  * nothing but the caches of the calls in progress.
@@ -14,8 +15,9 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
 import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
 import { bufferOf, cacheBias, cacheIds, compactor, memoFor, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
-import type { ExpertAction, ExpertDecoder, PartialTranscript } from './types';
+import type { ExpertAction, PartialTranscript } from './types';
 
 type Tensor = tfjs.Tensor;
 
@@ -52,39 +54,55 @@ export class HDecoding {
     this.vocabulary = net.vocabulary;
   }
 
-  /** ModelH.next: see TransformerModelH.next. */
+  /** ModelH.next: see TransformerModelH.next. Identical transcripts are decoded once (expert-dedup.ts). */
   next(states: readonly PartialTranscript[], options: { forceAnswer?: boolean; recompute?: boolean } = {}): ExpertAction[] {
     this.net.assertLive();
-    const out: ExpertAction[] = [];
-    for (let i = 0; i < states.length; i += this.predictChunk) {
-      out.push(...this.nextChunk(states.slice(i, i + this.predictChunk), options.forceAnswer === true, options.recompute !== true).actions);
+    const seqs = states.map((s) => this.vocabulary.encode(s));
+    const { reps, of } = groupTranscripts(seqs);
+    const actions: ExpertAction[] = [];
+    for (let i = 0; i < reps.length; i += this.predictChunk) {
+      actions.push(...this.nextChunk(reps.slice(i, i + this.predictChunk).map((r) => seqs[r]), options.forceAnswer === true, options.recompute !== true).actions);
     }
-    return out;
+    return spreadActions(actions, of);
   }
 
-  /** ModelH.decoder, on this thread: see TransformerModelH.decoder. */
-  decoder(): ExpertDecoder {
+  /** ModelH.decoder, on this thread: see TransformerModelH.decoder. Identical transcripts are decoded once (expert-dedup.ts). */
+  decoder(): GroupDecoder {
     this.net.assertLive();
     const memos = new Map<number, DecodeMemo>();
     const step = this.net.step();
-    return {
-      next: (ids, states, options = {}) => {
-        this.net.assertLive();
-        if (this.net.step() !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
-        if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
-        const out: ExpertAction[] = [];
-        for (let i = 0; i < states.length; i += this.decodeChunk) {
-          const chunk = ids.slice(i, i + this.decodeChunk);
-          const got = this.nextChunk(states.slice(i, i + this.decodeChunk), options.forceAnswer === true, true, chunk.map((id) => memos.get(id)));
-          chunk.forEach((id, j) => {
-            const memo = got.memos?.[j];
+    const nextGroups: GroupDecoder['nextGroups'] = (groups, states, options = {}, given) => {
+      this.net.assertLive();
+      if (this.net.step() !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
+      if (groups.length !== states.length) throw new Error('H′ decoder: one state per group');
+      const seqs = states.map((s, g) => given?.[g] ?? this.vocabulary.encode(s));
+      const out: ExpertAction[] = [];
+      for (let i = 0; i < groups.length; i += this.decodeChunk) {
+        const chunk = groups.slice(i, i + this.decodeChunk);
+        const rows = seqs.slice(i, i + this.decodeChunk);
+        // A group's members share its tokens: any member's kept keys/values that they continue will do.
+        const kept = chunk.map((ids, j) => ids.map((id) => memos.get(id)).find((m) => memoFor(m, rows[j])));
+        const got = this.nextChunk(rows, options.forceAnswer === true, true, kept);
+        chunk.forEach((ids, j) => {
+          const memo = got.memos?.[j];
+          for (const id of ids) {
             if (memo) memos.set(id, memo);
             else memos.delete(id);
-          });
-          out.push(...got.actions);
-        }
-        return out;
+          }
+        });
+        out.push(...got.actions);
+      }
+      return out;
+    };
+    return {
+      next: (ids, states, options = {}) => {
+        if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
+        this.net.assertLive();
+        const seqs = states.map((s) => this.vocabulary.encode(s));
+        const { reps, members, of } = groupTranscripts(seqs);
+        return spreadActions(nextGroups(members.map((js) => js.map((j) => ids[j])), reps.map((r) => states[r]), options, reps.map((r) => seqs[r])), of);
       },
+      nextGroups,
       forget: (id) => {
         memos.delete(id);
       },
@@ -276,10 +294,11 @@ export class HDecoding {
   }
 
   /**
-   * One chunk of `next`; with `memos` (one per state, from a decoder), decoding starts after each
-   * valid memo, and a state that asks a subquestion gets the memo of its tokens back.
+   * One chunk of `next` (`seqs`: the states encoded, taken over: decoding appends to them); with
+   * `memos` (one per state, from a decoder), decoding starts after each valid memo, and a state
+   * that asks a subquestion gets the memo of its tokens back.
    */
-  private nextChunk(states: readonly PartialTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[]): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
+  private nextChunk(seqs: readonly EncodedTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[]): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
     const voc = this.vocabulary;
     const V = voc.size;
     const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
@@ -292,7 +311,8 @@ export class HDecoding {
       result?: ExpertAction;
       memo?: DecodeMemo;
     }
-    const rows: Row[] = states.map((s) => ({ seq: voc.encode(s), segment: s.steps.length + 1, symbols: [] }));
+    // The action's segment follows the last token's (the question's 0, or step i's i).
+    const rows: Row[] = seqs.map((seq) => ({ seq, segment: seq.segments[seq.segments.length - 1] + 1, symbols: [] }));
     const malformed: ExpertAction = { answer: ['?'] };
     let cache: DecodeCache | undefined;
     try {

@@ -30,6 +30,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendHandle } from './backend';
 import type { CheckpointMeta } from './checkpoint';
 import type { DecodeThreads } from './decode-threads';
+import type { GroupDecoder } from './expert-dedup';
 import { ExpertVocabulary, TOKEN_TYPES, type EncodedTranscript, type ExpertVocabularyJSON } from './expert-tokens';
 import { attention, causalBias, copyMixture, dense, feedForward, norm, outputHeads, type KeyValue, type Weights } from './layers';
 import { LearnedModel, type LearnedModelOptions, type ModelDefinition } from './learned-model';
@@ -287,7 +288,7 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
   }
 
   /** A decoder on this thread only (also DecodeThreads' share of its decoders). */
-  localDecoder(): ExpertDecoder {
+  localDecoder(): GroupDecoder {
     return this.decoding.decoder();
   }
 
