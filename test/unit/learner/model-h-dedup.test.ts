@@ -4,13 +4,11 @@
 // worker gets distinct transcripts only, and a group is never split between the threads).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groundTruth, type Answer, type Question } from '../../../src/core/index';
 import { DecodeThreads, type DecodeRequest } from '../../../src/learner/decode-threads';
 import { groupTranscripts, setDedupDecoding, setDedupListener, spreadActions, transcriptKey } from '../../../src/learner/expert-dedup';
-import { createModelH } from '../../../src/learner/factory';
 import type { TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertAction, ExpertDecoder, PartialTranscript } from '../../../src/learner/types';
-import { examples, task } from './expert-examples';
+import { decodeRound, examples, trainedExpert } from './expert-examples';
 
 const COPIES = 4;
 const base = examples('held-out', 12);
@@ -53,33 +51,19 @@ function assertOwnArrays(actions: readonly ExpertAction[]): void {
  */
 function round(decoder: ExpertDecoder, reference: ExpertDecoder, onCall?: (ids: readonly number[], states: readonly PartialTranscript[]) => void): { calls: { states: number; distinct: number; expected: number }[]; asked: number } {
   const data = base.flatMap((d) => Array.from({ length: COPIES }, () => d));
-  const states = data.map((d) => ({ question: d.transcript.question, steps: [] as { question: Question; answer: Answer }[] }));
-  const open = new Set(states.map((_, i) => i));
   const calls: { states: number; distinct: number; expected: number }[] = [];
-  let asked = 0;
-  for (let r = 0; r <= task.maxSubquestions && open.size > 0; r++) {
-    const ids = [...open];
-    const forceAnswer = r === task.maxSubquestions;
-    const now = ids.map((i) => states[i]);
-    onCall?.(ids, now);
-    const { value: got, calls: c } = counted(() => decoder.next(ids, now, { forceAnswer }));
+  const asked = decodeRound(data, (ids, states, forceAnswer) => {
+    onCall?.(ids, states);
+    const { value: got, calls: c } = counted(() => decoder.next(ids, states, { forceAnswer }));
     assert.equal(c.length, 1, 'one grouping per call');
-    calls.push({ ...c[0], expected: new Set(now.map(stateKey)).size });
-    assert.deepEqual(got, withoutDedup(() => reference.next(ids, now, { forceAnswer })), `action ${r}`);
+    calls.push({ ...c[0], expected: new Set(states.map(stateKey)).size });
+    assert.deepEqual(got, withoutDedup(() => reference.next(ids, states, { forceAnswer })), `after ${states[0].steps.length} subquestions`);
     assertOwnArrays(got);
-    ids.forEach((i, j) => {
-      const a = got[j];
-      if ('answer' in a) {
-        open.delete(i);
-        decoder.forget(i);
-        reference.forget(i);
-      } else {
-        asked++;
-        const wrong = i % COPIES === states[i].steps.length + 1;
-        states[i].steps.push({ question: a.ask, answer: wrong ? [data[i].transcript.question[0]] : groundTruth(task, data[i].ctx, a.ask).answer });
-      }
-    });
-  }
+    return got;
+  }, (id) => {
+    decoder.forget(id);
+    reference.forget(id);
+  }, (id, step) => id % COPIES === step + 1);
   return { calls, asked };
 }
 
@@ -98,9 +82,7 @@ test('groups: exact keys of the tokens; the first member gets the action, the ot
 });
 
 test('next and a decoder: grouped decoding gives the actions of ungrouped, also when copies diverge', async () => {
-  model = await createModelH({ task, preset: 'tiny', seed: 1, backend: 'wasm' });
-  const train = examples('train', 100 * 32).map((e) => e.transcript);
-  for (let s = 0; s < 100; s++) model.trainStep(train.slice(s * 32, (s + 1) * 32));
+  model = await trainedExpert();
   const before = model.numTensors();
   const { calls, asked } = round(model.decoder(), model.decoder());
   assert.ok(asked > base.length * COPIES, `H′ asked ${asked} subquestions`);

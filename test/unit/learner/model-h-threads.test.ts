@@ -6,12 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groundTruth, type Answer, type Question } from '../../../src/core/index';
 import { DecodeThreads } from '../../../src/learner/decode-threads';
-import { createModelH } from '../../../src/learner/factory';
 import type { TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertDecoder } from '../../../src/learner/types';
-import { examples, task } from './expert-examples';
+import { decodeRound, examples, trainedExpert } from './expert-examples';
 
 let model: TransformerModelH;
 let threads: DecodeThreads;
@@ -19,34 +17,20 @@ const data = examples('held-out', 41);
 
 /** Every action of a round through both decoders in lockstep; asserts they agree; returns how many subquestions were asked. */
 function round(a: ExpertDecoder, b: ExpertDecoder): number {
-  const states = data.map((d) => ({ question: d.transcript.question, steps: [] as { question: Question; answer: Answer }[] }));
-  const open = new Set(states.map((_, i) => i));
-  let asked = 0;
-  for (let r = 0; r <= task.maxSubquestions && open.size > 0; r++) {
-    const ids = [...open];
-    const forceAnswer = r === task.maxSubquestions;
-    const got = a.next(ids, ids.map((i) => states[i]), { forceAnswer });
-    assert.deepEqual(got, b.next(ids, ids.map((i) => states[i]), { forceAnswer }), `action ${r}`);
-    ids.forEach((i, j) => {
-      const action = got[j];
-      if ('answer' in action) {
-        open.delete(i);
-        a.forget(i);
-        b.forget(i);
-      } else {
-        asked++;
-        // Every third transcript gets a wrong subanswer: both threads must follow it.
-        states[i].steps.push({ question: action.ask, answer: i % 3 === 0 ? [data[i].transcript.question[0]] : groundTruth(task, data[i].ctx, action.ask).answer });
-      }
-    });
-  }
-  return asked;
+  // Every third transcript gets wrong subanswers: both threads must follow them.
+  return decodeRound(data, (ids, states, forceAnswer) => {
+    const got = a.next(ids, states, { forceAnswer });
+    assert.deepEqual(got, b.next(ids, states, { forceAnswer }), `after ${states[0].steps.length} subquestions`);
+    return got;
+  }, (id) => {
+    a.forget(id);
+    b.forget(id);
+  }, (id) => id % 3 === 0);
 }
 
 test('two threads decode the same actions as one, through every action of a round; new weights reach the worker', async () => {
-  model = await createModelH({ task, preset: 'tiny', seed: 1, backend: 'wasm' });
-  const train = examples('train', 100 * 32).map((e) => e.transcript);
-  for (let s = 0; s < 100; s++) model.trainStep(train.slice(s * 32, (s + 1) * 32));
+  model = await trainedExpert();
+  const train = examples('train', 32).map((e) => e.transcript);
   threads = await DecodeThreads.start(model);
   const before = model.numTensors();
   const asked = round(threads.decoder(), model.decoder());
