@@ -4,6 +4,7 @@
  * imitates), and H′ trained on them in steps of 32.
  */
 import { amplify, makeContext, makeQuestion, truthAnswerer, type AnswerRequest, type AnyTask } from '../../src/core/index';
+import { expertTranscript } from '../../src/engine/learned-expert';
 import { createModelH } from '../../src/learner/factory';
 import type { ExpertTranscript, TransformerModelH } from '../../src/learner/model-h';
 import type { BackendPreference, ExpertStepResult, ModelPreset } from '../../src/learner/types';
@@ -24,10 +25,7 @@ export function requests(task: AnyTask, size: number, seed: string, n: number): 
 /** H's transcripts of these questions, subquestions answered by the ground truth, as H′ trains on them. */
 export function transcriptsOfH(task: AnyTask, rs: readonly AnswerRequest[]): ExpertTranscript[] {
   const truth = truthAnswerer(task);
-  return rs.map((r) => {
-    const t = amplify(task, r.ctx, r.question, truth);
-    return { question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
-  });
+  return rs.map((r) => expertTranscript(amplify(task, r.ctx, r.question, truth)));
 }
 
 /** H′ (seed 1) trained `steps` steps of 32 of H's transcripts of 2,048 questions (`expert-bench/train`), taken in order. */

@@ -18,6 +18,7 @@ import {
 } from '../core/index';
 import type { ExpertAction, ModelH, PartialTranscript } from '../learner/types';
 import { appendJsonLine, readJsonLines, type JsonLines } from './files';
+import { expertTranscript } from './learned-expert';
 import { instanceKey } from './run-folder';
 import type { ExpertSource } from './run-types';
 
@@ -117,7 +118,7 @@ function readTaskRecords(task: AnyTask, file: string): TaskRecords {
       data.problems.push({ line: i + 1, reason: invalid });
       return;
     }
-    const transcript = { question: r.transcript.question, steps: r.transcript.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: r.transcript.answer };
+    const transcript = expertTranscript(r.transcript);
     data.records.push({ record: r, transcript, heldOut: heldOut(r) });
   });
   return data;

@@ -10,7 +10,12 @@ import {
   TRANSCRIPT_SCHEMA_VERSION, UNKNOWN_ANSWER, attemptOf, isPrimitive, lookup, tupleProblem,
   type AnswerRequest, type Answerer, type AnyTask, type Transcript, type TranscriptStep,
 } from '../core/index';
-import type { ExpertDecoder, ModelH, PartialTranscript } from '../learner/types';
+import type { ExpertDecoder, ExpertTranscript, ModelH, PartialTranscript } from '../learner/types';
+
+/** What H′ learns of a transcript of H (or of a person): the question, its subquestions with their answers, the answer (a copy without the rest). */
+export function expertTranscript(t: ExpertTranscript): ExpertTranscript {
+  return { question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
+}
 
 export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerRequest[], answerer: Answerer, expert: ModelH): Transcript[] {
   const out: Transcript[] = requests.map((r) => ({

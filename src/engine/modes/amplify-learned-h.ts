@@ -6,7 +6,7 @@
  */
 import { amplifyMany, sameTuple, type Rng } from '../../core/index';
 import { DEFAULT_EXPERT_SOURCE, agreementWithPerson, type LearnedTranscript } from '../human-transcripts';
-import { amplifyLearnedMany } from '../learned-expert';
+import { amplifyLearnedMany, expertTranscript } from '../learned-expert';
 import type { ReplayBuffer } from '../buffer';
 import type { ModelPreset } from '../../learner/types';
 import { defineMode } from './mode';
@@ -56,7 +56,7 @@ export const amplifyLearnedH = defineMode({
     const byExpert = amplifyLearnedMany(task, requests, answerer, learnedH.model);
     const agreement = byH.length === 0 ? undefined : byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length / byH.length;
     const humanAgreement = human.heldOut.length === 0 ? undefined : agreementWithPerson(learnedH.model, task, human.heldOut);
-    learnedH.buffer.add(byH.filter((t) => t.error === undefined).map((t) => ({ question: t.question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer })));
+    learnedH.buffer.add(byH.filter((t) => t.error === undefined).map(expertTranscript));
     const steps = config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS;
     let loss = 0;
     const started = performance.now();

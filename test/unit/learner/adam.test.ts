@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfjs from '@tensorflow/tfjs';
-import { amplify, builtinTask, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
+import { builtinTask } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
 import { createModelH, createModelX, loadModelX } from '../../../src/learner/index';
-import type { ExpertTranscript } from '../../../src/learner/model-h';
 import { ADAM_KERNEL, FLATTEN_KERNEL, fusedAdamEnabled, setFusedAdam } from '../../../src/learner/native/adam-kernel';
 import { ADAM_WASM } from '../../../src/learner/native/adam-wasm';
 import { optimiserStep, ParameterSet, type AdamSettings } from '../../../src/learner/params';
 import type { TransformerModelX } from '../../../src/learner/model-x';
+import { examples } from './expert-examples';
 import { assertSameXLosses, withSwitch, xBatch } from './kernel-checks';
 import { assertNativeModule } from './native-module';
 import { values } from './random-values';
@@ -139,14 +139,7 @@ test('X trains to the same losses (4 steps) with the fused step on and off, with
 });
 
 test('H′ trains to the same losses (4 steps, bit for bit) with the fused step on and off', async () => {
-  const truth = truthAnswerer(task);
-  const transcripts: ExpertTranscript[] = Array.from({ length: 16 }, (_, index) => {
-    const id = { size: 8, seed: 'adam-h', index };
-    const ctx = makeContext(task, id);
-    const question = makeQuestion(task, id, ctx);
-    const t = amplify(task, ctx, question, truth);
-    return { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
-  });
+  const transcripts = examples('adam-h', 16).map((e) => e.transcript);
   const losses = (on: boolean) => withSwitch(adamSwitch, on, async () => {
     const model = await createModelH({ task, preset: 'tiny', seed: 3, backend: 'wasm' });
     const tensors = model.numTensors();

@@ -7,14 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
-import { amplify, builtinTask, makeContext, makeQuestion, truthAnswerer } from '../../../src/core/index';
+import { builtinTask } from '../../../src/core/index';
 import { initBackend } from '../../../src/learner/backend';
 import { attentionFromProjectionsEnabled, biasStrides, FUSED_ATTENTION, FUSED_ATTENTION_GRAD, fusedAttend, fusedAttendProjections, fusedAttentionEnabled, setAttentionFromProjections, setFusedAttention } from '../../../src/learner/attention-kernel';
 import { createModelH } from '../../../src/learner/factory';
 import { attend, attentionOutput, NEG, splitHeads } from '../../../src/learner/layers';
-import type { ExpertTranscript } from '../../../src/learner/model-h';
 import { ATTENTION_WASM } from '../../../src/learner/native/attention-wasm';
 import { assertNativeModule, sourceSha256 } from './native-module';
+import { examples } from './expert-examples';
 import { assertClose, assertSameXLosses, size, valuesWith, withSwitch, xBatch, type KernelSwitch } from './kernel-checks';
 import { values } from './random-values';
 import { createHash } from 'node:crypto';
@@ -124,14 +124,7 @@ test('X: the same training losses (within 1e-4) with fused attention on and off,
 });
 
 test('H′: the same training losses (within 1e-4) with fused attention on and off', async () => {
-  const truth = truthAnswerer(task);
-  const transcripts: ExpertTranscript[] = Array.from({ length: 16 }, (_, index) => {
-    const id = { size: 8, seed: 'fused-h', index };
-    const ctx = makeContext(task, id);
-    const question = makeQuestion(task, id, ctx);
-    const t = amplify(task, ctx, question, truth);
-    return { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer };
-  });
+  const transcripts = examples('fused-h', 16).map((e) => e.transcript);
   const losses = (on: boolean) => withSwitch(FUSED, on, async () => {
     const model = await createModelH({ task, preset: 'tiny', seed: 3, backend: 'wasm' });
     const out = [1, 2, 3, 4].map(() => model.trainStep(transcripts).loss);

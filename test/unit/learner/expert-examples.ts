@@ -2,6 +2,7 @@
 // questions of permutation powering at size 8 with H's transcripts, subquestions answered by the
 // ground truth; a trained H′, and a round of its decoding driven in lockstep.
 import { amplify, builtinTask, groundTruth, makeContext, makeQuestion, truthAnswerer, type AnyContext, type Answer, type Question } from '../../../src/core/index';
+import { expertTranscript } from '../../../src/engine/learned-expert';
 import { createModelH } from '../../../src/learner/factory';
 import type { ExpertTranscript, TransformerModelH } from '../../../src/learner/model-h';
 import type { ExpertAction, PartialTranscript } from '../../../src/learner/types';
@@ -21,8 +22,7 @@ export function examples(seed: string, n: number): Example[] {
     const id = { size: 8, seed, index };
     const ctx = makeContext(task, id);
     const question = makeQuestion(task, id, ctx);
-    const t = amplify(task, ctx, question, truth);
-    return { ctx, transcript: { question, steps: t.steps.map((s) => ({ question: s.question, answer: s.answer })), answer: t.answer } };
+    return { ctx, transcript: expertTranscript(amplify(task, ctx, question, truth)) };
   });
 }
 
