@@ -12,7 +12,7 @@ import { BUILTIN_TASKS, DEFAULT_TASK } from '../core/index';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
 import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
 import { DEFAULT_CONFIG } from './run-config';
-import type { RunConfig } from './run-types';
+import { GATE_RULES, type GateRule, type RunConfig } from './run-types';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB } from './task-sandbox';
 
 export type Command = 'train' | 'experiment';
@@ -78,6 +78,15 @@ export const OPTIONS: readonly OptionSpec[] = [
       train: `start at --size and raise N when X agrees with its targets (gate ${d.gate.threshold})`,
       experiment: `curriculum runs (<task>-<mode>-curriculum/): from --size, N raised on the agreement gate (${d.gate.threshold}) until the budget, or --until at --max-size; the largest N reached per run`,
     },
+  },
+  {
+    key: 'gate', flag: 'gate', commands: BOTH, arg: 'RULE', type: 'string', choices: GATE_RULES,
+    config: (rule: GateRule, c) => ({ gate: { ...(c.gate ?? d.gate), rule } }),
+    help: `the curriculum's gate (default ${d.gate.rule}):`,
+    details: [
+      `    grounded           raise N once X agrees with its targets and with those H built from lookups alone, both > ${d.gate.threshold} over ${d.gate.horizon} steps at N`,
+      `    questions          raise N once X agrees with > ${d.gate.threshold} of its last ${d.gate.horizon} targets (runs made before grounded)`,
+    ],
   },
   { key: 'maxSize', flag: 'max-size', commands: BOTH, arg: 'N', type: 'integer', min: 1, config: 'maxSize', help: "the curriculum's largest N (default: the task's largest)" },
   { key: 'rounds', flag: 'rounds', commands: TRAIN, arg: 'R', type: 'integer', min: 1, config: 'rounds', setting: { key: 'rounds', default: 20 }, help: `rounds to run (default ${d.rounds})` },

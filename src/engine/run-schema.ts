@@ -5,7 +5,7 @@
  * a number, a record) before it has been checked.
  */
 import { TARGET_MAKERS } from './modes/index';
-import { RUN_FORMAT_VERSION } from './run-types';
+import { GATE_RULES, RUN_FORMAT_VERSION } from './run-types';
 
 type Problem = string | undefined;
 type Check = (x: unknown, at: string) => Problem;
@@ -53,10 +53,13 @@ const editKeyShape = shape({ instance, question: strings });
 
 const version: Check = (x, at) => (x === RUN_FORMAT_VERSION ? undefined : `${at}: run format version ${JSON.stringify(x)} is not supported (this version reads ${RUN_FORMAT_VERSION})`);
 
+const average = shape({ sum: num, weight: num });
+const gateAverages = shape({ steps: nonNegInt, all: average, grounded: average });
+
 const config = shape({
   task: str, mode: str, size: posInt, curriculum: bool, maxSize: posInt, rounds: posInt, stepsPerRound: posInt, batchSize: posInt,
   contextsPerRound: posInt, questionsPerContext: posInt, bufferSize: posInt, evalContexts: posInt, model: str, backend: str, seed: num,
-  gate: shape({ threshold: num, horizon: posInt }), overridesFeedTraining: bool, threads: optional(nonNegInt), pinnedDepth: optional(nonNegInt),
+  gate: shape({ threshold: num, horizon: posInt, rule: optional(oneOf(...GATE_RULES)) }), overridesFeedTraining: bool, threads: optional(nonNegInt), pinnedDepth: optional(nonNegInt),
   teacherHorizon: optional(posInt),
 });
 
@@ -68,13 +71,13 @@ const schemas = {
   }),
   /** state.json, and each checkpoint's copy of it */
   state: shape({
-    formatVersion: version, round: nonNegInt, size: posInt, agreementWindow: arrayOf(oneOf(0, 1)), callsToHTotal: nonNegInt, questionsTotal: nonNegInt,
+    formatVersion: version, round: nonNegInt, size: posInt, agreementWindow: arrayOf(oneOf(0, 1)), gateAverages: optional(gateAverages), callsToHTotal: nonNegInt, questionsTotal: nonNegInt,
     examplesTotal: nonNegInt, elapsed: num, hasModel: bool, checkpoint: optional(checkpointName), previousCheckpoint: optional(checkpointName),
   }),
   /** a line of rounds.jsonl: the fields every reader uses */
   round: shape({
     round: posInt, size: posInt, accuracy: num, accuracyByClass: numberMap, targetAccuracy: num, targetAccuracyByClass: numberMap, agreement: num,
-    agreementAverage: num, loss: num, stepsTrained: nonNegInt, callsToH: nonNegInt, callsToHTotal: nonNegInt, subquestionsToX: nonNegInt,
+    agreementAverage: num, groundedAgreement: optional(num), groundedAverage: optional(num), agreementByClass: optional(numberMap), loss: num, stepsTrained: nonNegInt, callsToH: nonNegInt, callsToHTotal: nonNegInt, subquestionsToX: nonNegInt,
     questionsTotal: nonNegInt, examplesTotal: nonNegInt, overridesUsed: nonNegInt, faultsInjected: nonNegInt,
     seconds: shape({ targets: num, train: num, eval: num, total: num }), elapsed: num,
   }),

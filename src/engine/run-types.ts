@@ -77,7 +77,7 @@ export interface RunConfig {
   threads?: number;
   seed: number;
   /** The curriculum gate: raise N when the moving average of X's agreement with its targets exceeds threshold. */
-  gate: { threshold: number; horizon: number };
+  gate: GateConfig;
   /** Use the user's overrides ahead of H when building targets. */
   overridesFeedTraining: boolean;
   fault?: FaultConfig;
@@ -91,6 +91,29 @@ export interface RunConfig {
   expertModel?: ModelPreset;
   /** Modes with H′: what H′ learns from (default H; `human`: the real H is never called). */
   expertSource?: ExpertSource;
+}
+
+/**
+ * The curriculum gate (docs/scaling.md, "The gate"). `grounded` (the default of new runs): moving
+ * averages with a horizon of `horizon` optimiser steps, of X's agreement with all its targets (the
+ * paper's rule) and with its grounded targets — those H built without a subanswer of X's — and N
+ * goes up once both exceed `threshold` after at least `horizon` steps at N. `questions` (runs made
+ * before it, whose config has no `rule`): the average of the last `horizon` agreements (per
+ * question) with all targets.
+ */
+export interface GateConfig {
+  threshold: number;
+  horizon: number;
+  rule?: GateRule;
+}
+
+export const GATE_RULES = ['grounded', 'questions'] as const;
+export type GateRule = (typeof GATE_RULES)[number];
+
+/** A debiased exponential moving average: `sum / weight` once `weight` > 0. */
+export interface MovingAverage {
+  sum: number;
+  weight: number;
 }
 
 export interface RunMeta {
@@ -126,6 +149,15 @@ export interface RoundRecord {
    */
   agreement: number;
   agreementAverage: number;
+  /**
+   * The `grounded` gate: X's agreement with this round's grounded targets (H built them from
+   * lookups, without a subanswer of X's; on a sample of up to 256 of them) and its moving average;
+   * absent when the round had none, or under the `questions` gate.
+   */
+  groundedAgreement?: number;
+  groundedAverage?: number;
+  /** `agreement` per question class (the task's `classify`); absent in rounds recorded before it was. */
+  agreementByClass?: Record<string, number>;
   /** Mean training loss of the round (0 when no step was taken). */
   loss: number;
   /** Optimiser steps taken: `stepsPerRound`, or 0 while every target so far was '?'. */
@@ -168,8 +200,10 @@ export interface RunState {
   /** Rounds completed. */
   round: number;
   size: number;
-  /** The last `gate.horizon` agreement values (per question, 0/1). */
+  /** The `questions` gate: the last `gate.horizon` agreement values (per question, 0/1). */
   agreementWindow: number[];
+  /** The `grounded` gate at the current N: optimiser steps taken at N and the two moving averages. */
+  gateAverages?: { steps: number; all: MovingAverage; grounded: MovingAverage };
   callsToHTotal: number;
   questionsTotal: number;
   examplesTotal: number;

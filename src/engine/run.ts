@@ -25,7 +25,7 @@ import { sampleTargets } from './target-sample';
 import { DEFAULT_EXPERT_SOURCE, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
 import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
-  RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState, type TargetMaker, type TargetSample,
+  RUN_FORMAT_VERSION, type GateRule, type MovingAverage, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState, type TargetMaker, type TargetSample,
 } from './run-types';
 
 export type { LearnerFactory };
@@ -47,6 +47,10 @@ interface RoundTargetSet {
   built: RoundTargets;
   /** X's agreement (0/1) with a sample of the targets, before training. */
   agreements: number[];
+  /** The class of each sampled target (the task's `classify`), in `agreements`' order: reported per class. */
+  agreementClasses: string[];
+  /** The `grounded` gate: X's agreement (0/1) with a sample of the grounded targets (built without a subanswer of X's). */
+  groundedAgreements: number[];
   overridesUsed: number;
   faultsInjected: number;
   subquestionsToX: number;
@@ -63,6 +67,11 @@ function sampleWithoutReplacement<T>(items: readonly T[], n: number, rng: { int(
     [idx[i], idx[j]] = [idx[j], idx[i]];
   }
   return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i]);
+}
+
+/** The run's gate rule: a config without one was made before the `grounded` rule (GateConfig). */
+function gateRule(config: RunConfig): GateRule {
+  return config.gate.rule ?? 'questions';
 }
 
 function isUnknown(a: Answer): boolean {
@@ -266,9 +275,9 @@ export class Run {
     const t2 = performance.now();
     onPhase?.('eval');
     const evaluation = this.evaluate(size);
-    const agreementAverage = this.curriculumPhase(targets.agreements);
+    const gate = this.curriculumPhase(targets, training.stepsTrained);
     const t3 = performance.now();
-    const record = this.recordPhase({ round, size, targets, training, evaluation, agreementAverage, seconds: { targets: t1 - t0, train: t2 - t1, eval: t3 - t2, total: performance.now() - t0 } });
+    const record = this.recordPhase({ round, size, targets, training, evaluation, gate, seconds: { targets: t1 - t0, train: t2 - t1, eval: t3 - t2, total: performance.now() - t0 } });
     if (this.folder) {
       onPhase?.('pinned');
       const skipped = this.answerPinned(round, size).skipped;
@@ -354,10 +363,20 @@ export class Run {
     // not answer) does not count, and such targets are not trained on: they say nothing of the task.
     // The gate's moving average spans `gate.horizon` questions: a sample of that many per round (at
     // least 256) measures it; predicting all of a round's targets would cost a third of the round.
-    const sampled = sampleWithoutReplacement(examples, Math.max(256, this.config.gate.horizon), rng);
-    const before = predictInBatches(this.model, sampled, false, this.config.batchSize * 4);
-    const agreements = sampled.map((t, i) => (!isUnknown(t.answer) && sameTuple(before[i].answer, t.answer) ? 1 : 0));
-    return { requests, examples, samples, built, agreements, dropped, ...counts };
+    // The `grounded` gate also samples the targets H built from lookups alone (no subanswer of X's):
+    // the only targets that X's own errors cannot bring into agreement with it.
+    const picked = sampleWithoutReplacement(examples.map((_, i) => i), Math.max(256, this.config.gate.horizon), rng);
+    const groundedIds = gateRule(this.config) === 'grounded' ? examples.flatMap((_, i) => (built.transcripts[i]?.steps.some((s) => s.source === 'X') ? [] : [i])) : [];
+    // Every target grounded (supervised): the one sample serves both averages.
+    const grounded = groundedIds.length === examples.length ? picked : sampleWithoutReplacement(groundedIds, 256, rng);
+    const agree = new Map<number, number>();
+    const toPredict = [...new Set([...picked, ...grounded])];
+    const before = predictInBatches(this.model, toPredict.map((i) => examples[i]), false, this.config.batchSize * 4);
+    toPredict.forEach((i, k) => agree.set(i, !isUnknown(examples[i].answer) && sameTuple(before[k].answer, examples[i].answer) ? 1 : 0));
+    const agreements = picked.map((i) => agree.get(i) as number);
+    const agreementClasses = picked.map((i) => samples[i].cls);
+    const groundedAgreements = grounded.map((i) => agree.get(i) as number);
+    return { requests, examples, samples, built, agreements, agreementClasses, groundedAgreements, dropped, ...counts };
   }
 
   /** Appends the targets (grouped by context, without '?') to the replay buffer and trains X on samples of it. */
@@ -380,25 +399,48 @@ export class Run {
     return { loss: loss / Math.max(1, stepsTrained), stepsTrained };
   }
 
-  /** Adds the round's agreements to the gate's window and raises N when its average passes the threshold; returns the average. */
-  private curriculumPhase(agreements: readonly number[]): number {
-    this.state.agreementWindow.push(...agreements);
-    this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - this.config.gate.horizon));
-    const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
-    if (
-      this.config.curriculum && this.state.size < this.config.maxSize && this.state.agreementWindow.length >= this.config.gate.horizon &&
-      agreementAverage > this.config.gate.threshold
-    ) {
+  /**
+   * The curriculum gate: adds the round's agreements to its averages and raises N when they pass
+   * the threshold (GateConfig); returns the averages the round reports.
+   */
+  private curriculumPhase(targets: RoundTargetSet, stepsTrained: number): { agreementAverage: number; groundedAverage?: number } {
+    const { threshold, horizon } = this.config.gate;
+    const canRaise = this.config.curriculum && this.state.size < Math.min(this.config.maxSize, this.task.sizes.max);
+    const raise = () => {
       this.state.size = Math.min(this.config.maxSize, this.task.sizes.max, this.state.size + 1);
       this.state.agreementWindow = [];
+      delete this.state.gateAverages;
+    };
+    if (gateRule(this.config) === 'questions') {
+      this.state.agreementWindow.push(...targets.agreements);
+      this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - horizon));
+      const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
+      if (canRaise && this.state.agreementWindow.length >= horizon && agreementAverage > threshold) raise();
+      return { agreementAverage };
     }
-    return agreementAverage;
+    // A moving average over `horizon` optimiser steps: a round of S steps weighs 1 − (1 − 1/horizon)^S.
+    const g = (this.state.gateAverages ??= { steps: 0, all: { sum: 0, weight: 0 }, grounded: { sum: 0, weight: 0 } });
+    const w = 1 - (1 - 1 / horizon) ** stepsTrained;
+    const update = (m: MovingAverage, values: readonly number[]) => {
+      if (values.length === 0 || w === 0) return;
+      m.sum = (1 - w) * m.sum + w * (values.reduce((a, b) => a + b, 0) / values.length);
+      m.weight = (1 - w) * m.weight + w;
+    };
+    update(g.all, targets.agreements);
+    update(g.grounded, targets.groundedAgreements);
+    g.steps += stepsTrained;
+    const mean = (m: MovingAverage) => (m.weight > 0 ? m.sum / m.weight : undefined);
+    const agreementAverage = mean(g.all) ?? 0;
+    const groundedAverage = mean(g.grounded);
+    // No grounded target at this N yet (a task whose every decomposition needs X): the paper's rule alone.
+    if (canRaise && g.steps >= horizon && agreementAverage > threshold && (groundedAverage === undefined || groundedAverage > threshold)) raise();
+    return { agreementAverage, ...(groundedAverage !== undefined ? { groundedAverage } : {}) };
   }
 
   /** Counts the round into the run's state and makes its record (times in milliseconds). */
   private recordPhase(r: {
     round: number; size: number; targets: RoundTargetSet; training: { loss: number; stepsTrained: number };
-    evaluation: { accuracy: number; accuracyByClass: Record<string, number> }; agreementAverage: number;
+    evaluation: { accuracy: number; accuracyByClass: Record<string, number> }; gate: { agreementAverage: number; groundedAverage?: number };
     seconds: { targets: number; train: number; eval: number; total: number };
   }): RoundRecord {
     const { targets, training } = r;
@@ -413,7 +455,10 @@ export class Run {
     return {
       round: r.round, size: r.size, accuracy: r.evaluation.accuracy, accuracyByClass: r.evaluation.accuracyByClass,
       targetAccuracy: fraction(targets.samples.filter((c) => c.ok).length, targets.samples.length), targetAccuracyByClass: byClass(targets.samples),
-      agreement: fraction(targets.agreements.reduce((a, b) => a + b, 0), targets.agreements.length), agreementAverage: r.agreementAverage,
+      agreement: fraction(targets.agreements.reduce((a, b) => a + b, 0), targets.agreements.length), agreementAverage: r.gate.agreementAverage,
+      ...(targets.groundedAgreements.length > 0 ? { groundedAgreement: fraction(targets.groundedAgreements.reduce((a, b) => a + b, 0), targets.groundedAgreements.length) } : {}),
+      ...(r.gate.groundedAverage !== undefined ? { groundedAverage: r.gate.groundedAverage } : {}),
+      agreementByClass: byClass(targets.agreements.map((a, i) => ({ cls: targets.agreementClasses[i], ok: a === 1 }))),
       loss: training.loss, stepsTrained: training.stepsTrained,
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX: targets.subquestionsToX, questionsTotal: this.state.questionsTotal,
       examplesTotal: this.state.examplesTotal, overridesUsed: targets.overridesUsed, faultsInjected: targets.faultsInjected,

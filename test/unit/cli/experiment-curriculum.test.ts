@@ -25,9 +25,10 @@ const rec = (round: number, size: number, accuracy: number): RoundRecord =>
 
 test('experiment figure2 --curriculum: N rises on the gate within the budget; the summary, the per-N curves and the N panel', async () => {
   const dir = tmp();
-  // 16 contexts × 8 questions = 128 a round, all checked by the gate (≥ its horizon of 100): an oracle X agrees with
-  // every target, so N rises by one after every round; a budget of 640 questions is 5 rounds: N = 8 … 12.
-  const args = ['experiment', 'figure2', '--curriculum', '--tasks', 'permutation-powering', '--modes', 'supervised,amplify', '--contexts', '16', '--out', dir];
+  // The `questions` gate: 16 contexts × 8 questions = 128 a round, all checked by the gate (≥ its horizon of 100):
+  // an oracle X agrees with every target, so N rises by one after every round; a budget of 640 questions is 5
+  // rounds: N = 8 … 12.
+  const args = ['experiment', 'figure2', '--curriculum', '--gate', 'questions', '--tasks', 'permutation-powering', '--modes', 'supervised,amplify', '--contexts', '16', '--out', dir];
   const r = await run([...args, '--budget-questions', '640']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /budget of 640 training questions used \(640\): stopping/);
@@ -90,7 +91,8 @@ test('experiment figure2 --curriculum stops at --max-size once X reaches --until
   assert.equal(fixed.code, 0, fixed.err);
   const summary = readJson(path.join(dir, 'summary.json'));
   assert.deepEqual(summary.curves.map((c: { mode: string; size: number; rounds: number; curriculum?: unknown }) => [c.mode, c.size, c.rounds, Boolean(c.curriculum)]), [
-    ['supervised', 8, 1, false], ['amplify', 8, 1, false], ['amplify', 10, 3, true],
+    // The grounded gate (the default) waits 100 steps at each N: 7 rounds of 16 at N = 8 and 9, then X is right at 10.
+    ['supervised', 8, 1, false], ['amplify', 8, 1, false], ['amplify', 10, 15, true],
   ]);
   assert.deepEqual(summary.ratios['permutation-powering'], { amplify: 1, amplifyLearnedH: null });
   const svg = fs.readFileSync(path.join(dir, 'figure2.svg'), 'utf8');
@@ -160,7 +162,7 @@ test('experiment figure2 --publish merges the runs into a results folder: same r
   const dir = tmp();
   const r = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'amplify', '--contexts', '16', '--budget-minutes', '0.5', '--out', dir, '--publish', results]);
   assert.equal(r.code, 0, r.err);
-  const cur = await run(['experiment', 'figure2', '--curriculum', '--tasks', 'permutation-powering', '--modes', 'amplify', '--contexts', '16', '--budget-questions', '256', '--out', dir, '--publish', results]);
+  const cur = await run(['experiment', 'figure2', '--curriculum', '--gate', 'questions', '--tasks', 'permutation-powering', '--modes', 'amplify', '--contexts', '16', '--budget-questions', '256', '--out', dir, '--publish', results]);
   assert.equal(cur.code, 0, cur.err);
   const summary = readJson(path.join(results, 'summary.json'));
   assert.deepEqual(summary.curves.map((c: { folder: string; questionsTo90: number }) => [c.folder, c.questionsTo90]), [

@@ -65,7 +65,7 @@ test('a fresh X answers "?": H answers "?" for deep questions; those targets are
   assert.equal(run.buffer.size, Math.round(first.targetAccuracy * 64), 'only the known (here: right) targets are kept');
 });
 
-test('the curriculum gate raises N on agreement with targets, and never looks at ground truth', async () => {
+test('the `questions` gate (runs made before `grounded`) raises N on agreement with targets, and never looks at ground truth', async () => {
   // An oracle X that always answers the ground truth.
   const oracle = (faultRate: number) => {
     const m: ModelX = Object.assign(new FakeModel(), {
@@ -79,12 +79,12 @@ test('the curriculum gate raises N on agreement with targets, and never looks at
     });
     return { factory: { create: async () => m, load: async () => m, versions: () => ({}) } as LearnerFactory, faultRate };
   };
-  const agreeing = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40 } }), oracle(0).factory);
+  const agreeing = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40, rule: 'questions' } }), oracle(0).factory);
   const sizes: number[] = [];
   for (let i = 0; i < 6; i++) sizes.push((await agreeing.runRound()).size);
   assert.deepEqual(sizes, [8, 8, 8, 9, 9, 9], 'N rises once the window of 40 agreements is full and above 0.85');
   // Targets all corrupted by fault injection: X (still right by ground truth) disagrees with them: N stays.
-  const faulted = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40 }, fault: { rate: 1, kind: 'random' } }), oracle(1).factory);
+  const faulted = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 40, rule: 'questions' }, fault: { rate: 1, kind: 'random' } }), oracle(1).factory);
   for (let i = 0; i < 6; i++) {
     const r = await faulted.runRound();
     assert.equal(r.size, 8);
@@ -93,6 +93,65 @@ test('the curriculum gate raises N on agreement with targets, and never looks at
     assert.equal(r.faultsInjected, 16);
     assert.equal(r.targetAccuracy, 0);
   }
+});
+
+/**
+ * Wildcard search's self-consistent wrong X (docs/results.md): it answers 0 to every sum. A target
+ * for w ≥ 2 wildcards adds two of its answers (0 + 0), so it agrees with all of them; a target for
+ * one wildcard adds two lookups (H built it from the context alone), and X is wrong where that is not 0.
+ */
+function zeroFactory(): LearnerFactory {
+  const m: ModelX = Object.assign(new FakeModel(), {
+    predict(items: readonly QueryItem[]) {
+      return items.map(() => ({ answer: ['0'] as Answer, probability: 1, top: [] }));
+    },
+  });
+  return { create: async () => m, load: async () => m, versions: () => ({}) };
+}
+
+test('the grounded gate: N rises after `horizon` steps at N once X agrees with all its targets and with those built from lookups', async () => {
+  const oracleX: ModelX = Object.assign(new FakeModel(), {
+    predict(items: readonly QueryItem[]) {
+      return items.map((i) => {
+        const ctx = { facts: [...i.facts] as string[][], data: { sigma: Object.fromEntries(i.facts.map((f) => [f[0], f[1]])) } };
+        return { answer: groundTruth(pp, ctx, i.question).answer, probability: 1, top: [] };
+      });
+    },
+  });
+  const factory: LearnerFactory = { create: async () => oracleX, load: async () => oracleX, versions: () => ({}) };
+  const run = await Run.create(pp, config({ curriculum: true, gate: { threshold: 0.85, horizon: 10, rule: 'grounded' } }), factory);
+  const records = [];
+  for (let i = 0; i < 6; i++) records.push(await run.runRound());
+  // 5 steps a round: the horizon of 10 steps is reached in the second round at each N.
+  assert.deepEqual(records.map((r) => r.size), [8, 8, 9, 9, 10, 10]);
+  for (const r of records) {
+    assert.equal(r.agreementAverage, 1);
+    assert.equal(r.groundedAgreement, 1);
+    assert.equal(r.groundedAverage, 1);
+  }
+  assert.deepEqual(records[0].agreementByClass && Object.values(records[0].agreementByClass).every((a) => a === 1), true);
+});
+
+test('the grounded gate holds N where X agrees with its own errors but not with targets built from lookups; the `questions` gate does not', async () => {
+  const ws = builtinTask('wildcard-search')!;
+  // At N = 32 half the strings have a value, so most one-wildcard sums are not 0.
+  const over = { task: ws.name, size: 32, curriculum: true, contextsPerRound: 32, questionsPerContext: 8 };
+  const grounded = await Run.create(ws, config({ ...over, gate: { threshold: 0.8, horizon: 10, rule: 'grounded' } }), zeroFactory());
+  const questions = await Run.create(ws, config({ ...over, gate: { threshold: 0.8, horizon: 100, rule: 'questions' } }), zeroFactory());
+  const g = [];
+  const q = [];
+  for (let i = 0; i < 4; i++) {
+    g.push(await grounded.runRound());
+    q.push(await questions.runRound());
+  }
+  for (const r of g) {
+    assert.ok(r.agreement > 0.8, `agreement ${r.agreement}`);
+    assert.ok(r.groundedAgreement! < 0.5, `grounded agreement ${r.groundedAgreement}`);
+    for (const [cls, a] of Object.entries(r.agreementByClass!)) assert.ok(cls === '1 wildcards' ? a < 0.5 : a === 1, `${cls}: ${a}`);
+  }
+  assert.ok(g[3].groundedAverage! < 0.5);
+  assert.deepEqual(g.map((r) => r.size), [32, 32, 32, 32], 'the grounded gate holds N');
+  assert.deepEqual(q.map((r) => r.size), [32, 33, 34, 35], 'the questions gate raises N every round');
 });
 
 test('systematic faults hit the same questions with the same wrong answer in every round', async () => {
