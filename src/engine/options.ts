@@ -85,6 +85,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: `the curriculum's gate (default ${d.gate.rule}):`,
     details: [
       `    grounded           raise N once X agrees with its targets and with those H built from lookups alone, both > ${d.gate.threshold} over ${d.gate.horizon} steps at N`,
+      `    classes            as grounded, and X's agreement with the targets of every question class must pass too`,
       `    questions          raise N once X agrees with > ${d.gate.threshold} of its last ${d.gate.horizon} targets (runs made before grounded)`,
     ],
   },

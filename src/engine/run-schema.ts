@@ -38,6 +38,14 @@ const shape = (fields: Record<string, Check>): Check => (x, at) => {
   }
   return undefined;
 };
+const mapOf = (c: Check): Check => (x, at) => {
+  if (!isObj(x)) return `${at}: not an object`;
+  for (const [k, v] of Object.entries(x)) {
+    const p = c(v, field(at, k));
+    if (p) return p;
+  }
+  return undefined;
+};
 const oneOf = (...values: unknown[]): Check => (x, at) => (values.includes(x) ? undefined : `${at}: not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
 
 /** A checkpoint's name, as RunState records it: `checkpoints/round-NNNN`. */
@@ -54,7 +62,7 @@ const editKeyShape = shape({ instance, question: strings });
 const version: Check = (x, at) => (x === RUN_FORMAT_VERSION ? undefined : `${at}: run format version ${JSON.stringify(x)} is not supported (this version reads ${RUN_FORMAT_VERSION})`);
 
 const average = shape({ sum: num, weight: num });
-const gateAverages = shape({ steps: nonNegInt, all: average, grounded: average });
+const gateAverages = shape({ steps: nonNegInt, all: average, grounded: average, classes: optional(mapOf(average)) });
 
 const config = shape({
   task: str, mode: str, size: posInt, curriculum: bool, maxSize: posInt, rounds: posInt, stepsPerRound: posInt, batchSize: posInt,
@@ -77,7 +85,7 @@ const schemas = {
   /** a line of rounds.jsonl: the fields every reader uses */
   round: shape({
     round: posInt, size: posInt, accuracy: num, accuracyByClass: numberMap, targetAccuracy: num, targetAccuracyByClass: numberMap, agreement: num,
-    agreementAverage: num, groundedAgreement: optional(num), groundedAverage: optional(num), agreementByClass: optional(numberMap), loss: num, stepsTrained: nonNegInt, callsToH: nonNegInt, callsToHTotal: nonNegInt, subquestionsToX: nonNegInt,
+    agreementAverage: num, groundedAgreement: optional(num), groundedAverage: optional(num), agreementAverageByClass: optional(numberMap), agreementByClass: optional(numberMap), loss: num, stepsTrained: nonNegInt, callsToH: nonNegInt, callsToHTotal: nonNegInt, subquestionsToX: nonNegInt,
     questionsTotal: nonNegInt, examplesTotal: nonNegInt, overridesUsed: nonNegInt, faultsInjected: nonNegInt,
     seconds: shape({ targets: num, train: num, eval: num, total: num }), elapsed: num,
   }),

@@ -97,9 +97,10 @@ export interface RunConfig {
  * The curriculum gate (docs/scaling.md, "The gate"). `grounded` (the default of new runs): moving
  * averages with a horizon of `horizon` optimiser steps, of X's agreement with all its targets (the
  * paper's rule) and with its grounded targets — those H built without a subanswer of X's — and N
- * goes up once both exceed `threshold` after at least `horizon` steps at N. `questions` (runs made
- * before it, whose config has no `rule`): the average of the last `horizon` agreements (per
- * question) with all targets.
+ * goes up once both exceed `threshold` after at least `horizon` steps at N. `classes`: as
+ * `grounded`, and the average of every question class (the task's `classify`) must exceed it too.
+ * `questions` (runs made before `grounded`, whose config has no `rule`): the average of the last
+ * `horizon` agreements (per question) with all targets.
  */
 export interface GateConfig {
   threshold: number;
@@ -107,7 +108,7 @@ export interface GateConfig {
   rule?: GateRule;
 }
 
-export const GATE_RULES = ['grounded', 'questions'] as const;
+export const GATE_RULES = ['grounded', 'classes', 'questions'] as const;
 export type GateRule = (typeof GATE_RULES)[number];
 
 /** A debiased exponential moving average: `sum / weight` once `weight` > 0. */
@@ -156,6 +157,8 @@ export interface RoundRecord {
    */
   groundedAgreement?: number;
   groundedAverage?: number;
+  /** The `classes` gate: the moving average of `agreementByClass`, per class seen at this N. */
+  agreementAverageByClass?: Record<string, number>;
   /** `agreement` per question class (the task's `classify`); absent in rounds recorded before it was. */
   agreementByClass?: Record<string, number>;
   /** Mean training loss of the round (0 when no step was taken). */
@@ -203,7 +206,7 @@ export interface RunState {
   /** The `questions` gate: the last `gate.horizon` agreement values (per question, 0/1). */
   agreementWindow: number[];
   /** The `grounded` gate at the current N: optimiser steps taken at N and the two moving averages. */
-  gateAverages?: { steps: number; all: MovingAverage; grounded: MovingAverage };
+  gateAverages?: { steps: number; all: MovingAverage; grounded: MovingAverage; classes?: Record<string, MovingAverage> };
   callsToHTotal: number;
   questionsTotal: number;
   examplesTotal: number;

@@ -69,6 +69,13 @@ function sampleWithoutReplacement<T>(items: readonly T[], n: number, rng: { int(
   return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i]);
 }
 
+/** The averages a round's gate read (RoundRecord's `agreementAverage`, `groundedAverage`, `agreementAverageByClass`). */
+interface GateAverages {
+  agreementAverage: number;
+  groundedAverage?: number;
+  classAverages?: Record<string, number>;
+}
+
 /** The run's gate rule: a config without one was made before the `grounded` rule (GateConfig). */
 function gateRule(config: RunConfig): GateRule {
   return config.gate.rule ?? 'questions';
@@ -366,7 +373,7 @@ export class Run {
     // The `grounded` gate also samples the targets H built from lookups alone (no subanswer of X's):
     // the only targets that X's own errors cannot bring into agreement with it.
     const picked = sampleWithoutReplacement(examples.map((_, i) => i), Math.max(256, this.config.gate.horizon), rng);
-    const groundedIds = gateRule(this.config) === 'grounded' ? examples.flatMap((_, i) => (built.transcripts[i]?.steps.some((s) => s.source === 'X') ? [] : [i])) : [];
+    const groundedIds = gateRule(this.config) !== 'questions' ? examples.flatMap((_, i) => (built.transcripts[i]?.steps.some((s) => s.source === 'X') ? [] : [i])) : [];
     // Every target grounded (supervised): the one sample serves both averages.
     const grounded = groundedIds.length === examples.length ? picked : sampleWithoutReplacement(groundedIds, 256, rng);
     const agree = new Map<number, number>();
@@ -403,22 +410,23 @@ export class Run {
    * The curriculum gate: adds the round's agreements to its averages and raises N when they pass
    * the threshold (GateConfig); returns the averages the round reports.
    */
-  private curriculumPhase(targets: RoundTargetSet, stepsTrained: number): { agreementAverage: number; groundedAverage?: number } {
+  private curriculumPhase(targets: RoundTargetSet, stepsTrained: number): GateAverages {
     const { threshold, horizon } = this.config.gate;
+    const rule = gateRule(this.config);
     const canRaise = this.config.curriculum && this.state.size < Math.min(this.config.maxSize, this.task.sizes.max);
     const raise = () => {
       this.state.size = Math.min(this.config.maxSize, this.task.sizes.max, this.state.size + 1);
       this.state.agreementWindow = [];
       delete this.state.gateAverages;
     };
-    if (gateRule(this.config) === 'questions') {
+    if (rule === 'questions') {
       this.state.agreementWindow.push(...targets.agreements);
       this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - horizon));
       const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
       if (canRaise && this.state.agreementWindow.length >= horizon && agreementAverage > threshold) raise();
       return { agreementAverage };
     }
-    // A moving average over `horizon` optimiser steps: a round of S steps weighs 1 − (1 − 1/horizon)^S.
+    // Moving averages over `horizon` optimiser steps: a round of S steps weighs 1 − (1 − 1/horizon)^S.
     const g = (this.state.gateAverages ??= { steps: 0, all: { sum: 0, weight: 0 }, grounded: { sum: 0, weight: 0 } });
     const w = 1 - (1 - 1 / horizon) ** stepsTrained;
     const update = (m: MovingAverage, values: readonly number[]) => {
@@ -428,19 +436,29 @@ export class Run {
     };
     update(g.all, targets.agreements);
     update(g.grounded, targets.groundedAgreements);
+    if (rule === 'classes') {
+      const perClass = new Map<string, number[]>();
+      targets.agreements.forEach((a, i) => perClass.set(targets.agreementClasses[i], [...(perClass.get(targets.agreementClasses[i]) ?? []), a]));
+      g.classes ??= {};
+      for (const [cls, values] of perClass) update((g.classes[cls] ??= { sum: 0, weight: 0 }), values);
+    }
     g.steps += stepsTrained;
     const mean = (m: MovingAverage) => (m.weight > 0 ? m.sum / m.weight : undefined);
     const agreementAverage = mean(g.all) ?? 0;
     const groundedAverage = mean(g.grounded);
+    const classAverages = g.classes ? Object.fromEntries(Object.entries(g.classes).sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, mean(m) ?? 0])) : undefined;
     // No grounded target at this N yet (a task whose every decomposition needs X): the paper's rule alone.
-    if (canRaise && g.steps >= horizon && agreementAverage > threshold && (groundedAverage === undefined || groundedAverage > threshold)) raise();
-    return { agreementAverage, ...(groundedAverage !== undefined ? { groundedAverage } : {}) };
+    if (
+      canRaise && g.steps >= horizon && agreementAverage > threshold && (groundedAverage === undefined || groundedAverage > threshold) &&
+      (!classAverages || Object.values(classAverages).every((a) => a > threshold))
+    ) raise();
+    return { agreementAverage, ...(groundedAverage !== undefined ? { groundedAverage } : {}), ...(classAverages ? { classAverages } : {}) };
   }
 
   /** Counts the round into the run's state and makes its record (times in milliseconds). */
   private recordPhase(r: {
     round: number; size: number; targets: RoundTargetSet; training: { loss: number; stepsTrained: number };
-    evaluation: { accuracy: number; accuracyByClass: Record<string, number> }; gate: { agreementAverage: number; groundedAverage?: number };
+    evaluation: { accuracy: number; accuracyByClass: Record<string, number> }; gate: GateAverages;
     seconds: { targets: number; train: number; eval: number; total: number };
   }): RoundRecord {
     const { targets, training } = r;
@@ -458,6 +476,7 @@ export class Run {
       agreement: fraction(targets.agreements.reduce((a, b) => a + b, 0), targets.agreements.length), agreementAverage: r.gate.agreementAverage,
       ...(targets.groundedAgreements.length > 0 ? { groundedAgreement: fraction(targets.groundedAgreements.reduce((a, b) => a + b, 0), targets.groundedAgreements.length) } : {}),
       ...(r.gate.groundedAverage !== undefined ? { groundedAverage: r.gate.groundedAverage } : {}),
+      ...(r.gate.classAverages ? { agreementAverageByClass: r.gate.classAverages } : {}),
       agreementByClass: byClass(targets.agreements.map((a, i) => ({ cls: targets.agreementClasses[i], ok: a === 1 }))),
       loss: training.loss, stepsTrained: training.stepsTrained,
       callsToH, callsToHTotal: this.state.callsToHTotal, subquestionsToX: targets.subquestionsToX, questionsTotal: this.state.questionsTotal,

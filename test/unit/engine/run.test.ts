@@ -154,6 +154,40 @@ test('the grounded gate holds N where X agrees with its own errors but not with 
   assert.deepEqual(q.map((r) => r.size), [32, 33, 34, 35], 'the questions gate raises N every round');
 });
 
+test('the classes gate also holds N while one question class disagrees, where the grounded gate raises it', async () => {
+  const ws = builtinTask('wildcard-search')!;
+  // Right on one wildcard (from the facts), 0 on more: two-wildcard targets (sums of right answers) disagree
+  // with its 0 where they are not 0; targets for three or more add its 0s, and it agrees with them.
+  const m: ModelX = Object.assign(new FakeModel(), {
+    predict(items: readonly QueryItem[]) {
+      return items.map((i) => {
+        const p = i.question.slice(1);
+        if (p.filter((c) => c === '*').length !== 1) return { answer: ['0'] as Answer, probability: 1, top: [] };
+        const sum = i.facts.filter((f) => p.every((c, k) => c === '*' || c === f[k])).reduce((a, f) => a + Number(f[f.length - 1]), 0);
+        return { answer: [String(sum)] as Answer, probability: 1, top: [] };
+      });
+    },
+  });
+  const factory: LearnerFactory = { create: async () => m, load: async () => m, versions: () => ({}) };
+  const over = { task: ws.name, size: 32, curriculum: true, contextsPerRound: 32, questionsPerContext: 8 };
+  const classes = await Run.create(ws, config({ ...over, gate: { threshold: 0.8, horizon: 10, rule: 'classes' } }), factory);
+  const grounded = await Run.create(ws, config({ ...over, gate: { threshold: 0.8, horizon: 10, rule: 'grounded' } }), factory);
+  const c = [];
+  const g = [];
+  for (let i = 0; i < 4; i++) {
+    c.push(await classes.runRound());
+    g.push(await grounded.runRound());
+  }
+  for (const r of c) {
+    assert.ok(r.agreement > 0.8 && r.groundedAgreement === 1, `agreement ${r.agreement}, grounded ${r.groundedAgreement}`);
+    assert.ok(r.agreementAverageByClass!['2 wildcards'] < 0.8, JSON.stringify(r.agreementAverageByClass));
+    assert.equal(r.agreementAverageByClass!['3 wildcards'], 1);
+  }
+  assert.deepEqual(c.map((r) => r.size), [32, 32, 32, 32], 'the classes gate holds N');
+  assert.deepEqual(g.map((r) => r.size), [32, 32, 33, 33], 'the grounded gate raises it after 10 steps');
+  assert.equal(g[0].agreementAverageByClass, undefined, 'only the classes gate keeps averages per class');
+});
+
 test('systematic faults hit the same questions with the same wrong answer in every round', async () => {
   const run = await Run.create(pp, config({ mode: 'supervised', contextsPerRound: 16, fault: { rate: 0.3, kind: 'systematic' } }), fakeFactory());
   const r1 = await run.runRound();
