@@ -24,7 +24,7 @@ interface WasmBackend extends NativeBackend {
 
 type Ptr = number;
 
-type Kernel = (ptrs: Ptr, tokens: Ptr, bias: Ptr, ids: Ptr, want: Ptr, probs: Ptr, scratch: Ptr, R: number, W: number, C: number, d: number, H: number, dff: number, V: number, layers: number) => void;
+type Kernel = (ptrs: Ptr, tokens: Ptr, bias: Ptr, ids: Ptr, want: Ptr, probs: Ptr, live: Ptr, scratch: Ptr, R: number, W: number, C: number, d: number, H: number, dff: number, V: number, layers: number) => void;
 
 const kernelFor = nativeKernels<Kernel>('decode step', DECODE_STEP_WASM, (exports) => exports.decode_step as Kernel);
 
@@ -56,7 +56,12 @@ export interface StepBuffers {
   keys: tfjs.Tensor;
 }
 
-/** One token step's inputs: per buffer row its token (symbol, type, offset, segment, position: int32 [5, R]), the column it goes to, the rows' column bias and symbol ids [R, W], and the rows whose distribution is wanted ([R], 1 or 0). */
+/**
+ * One token step's inputs: per buffer row its token (symbol, type, offset, segment, position: int32
+ * [5, R]), the column it goes to, the rows' column bias and symbol ids [R, W], and what is wanted of
+ * each row ([R]): 2 its next-token distribution, 1 only its token's keys/values (inside a prefill),
+ * 0 nothing (a finished transcript's row, or padding: its column is left as it was; hide it).
+ */
 export interface StepInputs {
   tokens: Int32Array;
   column: number;
@@ -105,6 +110,7 @@ export function fusedDecodeStep(tf: TF, P: Weights, s: StepShape, buffers: StepB
     const bias = make([R * W], 'float32');
     const ids = make([R * W], 'int32');
     const want = make([R], 'int32');
+    const live = make([R], 'int32');
     const out = make([R * s.V], 'float32');
     const scratch = make([decodeStepScratch(s, R, W)], 'float32');
     // Views only after the last allocation (one may grow the heap).
@@ -126,9 +132,9 @@ export function fusedDecodeStep(tf: TF, P: Weights, s: StepShape, buffers: StepB
     (wasm.typedArrayFromHeap(ids) as Int32Array).set(inputs.ids);
     (wasm.typedArrayFromHeap(want) as Int32Array).set(inputs.want);
     const at = (t: TensorInfo) => heapAddress(wasm, t);
-    kernelFor(wasm)(at(ptrs), at(tokens), at(bias), at(ids), at(want), at(out), at(scratch), R, W, inputs.column, s.dModel, s.heads, s.dFF, s.V, s.layers);
+    kernelFor(wasm)(at(ptrs), at(tokens), at(bias), at(ids), at(want), at(out), at(live), at(scratch), R, W, inputs.column, s.dModel, s.heads, s.dFF, s.V, s.layers);
     const got = wasm.typedArrayFromHeap(out) as Float32Array;
-    for (let r = 0; r < R; r++) if (inputs.want[r]) probs.set(got.subarray(r * s.V, (r + 1) * s.V), r * s.V);
+    for (let r = 0; r < R; r++) if (inputs.want[r] === 2) probs.set(got.subarray(r * s.V, (r + 1) * s.V), r * s.V);
   } finally {
     for (const t of made) wasm.disposeData(t.dataId);
   }

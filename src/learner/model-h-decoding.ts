@@ -215,7 +215,8 @@ export class HDecoding {
    * The prefill as token steps of the fused kernel (decode-step.ts): the new tokens (`b`, right-padded
    * to L, at `positions`) one column at a time after the memos (columns Cp…), each row's
    * distribution taken at its last new token. The same columns, keys and values as the prefill's
-   * one pass: a new token sees its row's memo and the new tokens up to itself; padding is hidden.
+   * one pass: a new token sees its row's memo and the new tokens up to itself; padding is hidden
+   * (and not computed: its columns stay zero).
    */
   private prefillSteps(cache: DecodeCache, b: TokenBatch, positions: Int32Array, past: readonly number[], fresh: readonly number[]): Float32Array {
     const { rows: A, length: L } = b;
@@ -241,7 +242,7 @@ export class HDecoding {
         tokens[4 * A + i] = positions[at];
         bias[i * W + column] = t < fresh[i] ? 0 : NEG;
         ids[i * W + column] = b.ids[at];
-        want[i] = t === fresh[i] - 1 ? 1 : 0;
+        want[i] = t < fresh[i] - 1 ? 1 : t === fresh[i] - 1 ? 2 : 0;
       }
       fusedDecodeStep(this.tf, this.net.weights(), this.stepShape, cache, { tokens, column, bias, ids, want }, probs);
     }
@@ -266,7 +267,8 @@ export class HDecoding {
   /**
    * Appends one token to each transcript `keep` (indices into those still decoded, in order) and
    * returns their next-token distributions [keep, V]. Every buffer row takes a step (idle rows a
-   * padding token) until no more than ¾ of them are kept; then the buffers are compacted.
+   * padding token; the fused step skips them) until no more than ¾ of them are kept; then the
+   * buffers are compacted.
    */
   private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
     const tf = this.tf;
@@ -296,7 +298,7 @@ export class HDecoding {
       const tokens = new Int32Array(5 * R);
       [token.ids, token.types, token.offsets, token.segments, positions].forEach((a, i) => tokens.set(a, i * R));
       const want = new Int32Array(R);
-      for (const r of slots) want[r] = 1;
+      for (const r of slots) want[r] = 2;
       all = new Float32Array(R * V);
       fusedDecodeStep(tf, this.net.weights(), this.stepShape, cache, { tokens, column: C, bias, ids: cache.columnIds, want }, all);
     } else {

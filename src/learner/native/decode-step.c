@@ -14,8 +14,10 @@
  * addresses) lists the weights and buffers, in this order: the embedding tables token, type,
  * position, offset, segment; per layer attnorm g, b, qkv w, b, out w, b, ffnorm g, b, ff1 w, b,
  * ff2 w, b, key buffer, value buffer (14); then final g, b, vocab w, b, copy/query w, b, copy/key w,
- * b, gate w, b, copy keys' buffer. `want` [R]: 1 where the row's next-token distribution is
- * wanted; those rows' distributions are written to probs [R, V] (others' are left as they are).
+ * b, gate w, b, copy keys' buffer. `want` [R]: 2 where the row's next-token distribution is
+ * wanted (written to probs [R, V]; other rows' are left as they are), 1 where only the token's
+ * keys/values are (a token inside a prefill), 0 for a row that takes no step (a finished
+ * transcript's, or padding: its column keeps what it had, and the bias must hide it).
  *
  * The dense layers use matmul-blocks.h's rows_of_b and the epilogue of batch-matmul.c (the same
  * sums, in the same order, as the _FusedMatMul kernel of batch-matmul.ts); LayerNorm, attention and
@@ -124,9 +126,13 @@ static void add_into(float *x, const float *y, int n) {
 
 __attribute__((export_name("decode_step")))
 void decode_step(const int *ptrs, const int *tokens, const float *bias, const int *ids, const int *want, float *probs,
-                 float *scratch, int R, int W, int C, int d, int H, int dff, int V, int layers) {
+                 int *live, float *scratch, int R, int W, int C, int d, int H, int dff, int V, int layers) {
   int dk = d / H;
-  float *x = scratch;            /* [R, d] the residual stream */
+  /* The rows that take the step, packed: row i of the scratch is buffer row live[i]. */
+  int n = 0;
+  for (int r = 0; r < R; r++) if (want[r]) live[n++] = r;
+  if (n == 0) return;
+  float *x = scratch;            /* [n, d] the residual stream (rows below are packed: n ≤ R) */
   float *xn = x + R * d;         /* [R, d] a LayerNorm's output, or a layer's output before the residual */
   float *qkv = xn + R * d;       /* [R, 3d] */
   float *att = qkv + R * 3 * d;  /* [R, d] */
@@ -140,10 +146,11 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
 
   /* The embedding: symbol + type + offset + segment + position (model-h.ts's embed, in its order). */
   const float *tok = P(0), *typ = P(1), *pos = P(2), *off = P(3), *seg = P(4);
-  for (int r = 0; r < R; r++) {
+  for (int i = 0; i < n; i++) {
+    int r = live[i];
     const float *a = tok + tokens[r] * d, *b = typ + tokens[R + r] * d, *o = off + tokens[2 * R + r] * d;
     const float *s = seg + tokens[3 * R + r] * d, *p = pos + tokens[4 * R + r] * d;
-    float *xr = x + r * d;
+    float *xr = x + i * d;
     for (int c = 0; c < d; c++) xr[c] = (((a[c] + b[c]) + o[c]) + s[c]) + p[c];
   }
 
@@ -151,10 +158,11 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
   for (int l = 0; l < layers; l++) {
     const int *w = ptrs + 5 + 14 * l;
     float *kb = (float *)w[12], *vb = (float *)w[13];
-    layer_norm(x, (const float *)w[0], (const float *)w[1], xn, R, d);
-    dense(xn, (const float *)w[2], (const float *)w[3], qkv, R, d, 3 * d, 0);
-    for (int r = 0; r < R; r++) {
-      const float *q = qkv + r * 3 * d;
+    layer_norm(x, (const float *)w[0], (const float *)w[1], xn, n, d);
+    dense(xn, (const float *)w[2], (const float *)w[3], qkv, n, d, 3 * d, 0);
+    for (int i = 0; i < n; i++) {
+      int r = live[i];
+      const float *q = qkv + i * 3 * d;
       const float *bias_r = bias + r * W;
       for (int h = 0; h < H; h++) {
         float *kr = kb + ((r * H + h) * W) * dk, *vr = vb + ((r * H + h) * W) * dk;
@@ -165,7 +173,7 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
         const float *qh = q + h * dk;
         for (int j = 0; j <= C; j++) row[j] = dot(qh, kr + j * dk, dk) * scale + bias_r[j];
         softmax_row(row, C + 1);
-        float *o = att + r * d + h * dk;
+        float *o = att + i * d + h * dk;
         for (int c = 0; c < dk; c++) o[c] = 0;
         for (int j = 0; j <= C; j++) {
           f4 pj = splat(row[j]);
@@ -176,36 +184,35 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
         }
       }
     }
-    dense(att, (const float *)w[4], (const float *)w[5], xn, R, d, d, 0);
-    add_into(x, xn, R * d);
-    layer_norm(x, (const float *)w[6], (const float *)w[7], xn, R, d);
-    dense(xn, (const float *)w[8], (const float *)w[9], ff, R, d, dff, 1);
-    dense(ff, (const float *)w[10], (const float *)w[11], xn, R, dff, d, 0);
-    add_into(x, xn, R * d);
+    dense(att, (const float *)w[4], (const float *)w[5], xn, n, d, d, 0);
+    add_into(x, xn, n * d);
+    layer_norm(x, (const float *)w[6], (const float *)w[7], xn, n, d);
+    dense(xn, (const float *)w[8], (const float *)w[9], ff, n, d, dff, 1);
+    dense(ff, (const float *)w[10], (const float *)w[11], xn, n, dff, d, 0);
+    add_into(x, xn, n * d);
   }
 
   const int *heads = ptrs + 5 + 14 * layers;
   float *keys = (float *)heads[10];
-  layer_norm(x, P(5 + 14 * layers), P(6 + 14 * layers), xn, R, d);
+  layer_norm(x, P(5 + 14 * layers), P(6 + 14 * layers), xn, n, d);
   /* The copy key of every row's token. */
-  dense(xn, (const float *)heads[6], (const float *)heads[7], att, R, d, d, 0);
-  for (int r = 0; r < R; r++) for (int c = 0; c < d; c++) keys[(r * W + C) * d + c] = att[r * d + c];
+  dense(xn, (const float *)heads[6], (const float *)heads[7], att, n, d, d, 0);
+  for (int i = 0; i < n; i++) for (int c = 0; c < d; c++) keys[(live[i] * W + C) * d + c] = att[i * d + c];
 
-  /* The heads of the rows wanted, packed. */
-  int n = 0;
-  for (int r = 0; r < R; r++) {
-    if (!want[r]) continue;
-    for (int c = 0; c < d; c++) packed[n * d + c] = xn[r * d + c];
-    n++;
+  /* The heads of the rows wanted, packed again (m ≤ n; live[i] for i < m is their buffer row). */
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    if (want[live[i]] != 2) continue;
+    for (int c = 0; c < d; c++) packed[m * d + c] = xn[i * d + c];
+    live[m++] = live[i];
   }
-  if (n == 0) return;
-  dense(packed, (const float *)heads[2], (const float *)heads[3], logits, n, d, V, 0);
-  dense(packed, (const float *)heads[4], (const float *)heads[5], query, n, d, d, 0);
-  dense(packed, (const float *)heads[8], (const float *)heads[9], gate, n, d, 1, 0);
+  if (m == 0) return;
+  dense(packed, (const float *)heads[2], (const float *)heads[3], logits, m, d, V, 0);
+  dense(packed, (const float *)heads[4], (const float *)heads[5], query, m, d, d, 0);
+  dense(packed, (const float *)heads[8], (const float *)heads[9], gate, m, d, 1, 0);
   float copyScale = 1.0f / __builtin_sqrtf((float)d);
-  int i = 0;
-  for (int r = 0; r < R; r++) {
-    if (!want[r]) continue;
+  for (int i = 0; i < m; i++) {
+    int r = live[i];
     float *lg = logits + i * V;
     softmax_row(lg, V);
     const float *bias_r = bias + r * W;
@@ -220,6 +227,5 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
     float s = g < 0 ? e / (1.0f + e) : 1.0f / (1.0f + e);
     float *pr = probs + r * V;
     for (int v = 0; v < V; v++) pr[v] = s * lg[v] + (1.0f - s) * copy[v];
-    i++;
   }
 }

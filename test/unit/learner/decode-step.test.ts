@@ -41,16 +41,20 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-/** The cache's written columns (0..C−1) of every buffer, as plain numbers. */
+/** The cache's written columns (0..C−1) of every buffer, as plain numbers; 0 in the columns a row does not have (padding: the fused step leaves them). */
 function written(model: TransformerModelH, cache: DecodeCache): Float32Array[] {
   const C = cache.ids[0].length;
   const W = cache.width;
+  const R = cache.ids.length;
   return [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys].map((t) => {
     const values = readBuffer(model.tf, t);
     const depth = t.shape[3] as number;
     const blocks = values.length / (W * depth);
     const out = new Float32Array(blocks * C * depth);
-    for (let b = 0; b < blocks; b++) out.set(values.subarray(b * W * depth, (b * W + C) * depth), b * C * depth);
+    for (let b = 0; b < blocks; b++) {
+      const hidden = cache.hidden[Math.floor(b / (blocks / R))];
+      for (let c = 0; c < C; c++) if (!hidden[c]) out.set(values.subarray((b * W + c) * depth, (b * W + c + 1) * depth), (b * C + c) * depth);
+    }
     return out;
   });
 }
