@@ -21,7 +21,8 @@
  *
  * The dense layers use matmul-blocks.h's rows_of_b and the epilogue of batch-matmul.c (the same
  * sums, in the same order, as the _FusedMatMul kernel of batch-matmul.ts); LayerNorm, attention and
- * the softmaxes follow layer-norm.c and attention.c (exp by the same polynomial), the mixture
+ * the softmaxes follow layer-norm.c and attention.c (exp by the same polynomial; with dk = 16, the
+ * `tiny` preset's, one head's attention keeps q and the sums in registers: attend16), the mixture
  * layers.ts's copyMixture. Built by scripts/build-native.mjs; no data segment, no stack, no
  * allocation: `scratch` holds every intermediate (decodeStepScratch in decode-step.ts gives its size).
  */
@@ -47,27 +48,43 @@ static inline f4 exp4(f4 x) {
 
 static inline float exp1(float x) { return wasm_f32x4_extract_lane(exp4(splat(x)), 0); }
 
-/* row[j] = e^(row[j] − max) / Σ e^(row[·] − max), in place over n ≥ 1 floats. */
+/* The up to three floats p[0..t−1] in the low lanes of a vector, −1e30 in the others (e^ of them: 0). */
+static inline f4 tail(const float *p, int t) {
+  f4 x = splat(-1e30f);
+  if (t > 0) x = wasm_f32x4_replace_lane(x, 0, p[0]);
+  if (t > 1) x = wasm_f32x4_replace_lane(x, 1, p[1]);
+  if (t > 2) x = wasm_f32x4_replace_lane(x, 2, p[2]);
+  return x;
+}
+
+/* row[j] = e^(row[j] − max) / Σ e^(row[·] − max), in place over n ≥ 1 floats (the last n mod 4 as one vector). */
 static void softmax_row(float *row, int n) {
-  float max = row[0];
-  for (int j = 1; j < n; j++) max = row[j] > max ? row[j] : max;
-  int n4 = n & ~3;
+  int n4 = n & ~3, t = n - n4;
+  f4 m4 = tail(row + n4, t);
+  for (int j = 0; j < n4; j += 4) m4 = wasm_f32x4_pmax(m4, ld(row + j));
+  float max = wasm_f32x4_extract_lane(m4, 0);
+  float m1 = wasm_f32x4_extract_lane(m4, 1), m2 = wasm_f32x4_extract_lane(m4, 2), m3 = wasm_f32x4_extract_lane(m4, 3);
+  max = m1 > max ? m1 : max;
+  max = m2 > max ? m2 : max;
+  max = m3 > max ? m3 : max;
   f4 mv = splat(max), acc = splat(0);
-  int j = 0;
-  for (; j < n4; j += 4) {
+  for (int j = 0; j < n4; j += 4) {
     f4 e = exp4(sub(ld(row + j), mv));
     st(row + j, e);
     acc = add(acc, e);
   }
-  float sum = hsum(acc);
-  for (; j < n; j++) {
-    row[j] = exp1(row[j] - max);
-    sum += row[j];
+  f4 et = splat(0);
+  if (t > 0) {
+    et = exp4(sub(tail(row + n4, t), mv));
+    acc = add(acc, et);
   }
-  float inv = 1.0f / sum;
+  float inv = 1.0f / hsum(acc);
   f4 iv = splat(inv);
-  for (j = 0; j < n4; j += 4) st(row + j, mul(ld(row + j), iv));
-  for (; j < n; j++) row[j] *= inv;
+  for (int j = 0; j < n4; j += 4) st(row + j, mul(ld(row + j), iv));
+  et = mul(et, iv);
+  if (t > 0) row[n4] = wasm_f32x4_extract_lane(et, 0);
+  if (t > 1) row[n4 + 1] = wasm_f32x4_extract_lane(et, 1);
+  if (t > 2) row[n4 + 2] = wasm_f32x4_extract_lane(et, 2);
 }
 
 /* y = (x − mean) / sqrt(var + ε) · g + b over each of `rows` rows of d floats. */
@@ -113,6 +130,43 @@ static inline float dot(const float *a, const float *b, int n) {
   float s = hsum(acc);
   for (int c = n4; c < n; c++) s += a[c] * b[c];
   return s;
+}
+
+/*
+ * One head of one row's attention with dk = 16 (the `tiny` preset's): q [16] against keys and
+ * values k, v [n, 16]: row[j] = q · k[j] · scale + bias[j] four columns at a time, the softmax,
+ * out [16] = Σ_j row[j] · v[j], with q and the sums in registers.
+ */
+static void attend16(const float *q, const float *k, const float *v, const float *bias, float *row, float *out, int n, float scale) {
+  f4 q0 = ld(q), q1 = ld(q + 4), q2 = ld(q + 8), q3 = ld(q + 12);
+  f4 sv = splat(scale);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *a = k + j * 16;
+    f4 r0 = madd(madd(madd(mul(q0, ld(a)), q1, ld(a + 4)), q2, ld(a + 8)), q3, ld(a + 12));
+    f4 r1 = madd(madd(madd(mul(q0, ld(a + 16)), q1, ld(a + 20)), q2, ld(a + 24)), q3, ld(a + 28));
+    f4 r2 = madd(madd(madd(mul(q0, ld(a + 32)), q1, ld(a + 36)), q2, ld(a + 40)), q3, ld(a + 44));
+    f4 r3 = madd(madd(madd(mul(q0, ld(a + 48)), q1, ld(a + 52)), q2, ld(a + 56)), q3, ld(a + 60));
+    st(row + j, madd(ld(bias + j), sum4(r0, r1, r2, r3), sv));
+  }
+  for (; j < n; j++) {
+    const float *a = k + j * 16;
+    row[j] = hsum(madd(madd(madd(mul(q0, ld(a)), q1, ld(a + 4)), q2, ld(a + 8)), q3, ld(a + 12))) * scale + bias[j];
+  }
+  softmax_row(row, n);
+  f4 o0 = splat(0), o1 = splat(0), o2 = splat(0), o3 = splat(0);
+  for (j = 0; j < n; j++) {
+    f4 p = splat(row[j]);
+    const float *b = v + j * 16;
+    o0 = madd(o0, p, ld(b));
+    o1 = madd(o1, p, ld(b + 4));
+    o2 = madd(o2, p, ld(b + 8));
+    o3 = madd(o3, p, ld(b + 12));
+  }
+  st(out, o0);
+  st(out + 4, o1);
+  st(out + 8, o2);
+  st(out + 12, o3);
 }
 
 /* x[i] += y[i] over n floats. */
@@ -171,6 +225,10 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
           vr[C * dk + c] = q[2 * d + h * dk + c];
         }
         const float *qh = q + h * dk;
+        if (dk == 16) {
+          attend16(qh, kr, vr, bias_r, row, att + i * d + h * dk, C + 1, scale);
+          continue;
+        }
         for (int j = 0; j <= C; j++) row[j] = dot(qh, kr + j * dk, dk) * scale + bias_r[j];
         softmax_row(row, C + 1);
         float *o = att + i * d + h * dk;
