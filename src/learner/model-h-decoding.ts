@@ -6,7 +6,8 @@
  * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
  * to the next, so that an action runs only the tokens added since (the bookkeeping is in
  * expert-decoding.ts; docs/performance.md §2 and §7). Transcripts with identical tokens in a call
- * are decoded once (expert-dedup.ts; §7b).
+ * are decoded once (expert-dedup.ts; §7b). On wasm every token step, the prefill's included, is
+ * one call of a wasm kernel (decode-step.ts; §7c), elsewhere the network's layers through tfjs.
  *
  * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
  * nothing but the caches of the calls in progress.
