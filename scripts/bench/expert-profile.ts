@@ -11,7 +11,9 @@
  * (`tf.profile`: count and time per kernel, per token step).
  * `--variants a,b`: interleaved A/B of the decoder's batch (`chunk256`, `chunk512`, `chunk2048`; `base`: 1,024)
  * and of in-place writes to the cache (`rebuild`: off) and of grouping identical transcripts
- * (`nodedup`: off, learner/expert-dedup.ts); the phase table is the first variant's.
+ * (`nodedup`: off, learner/expert-dedup.ts), of the fused token step (`nofused`: the layers through
+ * tfjs, learner/decode-step.ts) and, with it off, of keeping the cache's column bias and ids as
+ * columns are written (`rebuildcolumns`: rebuilt every token step, §7c); the phase table is the first variant's.
  * Usage: node out/bench/expert-profile.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
  * (built by `npm run bench:expert-profile`).
  */
@@ -21,7 +23,8 @@ import { builtinTask } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
-import { setInPlaceCache } from '../../src/learner/expert-decoding';
+import { setFusedDecodeStep } from '../../src/learner/decode-step';
+import { setIncrementalColumns, setInPlaceCache, setMemosOnHeap } from '../../src/learner/expert-decoding';
 import { setDedupDecoding } from '../../src/learner/expert-dedup';
 import { createModelX, loadModelH } from '../../src/learner/factory';
 import { TransformerModelH } from '../../src/learner/model-h';
@@ -88,6 +91,8 @@ async function main() {
   wrap(proto, 'prefill', 'prefill');
   wrap(proto, 'extend', 'append tokens');
   wrap(proto, 'memosOf', 'memo read-back');
+  wrap(proto, 'prefillSteps', '· prefill as fused steps');
+  wrap(proto, 'extendLayers', '· token step through tfjs');
   wrap(TransformerModelH.prototype as unknown as Record<string, unknown>, 'blocks', 'layers (blocks)');
   wrap(proto, 'read', 'sync reads (dataSync)');
   wrap(h.vocabulary as unknown as Record<string, unknown>, 'encode', 'tokenising (encode)');
@@ -96,10 +101,13 @@ async function main() {
   // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
   // field, set from here) and in-place writes to the cache's buffers.
   const chunk = (n: number) => ((h as unknown as { decoding: { decodeChunk: number } }).decoding.decodeChunk = n);
-  const set = (inPlace: boolean, dedup: boolean, n: number) => {
+  const set = (inPlace: boolean, dedup: boolean, n: number, fused = true, incremental = true, memosOnHeap = true) => {
+    setMemosOnHeap(memosOnHeap);
     setInPlaceCache(inPlace);
     setDedupDecoding(dedup);
     chunk(n);
+    setFusedDecodeStep(fused);
+    setIncrementalColumns(incremental);
   };
   const variants: Record<string, () => void> = {
     base: () => set(true, true, 1024),
@@ -108,6 +116,9 @@ async function main() {
     chunk2048: () => set(true, true, 2048),
     rebuild: () => set(false, true, 1024),
     nodedup: () => set(true, false, 1024),
+    nofused: () => set(true, true, 1024, false),
+    rebuildcolumns: () => set(true, true, 1024, false, false),
+    memocopies: () => set(true, true, 1024, true, true, false),
   };
   const chosen = (values.variants ?? 'base').split(',');
   const perVariant = new Map<string, { label: string; wall: number; cpu: number; calls: number }[][]>();

@@ -12,7 +12,8 @@
  * `distinct` counts the states H′'s decoder was asked about in the first build and how many were
  * distinct (decoded once each, learner/expert-dedup.ts). With `--ab-before`, every repetition also
  * builds the H′ targets (one thread, two threads) as before session 8 — identical transcripts decoded
- * each — reported under `before`, and counts the transcripts that differ (`differingTranscripts`).
+ * each, and (on the model's thread) the token steps through tfjs's kernels, not the fused step of
+ * learner/decode-step.ts — reported under `before`, and counts the transcripts that differ (`differingTranscripts`).
  * (`--ab-dedup` is the same.)
  * `hPrimeTwoThreads` is H′ (kept keys/values) decoding on two threads (learner/decode-threads.ts; needs
  * the build's dist/learner-decode.js; its weights are copied to the worker on the first call after
@@ -32,6 +33,7 @@ import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
 import { DecodeThreads } from '../../src/learner/decode-threads';
+import { setFusedDecodeStep } from '../../src/learner/decode-step';
 import { setDedupDecoding, setDedupListener } from '../../src/learner/expert-dedup';
 import { createModelX } from '../../src/learner/factory';
 import type { BackendPreference, ModelH, ModelPreset } from '../../src/learner/types';
@@ -151,8 +153,10 @@ async function main() {
     into.hPrimeTwoThreads.push(measure(() => (tT = amplifyLearnedMany(task, rs, answerer, twoThreads)), clocks));
     if (tT.some((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i]))) throw new Error('H′ on two threads built other transcripts than on one');
     if (abBefore && into === on) {
-      // The same builds with the decoding before session 8, before H′'s weights change.
+      // The same builds with the decoding before session 8 (no grouping, no fused token step on this
+      // thread; the worker keeps its own), before H′'s weights change.
       setDedupDecoding(false);
+      setFusedDecodeStep(false);
       try {
         let oT: ReturnType<typeof amplifyMany> = [];
         beforeS8.hPrime.push(measure(() => (oT = amplifyLearnedMany(task, rs, answerer, expert)), clocks));
@@ -162,6 +166,7 @@ async function main() {
         differing = Math.max(differing, oT.filter((t, i) => JSON.stringify(t) !== JSON.stringify(eT[i])).length);
       } finally {
         setDedupDecoding(true);
+        setFusedDecodeStep(true);
       }
     }
     into.hPrimeTraining.push(measure(() => {

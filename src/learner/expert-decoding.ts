@@ -29,6 +29,9 @@ export interface DecodeCache {
   hidden: boolean[][];
   /** The buffer row of each transcript still being decoded (others' rows idle until compacted). */
   slots: number[];
+  /** cacheBias and cacheIds of the columns written so far, kept as columns are written (§7c): [R, W] each. */
+  columnBias: Float32Array;
+  columnIds: Int32Array;
 }
 
 /** A transcript's tokens with their keys/values (no padding), kept by a decoder between its actions. */
@@ -58,6 +61,39 @@ export function cacheIds(cache: DecodeCache): Int32Array {
 }
 
 let inPlace = true;
+let incremental = true;
+
+/** Turns off keeping the column bias and ids as columns are written (each token step rebuilds them from `hidden` and `ids`). For A/B timing. */
+export function setIncrementalColumns(on: boolean): void {
+  incremental = on;
+}
+
+/** Records column c of every buffer row (its symbol ids[r], visible) in a cache's column bias and ids. */
+export function writeColumn(cache: DecodeCache, c: number, ids: Int32Array): void {
+  const W = cache.width;
+  if (!incremental) {
+    cache.columnBias = cacheBias(cache);
+    cache.columnIds = cacheIds(cache);
+    return;
+  }
+  for (let r = 0; r < ids.length; r++) {
+    cache.columnBias[r * W + c] = 0;
+    cache.columnIds[r * W + c] = ids[r];
+  }
+}
+
+/** The column bias and ids [rows, W] of the buffer rows `rows` (a compaction). */
+export function keepColumns(cache: DecodeCache, rows: readonly number[]): void {
+  const W = cache.width;
+  const bias = new Float32Array(rows.length * W);
+  const ids = new Int32Array(rows.length * W);
+  rows.forEach((r, i) => {
+    bias.set(cache.columnBias.subarray(r * W, (r + 1) * W), i * W);
+    ids.set(cache.columnIds.subarray(r * W, (r + 1) * W), i * W);
+  });
+  cache.columnBias = bias;
+  cache.columnIds = ids;
+}
 
 /** Turns in-place writes off (every write rebuilds the buffer, as on tfjs-node). For A/B timing and tests. */
 export function setInPlaceCache(on: boolean): void {
@@ -111,15 +147,42 @@ export function readBuffer(tf: TF, buffer: Tensor): Float32Array {
   return memoryOf(tf, buffer) ?? (buffer.dataSync() as Float32Array);
 }
 
-/** A buffer [R, heads, W, depth] whose rows begin with the given values ([heads, n, depth] each, or none). */
+let memosOnHeap = true;
+
+/**
+ * A float32 tensor of zeros: on wasm allocated on the heap and zeroed there (tf.zeros builds the
+ * values in JS and copies them in: ~5× the time, §7c), elsewhere tf.zeros.
+ */
+function heapZeros(tf: TF, shape: number[]): Tensor {
+  const backend = tf.backend() as unknown as { makeOutput?(shape: number[], dtype: 'float32'): tfjs.TensorInfo };
+  if (tf.getBackend() !== 'wasm' || !backend.makeOutput) return tf.zeros(shape);
+  const t = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+  memoryOf(tf, t)?.fill(0);
+  return t;
+}
+
+/** Turns off writing memos straight into a new buffer on the backend's memory (off: through a JS array and a tensor copy of it, as before §7c). For A/B timing. */
+export function setMemosOnHeap(on: boolean): void {
+  memosOnHeap = on;
+}
+
+/**
+ * A buffer [R, heads, W, depth] whose rows begin with the given values ([heads, n, depth] each, or
+ * none), zeros elsewhere: written in place into a zero tensor where the backend's memory can be
+ * reached (no JS array of the whole buffer, no copy of it), else built in JS.
+ */
 export function bufferOf(tf: TF, rows: readonly (Float32Array | undefined)[], heads: number, width: number, depth: number): Tensor {
-  const flat = new Float32Array(rows.length * heads * width * depth);
+  const shape: [number, number, number, number] = [rows.length, heads, width, depth];
+  const zeros = memosOnHeap ? heapZeros(tf, shape) : undefined;
+  const heap = zeros && memoryOf(tf, zeros);
+  if (zeros && !heap) zeros.dispose();
+  const flat = heap ?? new Float32Array(rows.length * heads * width * depth);
   rows.forEach((src, i) => {
     if (!src) return;
     const n = src.length / (heads * depth);
     for (let h = 0; h < heads; h++) flat.set(src.subarray(h * n * depth, (h + 1) * n * depth), (i * heads + h) * width * depth);
   });
-  return tf.tensor4d(flat, [rows.length, heads, width, depth]);
+  return heap ? zeros! : tf.tensor4d(flat, shape);
 }
 
 /** The memo if the sequence continues the tokens it covers (with at least one more), else undefined. */

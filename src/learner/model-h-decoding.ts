@@ -6,7 +6,8 @@
  * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
  * to the next, so that an action runs only the tokens added since (the bookkeeping is in
  * expert-decoding.ts; docs/performance.md §2 and §7). Transcripts with identical tokens in a call
- * are decoded once (expert-dedup.ts; §7b).
+ * are decoded once (expert-dedup.ts; §7b). On wasm every token step, the prefill's included, is
+ * one call of a wasm kernel (decode-step.ts; §7c), elsewhere the network's layers through tfjs.
  *
  * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
  * nothing but the caches of the calls in progress.
@@ -14,7 +15,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
 import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
-import { bufferOf, cacheBias, cacheIds, compactor, memoFor, readBuffer, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import { fusedDecodeStep, fusedDecodeStepApplies, type StepShape } from './decode-step';
+import { bufferOf, cacheBias, cacheIds, compactor, keepColumns, memoFor, readBuffer, writeColumn, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
 import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
 import type { ExpertAction, PartialTranscript } from './types';
@@ -154,8 +156,6 @@ export class HDecoding {
     const positions = new Int32Array(A * L);
     const hidden: boolean[][] = [];
     const ids: number[][] = [];
-    // Self-attention bias [A, 1, L, W]: a new token sees its row's memo and the new tokens up to itself.
-    const selfBias = new Float32Array(A * L * W).fill(NEG);
     seqs.forEach((s, i) => {
       for (let t = 0; t < fresh[i]; t++) {
         const at = i * L + t;
@@ -166,11 +166,6 @@ export class HDecoding {
         b.segments[at] = s.segments[from];
         positions[at] = from;
       }
-      for (let t = 0; t < L; t++) {
-        const row = (i * L + t) * W;
-        selfBias.fill(0, row, row + past[i]);
-        selfBias.fill(0, row + Cp, row + Cp + Math.min(t, fresh[i] - 1) + 1);
-      }
       const pad = (n: number): boolean[] => new Array<boolean>(n).fill(true);
       hidden.push([...new Array<boolean>(past[i]).fill(false), ...pad(Cp - past[i]), ...new Array<boolean>(fresh[i]).fill(false), ...pad(L - fresh[i])]);
       ids.push([...(memos[i]?.tokens.ids ?? []), ...new Array<number>(Cp - past[i]).fill(0), ...Array.from(b.ids.subarray(i * L, (i + 1) * L))]);
@@ -179,16 +174,28 @@ export class HDecoding {
     const cache: DecodeCache = {
       kv: Array.from({ length: layers }, (_, l) => ({ k: bufferOf(tf, memos.map((m) => m?.k[l]), H, W, dk), v: bufferOf(tf, memos.map((m) => m?.v[l]), H, W, dk) })),
       keys: bufferOf(tf, memos.map((m) => m?.keys), 1, W, d),
-      width: W, ids, hidden, slots: seqs.map((_, i) => i),
+      width: W, ids, hidden, slots: seqs.map((_, i) => i), columnBias: new Float32Array(0), columnIds: new Int32Array(0),
     };
     try {
-      const bias = cacheBias(cache);
+      if (fusedDecodeStepApplies(tf)) return { cache, probs: this.prefillSteps(cache, b, positions, past, fresh) };
+      // Self-attention bias [A, 1, L, W]: a new token sees its row's memo and the new tokens up to itself.
+      const selfBias = new Float32Array(A * L * W).fill(NEG);
+      seqs.forEach((_, i) => {
+        for (let t = 0; t < L; t++) {
+          const row = (i * L + t) * W;
+          selfBias.fill(0, row, row + past[i]);
+          selfBias.fill(0, row + Cp, row + Cp + Math.min(t, fresh[i] - 1) + 1);
+        }
+      });
+      cache.columnBias = cacheBias(cache);
+      cache.columnIds = cacheIds(cache);
+      const bias = cache.columnBias;
       const out = tf.tidy(() => {
         const { h, kv } = this.net.blocks(this.net.embed(b, positions), tf.tensor4d(selfBias, [A, 1, L, W]), this.writer(cache, Cp));
         const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([A, 1, L, d]), Cp);
         const last = Int32Array.from(seqs, (_, i) => i * L + fresh[i] - 1);
         const hq = tf.gather(h.reshape([A * L, d]), tf.tensor1d(last, 'int32')).reshape([A, 1, d]);
-        const p = copyMixture(tf, outputHeads(tf, this.net.weights(), hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), tf.tensor2d(cacheIds(cache), [A, W], 'int32'), this.vocabulary.size);
+        const p = copyMixture(tf, outputHeads(tf, this.net.weights(), hq, keys.reshape([A, W, d]), tf.tensor3d(bias, [A, 1, W])), tf.tensor2d(cache.columnIds, [A, W], 'int32'), this.vocabulary.size);
         return { probs: p.reshape([A, this.vocabulary.size]), keys, kv };
       });
       this.replaceBuffers(cache, out.kv, out.keys);
@@ -197,6 +204,52 @@ export class HDecoding {
       this.disposeCache(cache);
       throw e;
     }
+  }
+
+  /** What the fused token step needs of the architecture. */
+  private get stepShape(): StepShape {
+    const { dModel, heads, layers, dFF } = this.config;
+    return { dModel, heads, layers, dFF, V: this.vocabulary.size };
+  }
+
+  /**
+   * The prefill as token steps of the fused kernel (decode-step.ts): the new tokens (`b`, right-padded
+   * to L, at `positions`) one column at a time after the memos (columns Cp…), each row's
+   * distribution taken at its last new token. The same columns, keys and values as the prefill's
+   * one pass: a new token sees its row's memo and the new tokens up to itself; padding is hidden
+   * (and not computed: its columns stay zero).
+   */
+  private prefillSteps(cache: DecodeCache, b: TokenBatch, positions: Int32Array, past: readonly number[], fresh: readonly number[]): Float32Array {
+    const { rows: A, length: L } = b;
+    const W = cache.width;
+    const Cp = Math.max(...past);
+    const bias = new Float32Array(A * W).fill(NEG);
+    const ids = new Int32Array(A * W);
+    cache.ids.forEach((row, i) => {
+      bias.fill(0, i * W, i * W + past[i]);
+      ids.set(row.slice(0, past[i]), i * W);
+    });
+    const probs = new Float32Array(A * this.vocabulary.size);
+    const tokens = new Int32Array(5 * A);
+    const want = new Int32Array(A);
+    for (let t = 0; t < L; t++) {
+      const column = Cp + t;
+      for (let i = 0; i < A; i++) {
+        const at = i * L + t;
+        tokens[i] = b.ids[at];
+        tokens[A + i] = b.types[at];
+        tokens[2 * A + i] = b.offsets[at];
+        tokens[3 * A + i] = b.segments[at];
+        tokens[4 * A + i] = positions[at];
+        bias[i * W + column] = t < fresh[i] ? 0 : NEG;
+        ids[i * W + column] = b.ids[at];
+        want[i] = t < fresh[i] - 1 ? 1 : t === fresh[i] - 1 ? 2 : 0;
+      }
+      fusedDecodeStep(this.tf, this.net.weights(), this.stepShape, cache, { tokens, column, bias, ids, want }, probs);
+    }
+    cache.columnBias = bias;
+    cache.columnIds = ids;
+    return probs;
   }
 
   /** Stores each layer's new keys/values in the cache's buffers from `column` on (blocks' `past`). */
@@ -215,15 +268,15 @@ export class HDecoding {
   /**
    * Appends one token to each transcript `keep` (indices into those still decoded, in order) and
    * returns their next-token distributions [keep, V]. Every buffer row takes a step (idle rows a
-   * padding token) until no more than ¾ of them are kept; then the buffers are compacted.
+   * padding token; the fused step skips them) until no more than ¾ of them are kept; then the
+   * buffers are compacted.
    */
   private extend(cache: DecodeCache, keep: readonly number[], seqs: readonly EncodedTranscript[]): Float32Array {
     const tf = this.tf;
-    const d = this.config.dModel;
     const V = this.vocabulary.size;
     cache.slots = keep.map((j) => cache.slots[j]);
     if (cache.slots.length <= 0.75 * cache.ids.length) this.compact(cache);
-    const { slots, width: W } = cache;
+    const { slots } = cache;
     const R = cache.ids.length;
     const C = cache.ids[0].length;
     const token: TokenBatch = { rows: R, length: 1, ids: new Int32Array(R), types: new Int32Array(R), offsets: new Int32Array(R), segments: new Int32Array(R) };
@@ -239,20 +292,41 @@ export class HDecoding {
     });
     cache.ids.forEach((row, r) => row.push(token.ids[r]));
     cache.hidden.forEach((row) => row.push(false));
-    const bias = cacheBias(cache);
-    const out = tf.tidy(() => {
-      const biasT = tf.tensor3d(bias, [R, 1, W]);
-      const { h, kv } = this.net.blocks(this.net.embed(token, positions), biasT.reshape([R, 1, 1, W]), this.writer(cache, C));
-      const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([R, 1, 1, d]), C);
-      const p = copyMixture(tf, outputHeads(tf, this.net.weights(), h, keys.reshape([R, W, d]), biasT), tf.tensor2d(cacheIds(cache), [R, W], 'int32'), V);
-      return { probs: p.reshape([R, V]), keys, kv };
-    });
-    this.replaceBuffers(cache, out.kv, out.keys);
-    const all = this.read(out.probs);
+    writeColumn(cache, C, token.ids);
+    const bias = cache.columnBias;
+    let all: Float32Array;
+    if (fusedDecodeStepApplies(tf)) {
+      const tokens = new Int32Array(5 * R);
+      [token.ids, token.types, token.offsets, token.segments, positions].forEach((a, i) => tokens.set(a, i * R));
+      const want = new Int32Array(R);
+      for (const r of slots) want[r] = 2;
+      all = new Float32Array(R * V);
+      fusedDecodeStep(tf, this.net.weights(), this.stepShape, cache, { tokens, column: C, bias, ids: cache.columnIds, want }, all);
+    } else {
+      all = this.extendLayers(cache, token, positions, C);
+    }
     if (slots.length === R) return all;
     const probs = new Float32Array(slots.length * V);
     slots.forEach((r, i) => probs.set(all.subarray(r * V, (r + 1) * V), i * V));
     return probs;
+  }
+
+  /** extend()'s token step through tfjs's kernels: the distributions [R, V] of every buffer row. */
+  private extendLayers(cache: DecodeCache, token: TokenBatch, positions: Int32Array, C: number): Float32Array {
+    const tf = this.tf;
+    const d = this.config.dModel;
+    const V = this.vocabulary.size;
+    const { width: W, columnBias: bias } = cache;
+    const R = token.rows;
+    const out = tf.tidy(() => {
+      const biasT = tf.tensor3d(bias, [R, 1, W]);
+      const { h, kv } = this.net.blocks(this.net.embed(token, positions), biasT.reshape([R, 1, 1, W]), this.writer(cache, C));
+      const keys = writeColumns(tf, cache.keys, dense(tf, this.net.weights(), 'copy/key', h).reshape([R, 1, 1, d]), C);
+      const p = copyMixture(tf, outputHeads(tf, this.net.weights(), h, keys.reshape([R, W, d]), biasT), tf.tensor2d(cache.columnIds, [R, W], 'int32'), V);
+      return { probs: p.reshape([R, V]), keys, kv };
+    });
+    this.replaceBuffers(cache, out.kv, out.keys);
+    return this.read(out.probs);
   }
 
   /** Keeps only the buffer rows of the transcripts still decoded. */
@@ -266,6 +340,7 @@ export class HDecoding {
     this.replaceBuffers(cache, out.kv, out.keys);
     cache.ids = slots.map((r) => cache.ids[r]);
     cache.hidden = slots.map((r) => cache.hidden[r]);
+    keepColumns(cache, slots);
     cache.slots = slots.map((_, i) => i);
   }
 
