@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { LearnerFactory } from '../engine/run';
 import { RunFolder } from '../engine/run-folder';
 import { BASELINE_MODE, MODES, modeSpec, type Mode } from '../engine/modes/index';
-import type { RoundRecord, RunConfig } from '../engine/run-types';
+import type { GateRule, RoundRecord, RunConfig } from '../engine/run-types';
 import { BUILTIN_TASKS, builtinTask } from '../core/index';
 import { heldFrom, largestSizeAt90, sizePanels, sizeSummaries, sizesCsv, stopReason, type SizeSummary, type StopRule } from './experiment-curriculum';
 import { UsageError } from './options';
@@ -70,7 +70,7 @@ export interface CurveSummary {
   /** Modes with H′: H′'s agreement with H on the questions checked each round, in the last round and on average over the rounds. */
   expertAgreement?: { last: number; mean: number };
   /** Curriculum runs: the first N, the largest N at which X reached 90%, and per N what it took. */
-  curriculum?: { startSize: number; sizeAt90: number | null; sizes: SizeSummary[] };
+  curriculum?: { startSize: number; sizeAt90: number | null; gate?: GateRule; sizes: SizeSummary[] };
 }
 
 /** The hold reported in summaries when the command line states none (the issue's ≥ 95% for 5 rounds). */
@@ -87,7 +87,7 @@ function stroke(mode: Mode, width: number): string {
 
 export function summarise(
   task: string, mode: Mode, folder: string, records: readonly RoundRecord[], threshold = 0.9,
-  o: { curriculum?: boolean; hold?: { accuracy: number; rounds: number } } = {},
+  o: { curriculum?: boolean; hold?: { accuracy: number; rounds: number }; gate?: GateRule } = {},
 ): CurveSummary {
   const last = records[records.length - 1];
   // A curriculum run's 90% is at its last N: reaching it at a smaller N on the way up does not count.
@@ -102,7 +102,7 @@ export function summarise(
     questions: last?.questionsTotal ?? 0, callsToH: last?.callsToHTotal ?? 0, size: last?.size ?? 0, minutes: (last?.elapsed ?? 0) / 60,
     held: held ? { ...hold, round: held.round, questions: held.questionsTotal, callsToH: held.callsToHTotal } : null,
     ...(agreements.length > 0 ? { expertAgreement: { last: agreements[agreements.length - 1], mean: agreements.reduce((a, b) => a + b, 0) / agreements.length } } : {}),
-    ...(o.curriculum ? { curriculum: { startSize: records[0]?.size ?? 0, sizeAt90: largestSizeAt90(sizes), sizes } } : {}),
+    ...(o.curriculum ? { curriculum: { startSize: records[0]?.size ?? 0, sizeAt90: largestSizeAt90(sizes), ...(o.gate ? { gate: o.gate } : {}), sizes } } : {}),
   };
 }
 
@@ -268,9 +268,12 @@ function collect(out: string, tasks: readonly string[], curves: Curve[], hold?: 
         const name = runName(task, mode, curriculum);
         const dir = path.join(out, name);
         if (!fs.existsSync(path.join(dir, 'rounds.jsonl'))) continue;
-        const records = RunFolder.open(dir).rounds().records;
+        const folder = RunFolder.open(dir);
+        const records = folder.rounds().records;
         if (records.length === 0) continue;
-        const summary = summarise(task, mode, dir, records, 0.9, { curriculum, hold });
+        // The gate's rule (run-types.ts, GateConfig): a run made before rules were named has none: `questions`.
+        const gate = curriculum ? (folder.meta().config.gate.rule ?? 'questions') : undefined;
+        const summary = summarise(task, mode, dir, records, 0.9, { curriculum, hold, gate });
         fs.writeFileSync(path.join(out, 'curves', `${name}.csv`), curveCsv(records));
         fs.writeFileSync(path.join(out, 'curves', `${name}.json`), JSON.stringify(records.map((r) => ({
           round: r.round, questions: r.questionsTotal, seconds: r.elapsed, accuracy: r.accuracy, targetAccuracy: r.targetAccuracy, callsToH: r.callsToHTotal, size: r.size,

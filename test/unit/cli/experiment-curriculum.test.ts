@@ -41,6 +41,7 @@ test('experiment figure2 --curriculum: N rises on the gate within the budget; th
     assert.equal(c.accuracy, 1, "X's accuracy at that N");
     assert.equal(c.questions, 640);
     assert.equal(c.curriculum.startSize, 8);
+    assert.equal(c.curriculum.gate, 'questions', "the gate's rule the run was made with");
     assert.equal(c.curriculum.sizeAt90, 12);
     assert.deepEqual(c.curriculum.sizes.map((s: { size: number; questions: number; questionsBefore: number }) => [s.size, s.questions, s.questionsBefore]), [[8, 128, 0], [9, 128, 128], [10, 128, 256], [11, 128, 384], [12, 128, 512]]);
   }
@@ -90,6 +91,7 @@ test('experiment figure2 --curriculum stops at --max-size once X reaches --until
   const fixed = await run(['experiment', 'figure2', '--tasks', 'permutation-powering', '--modes', 'supervised,amplify', '--contexts', '16', '--budget-minutes', '0.5', '--out', dir]);
   assert.equal(fixed.code, 0, fixed.err);
   const summary = readJson(path.join(dir, 'summary.json'));
+  assert.equal(summary.curves[2].curriculum.gate, 'grounded', 'the default rule');
   assert.deepEqual(summary.curves.map((c: { mode: string; size: number; rounds: number; curriculum?: unknown }) => [c.mode, c.size, c.rounds, Boolean(c.curriculum)]), [
     // The grounded gate (the default) waits 100 steps at each N: 7 rounds of 16 at N = 8 and 9, then X is right at 10.
     ['supervised', 8, 1, false], ['amplify', 8, 1, false], ['amplify', 10, 15, true],
