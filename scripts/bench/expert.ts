@@ -6,7 +6,7 @@
  * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
  * time (medians), transcripts per second, and how the time splits between H′'s decoding, X's
  * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
- * targets, H′'s 8 training steps of 32 (H′ rounds only), and what both rounds share — X's 16
+ * targets, H′'s training steps of 32 (`--expert-steps`, default a run's: 8; H′ rounds only), and what both rounds share — X's 16
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
  * `--task` picks the task (default permutation powering; `--size` defaults to its default size).
  * `distinct` counts the states H′'s decoder was asked about in the first build and how many were
@@ -23,12 +23,12 @@
  * BatchMatMul and _FusedMatMul (src/learner/batch-matmul.ts) on and off, and reports the kernel-off parts and
  * round under `simdOff`. `--ab-fused-attention` does the same with fused attention
  * (src/learner/attention-kernel.ts) on and off, reported under `fusedAttentionOff`.
- * Usage: node out/bench/expert.js [--task permutation-powering] [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--ab-before] [--ab-simd-matmul] [--ab-fused-attention]
+ * Usage: node out/bench/expert.js [--task permutation-powering] [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--expert-steps 8] [--ab-before] [--ab-simd-matmul] [--ab-fused-attention]
  */
 import { parseArgs } from 'node:util';
 import { amplifyMany, builtinTask, groundTruth, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
-import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
+import { DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
@@ -40,7 +40,7 @@ import type { BackendPreference, ModelH, ModelPreset } from '../../src/learner/t
 import { median, requests, trainedExpert } from './expert-setup';
 
 const { values } = parseArgs({
-  options: { task: { type: 'string' }, 'ab-before': { type: 'boolean' }, 'ab-dedup': { type: 'boolean' }, backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
+  options: { task: { type: 'string' }, 'ab-before': { type: 'boolean' }, 'ab-dedup': { type: 'boolean' }, backend: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, questions: { type: 'string' }, train: { type: 'string' }, reps: { type: 'string' }, 'expert-steps': { type: 'string' }, threads: { type: 'string' }, 'ab-simd-matmul': { type: 'boolean' }, 'ab-fused-attention': { type: 'boolean' } },
 });
 const task = builtinTask(values.task ?? 'permutation-powering')!;
 if (!task) throw new Error(`no built-in task ${values.task}`);
@@ -50,6 +50,8 @@ const preset = (values.preset ?? DEFAULT_EXPERT_MODEL) as ModelPreset;
 const questions = Number(values.questions ?? 2048);
 const trainSteps = Number(values.train ?? 300);
 const reps = Number(values.reps ?? 3);
+/** H′'s training steps of 32 in the composed H′ round (a run's `--expert-steps`). */
+const expertSteps = Number(values['expert-steps'] ?? DEFAULT_EXPERT_STEPS);
 const abSimd = values['ab-simd-matmul'] === true;
 const abFused = values['ab-fused-attention'] === true;
 const abBefore = values['ab-before'] === true || values['ab-dedup'] === true;
@@ -170,7 +172,7 @@ async function main() {
       }
     }
     into.hPrimeTraining.push(measure(() => {
-      for (let s = 0; s < 8; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
+      for (let s = 0; s < expertSteps; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
     }, clocks));
     into.shared.push(measure(() => {
       for (let s = 0; s < 16; s++) x.trainStep(xBatch);
@@ -221,7 +223,7 @@ async function main() {
     return { hPrime, hPrimeTwoThreads, differingTranscripts: differing, round: { hPrimeMs, hPrimeTwoThreadsMs, hPrimeCpuMs, ratio: hPrimeMs / round.hMs, twoThreadsRatio: hPrimeTwoThreadsMs / round.hMs, cpuRatio: hPrimeCpuMs / round.hCpuMs } };
   };
   const before = abBefore ? asBefore() : undefined;
-  const result = { kind: 'expert', backend: x.backend, preset, size, questions, trainSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, distinct: grouping, ...(before ? { before } : {}), ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
+  const result = { kind: 'expert', backend: x.backend, preset, size, questions, trainSteps, expertSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, distinct: grouping, ...(before ? { before } : {}), ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
   process.stderr.write(`H′ targets on two threads: ${parts.hPrimeTwoThreads.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeTwoThreads.cpuMs.toFixed(0)}, both threads; H′ decoding ${parts.hPrimeTwoThreads.expertMs.toFixed(0)}); same transcripts; round ${round.hPrimeTwoThreadsMs.toFixed(0)} ms (${round.twoThreadsRatio.toFixed(2)}× H's)\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
