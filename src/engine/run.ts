@@ -4,7 +4,7 @@
  * with the EMA teacher answering non-primitive subquestions and lookup answering primitives, or H′
  * in place of H, or ground truth for the baseline); `train` appends them to the replay buffer and
  * trains X; `evaluate` measures X against ground truth on held-out contexts per question class;
- * `curriculum` moves the gate on X's agreement with its targets (it never looks at ground truth);
+ * `curriculum` moves the gate on X's agreement with its targets (curriculum-gate.ts; it never looks at ground truth);
  * `record` counts the round into the run's state and its record, and keeps a sample of its targets
  * with who made them (targets.jsonl, target-sample.ts).
  */
@@ -22,10 +22,11 @@ import { writeJsonAtomic } from './files';
 import { modelAnswerer, predictInBatches } from './model-answers';
 import { freshState, validateConfig } from './run-config';
 import { sampleTargets } from './target-sample';
+import { curriculumGate, gateRule, type GateAverages } from './curriculum-gate';
 import { DEFAULT_EXPERT_SOURCE, humanTranscriptsFile, readHumanData, requireHumanData } from './human-transcripts';
 import { CorruptCheckpointError, RunFolder, RunFolderError, editKey, readChecked, type Overrides } from './run-folder';
 import {
-  RUN_FORMAT_VERSION, type GateRule, type MovingAverage, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState, type TargetMaker, type TargetSample,
+  RUN_FORMAT_VERSION, type NodeAnswers, type PinnedAnswer, type PinnedQuestion, type RoundRecord, type RunConfig, type RunMeta, type RunState, type TargetMaker, type TargetSample,
 } from './run-types';
 
 export type { LearnerFactory };
@@ -67,18 +68,6 @@ function sampleWithoutReplacement<T>(items: readonly T[], n: number, rng: { int(
     [idx[i], idx[j]] = [idx[j], idx[i]];
   }
   return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i]);
-}
-
-/** The averages a round's gate read (RoundRecord's `agreementAverage`, `groundedAverage`, `agreementAverageByClass`). */
-interface GateAverages {
-  agreementAverage: number;
-  groundedAverage?: number;
-  classAverages?: Record<string, number>;
-}
-
-/** The run's gate rule: a config without one was made before the `grounded` rule (GateConfig). */
-function gateRule(config: RunConfig): GateRule {
-  return config.gate.rule ?? 'questions';
 }
 
 function isUnknown(a: Answer): boolean {
@@ -411,48 +400,7 @@ export class Run {
    * the threshold (GateConfig); returns the averages the round reports.
    */
   private curriculumPhase(targets: RoundTargetSet, stepsTrained: number): GateAverages {
-    const { threshold, horizon } = this.config.gate;
-    const rule = gateRule(this.config);
-    const canRaise = this.config.curriculum && this.state.size < Math.min(this.config.maxSize, this.task.sizes.max);
-    const raise = () => {
-      this.state.size = Math.min(this.config.maxSize, this.task.sizes.max, this.state.size + 1);
-      this.state.agreementWindow = [];
-      delete this.state.gateAverages;
-    };
-    if (rule === 'questions') {
-      this.state.agreementWindow.push(...targets.agreements);
-      this.state.agreementWindow.splice(0, Math.max(0, this.state.agreementWindow.length - horizon));
-      const agreementAverage = fraction(this.state.agreementWindow.reduce((a, b) => a + b, 0), this.state.agreementWindow.length);
-      if (canRaise && this.state.agreementWindow.length >= horizon && agreementAverage > threshold) raise();
-      return { agreementAverage };
-    }
-    // Moving averages over `horizon` optimiser steps: a round of S steps weighs 1 − (1 − 1/horizon)^S.
-    const g = (this.state.gateAverages ??= { steps: 0, all: { sum: 0, weight: 0 }, grounded: { sum: 0, weight: 0 } });
-    const w = 1 - (1 - 1 / horizon) ** stepsTrained;
-    const update = (m: MovingAverage, values: readonly number[]) => {
-      if (values.length === 0 || w === 0) return;
-      m.sum = (1 - w) * m.sum + w * (values.reduce((a, b) => a + b, 0) / values.length);
-      m.weight = (1 - w) * m.weight + w;
-    };
-    update(g.all, targets.agreements);
-    update(g.grounded, targets.groundedAgreements);
-    if (rule === 'classes') {
-      const perClass = new Map<string, number[]>();
-      targets.agreements.forEach((a, i) => perClass.set(targets.agreementClasses[i], [...(perClass.get(targets.agreementClasses[i]) ?? []), a]));
-      g.classes ??= {};
-      for (const [cls, values] of perClass) update((g.classes[cls] ??= { sum: 0, weight: 0 }), values);
-    }
-    g.steps += stepsTrained;
-    const mean = (m: MovingAverage) => (m.weight > 0 ? m.sum / m.weight : undefined);
-    const agreementAverage = mean(g.all) ?? 0;
-    const groundedAverage = mean(g.grounded);
-    const classAverages = g.classes ? Object.fromEntries(Object.entries(g.classes).sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, mean(m) ?? 0])) : undefined;
-    // No grounded target at this N yet (a task whose every decomposition needs X): the paper's rule alone.
-    if (
-      canRaise && g.steps >= horizon && agreementAverage > threshold && (groundedAverage === undefined || groundedAverage > threshold) &&
-      (!classAverages || Object.values(classAverages).every((a) => a > threshold))
-    ) raise();
-    return { agreementAverage, ...(groundedAverage !== undefined ? { groundedAverage } : {}), ...(classAverages ? { classAverages } : {}) };
+    return curriculumGate(this.state, this.config, this.task.sizes.max, targets, stepsTrained);
   }
 
   /** Counts the round into the run's state and makes its record (times in milliseconds). */
