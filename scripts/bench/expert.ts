@@ -94,6 +94,7 @@ async function main() {
           return out;
         },
         forget: (id: number) => d.forget(id),
+        close: () => d.close?.(),
       };
     },
   });
@@ -124,6 +125,7 @@ async function main() {
           return out;
         },
         forget: (id: number) => d.forget(id),
+        close: () => d.close?.(),
       };
     },
   });

@@ -22,6 +22,16 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
     schemaVersion: TRANSCRIPT_SCHEMA_VERSION, task: task.name, question: r.question, steps: [] as TranscriptStep[], answer: UNKNOWN_ANSWER, source: "H'",
   }));
   const decoder: ExpertDecoder = expert.decoder?.() ?? { next: (_ids, states, options) => expert.next(states, options), forget: () => undefined };
+  try {
+    amplifySteps(task, requests, answerer, decoder, out);
+  } finally {
+    decoder.close?.();
+  }
+  return out;
+}
+
+/** amplifyLearnedMany's steps: every open transcript's next action, until each has its answer. */
+function amplifySteps(task: AnyTask, requests: readonly AnswerRequest[], answerer: Answerer, decoder: ExpertDecoder, out: Transcript[]): void {
   const open = new Set<number>();
   requests.forEach((r, i) => {
     if (isPrimitive(task, r.question)) {
@@ -69,5 +79,4 @@ export function amplifyLearnedMany(task: AnyTask, requests: readonly AnswerReque
       toAnswerer.forEach((t, n) => out[t.i].steps.push({ question: t.question, answer: answers[n]?.answer ?? UNKNOWN_ANSWER, source: answers[n]?.source ?? 'none' }));
     }
   }
-  return out;
 }

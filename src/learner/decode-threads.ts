@@ -160,6 +160,8 @@ export class DecodeThreads {
         known.delete(id);
         if (theirs.delete(id)) forgotten.push(id);
       },
+      // The worker's share is closed when its next request names another decoder.
+      close: () => own.close?.(),
     };
   }
 

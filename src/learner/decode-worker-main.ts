@@ -35,7 +35,11 @@ async function main(): Promise<void> {
     let reply: DecodeReply;
     try {
       if (m.step !== undefined) model.writeParams(params, m.step);
-      if (decoder?.id !== m.decoder) decoder = { id: m.decoder, decoder: model.localDecoder() };
+      if (decoder?.id !== m.decoder) {
+        // A new decoder: the previous one is done (its memory goes to the new one).
+        decoder?.decoder.close?.();
+        decoder = { id: m.decoder, decoder: model.localDecoder() };
+      }
       for (const id of m.forget) decoder.decoder.forget(id);
       reply = { actions: decoder.decoder.nextGroups(m.groups, m.states, { forceAnswer: m.forceAnswer }) };
     } catch (e) {

@@ -42,6 +42,87 @@ export interface DecodeMemo {
   v: Float32Array[];
   /** Copy keys [n, d]. */
   keys: Float32Array;
+  /** The arena block that holds k, v and keys (a decoder's memos; see MemoArena). */
+  block?: MemoBlock;
+}
+
+/** A block of a MemoArena: the memos it holds are kept while `kept` > 0. */
+export interface MemoBlock {
+  data: Float32Array;
+  /** Floats handed out. */
+  used: number;
+  /** References to its memos that are kept (a decoder's transcripts). */
+  kept: number;
+  /** The call that last allocated in it: blocks of the current call are never reused within it. */
+  call: number;
+}
+
+/**
+ * Where a decoder keeps its memos' keys/values: large blocks, each reused once no kept memo is in
+ * it, instead of a typed array per memo (thousands a round, whose allocation, first writes and
+ * garbage collection took most of the memos' read-back; docs/performance.md §12). A decoder retains
+ * a memo for each transcript that keeps it and releases it when the transcript moves on or is
+ * forgotten; memos made in the current call are never overwritten before its end (their blocks are
+ * not reused within it). A closed arena gives its blocks to `spare`, where the next decoder's arena
+ * takes them (memory already written once is faster to write again).
+ */
+export class MemoArena {
+  private readonly blocks: MemoBlock[] = [];
+  private current: MemoBlock | undefined;
+  private call = 0;
+
+  constructor(private readonly spare: MemoBlock[] = [], private readonly blockFloats = 1 << 20, private readonly spareFloats = 1 << 25) {}
+
+  /** Begins a decoding call (memos made from now on are new). */
+  beginCall(): void {
+    this.call++;
+  }
+
+  /** n floats for a new memo. */
+  alloc(n: number): { block: MemoBlock; data: Float32Array } {
+    let b = this.current;
+    if (!b || b.used + n > b.data.length) {
+      b = this.blocks.find((x) => x.kept === 0 && x.call < this.call && x.data.length >= n);
+      if (!b) {
+        const i = this.spare.findIndex((x) => x.data.length >= n);
+        b = i >= 0 ? this.spare.splice(i, 1)[0] : { data: new Float32Array(Math.max(this.blockFloats, n)), used: 0, kept: 0, call: 0 };
+        this.blocks.push(b);
+      }
+      b.used = 0;
+      b.kept = 0;
+      this.current = b;
+    }
+    b.call = this.call;
+    const data = b.data.subarray(b.used, b.used + n);
+    b.used += n;
+    return { block: b, data };
+  }
+
+  /** Floats held by the arena's blocks (for tests and benches). */
+  get floats(): number {
+    return this.blocks.reduce((n, b) => n + b.data.length, 0);
+  }
+
+  /** Ends the arena: its memos are dropped, its blocks go to the spares (up to `spareFloats` in all). */
+  close(): void {
+    let held = this.spare.reduce((n, b) => n + b.data.length, 0);
+    for (const b of this.blocks.splice(0)) {
+      if (held + b.data.length > this.spareFloats) continue;
+      held += b.data.length;
+      this.spare.push(b);
+    }
+    this.current = undefined;
+  }
+}
+
+/** Counts one more reference to a memo (a transcript that keeps it). */
+export function retainMemo(m: DecodeMemo | undefined): void {
+  if (m?.block) m.block.kept++;
+}
+
+/** Drops a reference to a memo. */
+export function releaseMemo(m: DecodeMemo | undefined): void {
+  if (m?.block) m.block.kept--;
 }
 
 /** The column bias [R, W] of a decoding cache: 0 where a row has a token, NEG in its holes and the free columns. */
@@ -150,15 +231,13 @@ export function readBuffer(tf: TF, buffer: Tensor): Float32Array {
 let memosOnHeap = true;
 
 /**
- * A float32 tensor of zeros: on wasm allocated on the heap and zeroed there (tf.zeros builds the
- * values in JS and copies them in: ~5× the time, §7c), elsewhere tf.zeros.
+ * A float32 tensor allocated on the wasm heap and left as it is (its values are whatever the heap
+ * held), or undefined elsewhere.
  */
-function heapZeros(tf: TF, shape: number[]): Tensor {
+function heapTensor(tf: TF, shape: number[]): Tensor | undefined {
   const backend = tf.backend() as unknown as { makeOutput?(shape: number[], dtype: 'float32'): tfjs.TensorInfo };
-  if (tf.getBackend() !== 'wasm' || !backend.makeOutput) return tf.zeros(shape);
-  const t = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
-  memoryOf(tf, t)?.fill(0);
-  return t;
+  if (tf.getBackend() !== 'wasm' || !backend.makeOutput) return undefined;
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
 }
 
 /** Turns off writing memos straight into a new buffer on the backend's memory (off: through a JS array and a tensor copy of it, as before §7c). For A/B timing. */
@@ -168,21 +247,30 @@ export function setMemosOnHeap(on: boolean): void {
 
 /**
  * A buffer [R, heads, W, depth] whose rows begin with the given values ([heads, n, depth] each, or
- * none), zeros elsewhere: written in place into a zero tensor where the backend's memory can be
- * reached (no JS array of the whole buffer, no copy of it), else built in JS.
+ * none), zeros elsewhere: written in place into a heap tensor where the backend's memory can be
+ * reached (no JS array of the whole buffer, no copy of it; tf.zeros builds the values in JS and
+ * copies them in: ~5× the time, §7c), else built in JS. With `zeros` (per row, column ranges
+ * [from, to) flattened), only those columns are zeroed besides the rows' values, and the others are
+ * left as the heap held them: for a caller that writes every other column before reading it (the
+ * fused token step, §12).
  */
-export function bufferOf(tf: TF, rows: readonly (Float32Array | undefined)[], heads: number, width: number, depth: number): Tensor {
+export function bufferOf(tf: TF, rows: readonly (Float32Array | undefined)[], heads: number, width: number, depth: number, zeros?: readonly (readonly number[])[]): Tensor {
   const shape: [number, number, number, number] = [rows.length, heads, width, depth];
-  const zeros = memosOnHeap ? heapZeros(tf, shape) : undefined;
-  const heap = zeros && memoryOf(tf, zeros);
-  if (zeros && !heap) zeros.dispose();
+  const t = memosOnHeap ? heapTensor(tf, shape) : undefined;
+  const heap = t && memoryOf(tf, t);
+  if (t && !heap) t.dispose();
   const flat = heap ?? new Float32Array(rows.length * heads * width * depth);
+  if (heap && !zeros) heap.fill(0);
   rows.forEach((src, i) => {
-    if (!src) return;
-    const n = src.length / (heads * depth);
-    for (let h = 0; h < heads; h++) flat.set(src.subarray(h * n * depth, (h + 1) * n * depth), (i * heads + h) * width * depth);
+    const n = src ? src.length / (heads * depth) : 0;
+    for (let h = 0; h < heads; h++) {
+      const at = (i * heads + h) * width * depth;
+      if (src) flat.set(src.subarray(h * n * depth, (h + 1) * n * depth), at);
+      const z = heap && zeros?.[i];
+      if (z) for (let k = 0; k < z.length; k += 2) flat.fill(0, at + z[k] * depth, at + z[k + 1] * depth);
+    }
   });
-  return heap ? zeros! : tf.tensor4d(flat, shape);
+  return heap ? t! : tf.tensor4d(flat, shape);
 }
 
 /** The memo if the sequence continues the tokens it covers (with at least one more), else undefined. */
@@ -198,30 +286,37 @@ export function memoFor(memo: DecodeMemo | undefined, seq: EncodedTranscript): D
 }
 
 /**
- * For row j of values read from a cache ([rows, heads, C, width] each: C the buffers' width), a function that copies the
- * row's columns (those not `hidden`; `tokens` of them) into [heads, tokens, width] without holes.
+ * The columns a buffer row has (those not `hidden`), as runs [from, to) in a flat array: a row's
+ * columns come in a few runs (memo, new tokens, appended tokens) between holes. Throws unless they
+ * are `tokens` columns in all.
  */
-export function compactor(hidden: readonly boolean[], C: number, j: number, tokens: number): (src: Float32Array, heads: number, width: number) => Float32Array {
-  // The row's columns come in a few runs (memo, new tokens, appended tokens) between holes.
-  const runs: [number, number][] = [];
-  hidden.forEach((h, c) => {
-    if (h) return;
-    const last = runs[runs.length - 1];
-    if (last && last[1] === c) last[1]++;
-    else runs.push([c, c + 1]);
-  });
-  const n = runs.reduce((m, [a, b]) => m + b - a, 0);
+export function visibleRuns(hidden: readonly boolean[], tokens: number): Int32Array {
+  const runs: number[] = [];
+  let n = 0;
+  for (let c = 0; c < hidden.length; c++) {
+    if (hidden[c]) continue;
+    n++;
+    const last = runs.length - 1;
+    if (last > 0 && runs[last] === c) runs[last] = c + 1;
+    else runs.push(c, c + 1);
+  }
   if (n !== tokens) throw new Error(`H′ decoding: ${n} cached columns for ${tokens} tokens`);
-  return (src, heads, width) => {
-    const out = new Float32Array(heads * n * width);
-    for (let h = 0; h < heads; h++) {
-      const base = (j * heads + h) * C * width;
-      let at = h * n * width;
-      for (const [a, b] of runs) {
-        out.set(src.subarray(base + a * width, base + b * width), at);
-        at += (b - a) * width;
-      }
+  return Int32Array.from(runs);
+}
+
+/**
+ * Copies buffer row `row`'s columns in `runs` (visibleRuns) from src [rows, heads, C, width] into
+ * out from `at` on as [heads, tokens, width] without holes; returns the offset after them.
+ */
+export function copyRuns(src: Float32Array, row: number, heads: number, C: number, width: number, runs: Int32Array, out: Float32Array, at: number): number {
+  for (let h = 0; h < heads; h++) {
+    const base = (row * heads + h) * C * width;
+    for (let i = 0; i < runs.length; i += 2) {
+      const from = base + runs[i] * width;
+      const to = base + runs[i + 1] * width;
+      out.set(src.subarray(from, to), at);
+      at += to - from;
     }
-    return out;
-  };
+  }
+  return at;
 }

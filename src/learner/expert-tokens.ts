@@ -140,26 +140,31 @@ export class ExpertVocabulary {
     return s;
   }
 
-  private symbols(t: readonly string[], max: number, what: string): number[] {
-    if (t.length === 0) throw new ExpertTokenError(`H′: empty ${what}`);
-    if (t.length > max) throw new ExpertTokenError(`H′: ${what} [${t.join(' ')}] has ${t.length} symbols; this model allows at most ${max}`);
-    // The error's text is built only for an unknown symbol (encoding runs for every state H′ decodes).
-    return t.map((s) => {
+  /** The ids of t's symbols appended to `out` (what: names t in an error; built only for one). */
+  private symbols(t: readonly string[], max: number, what: () => string, out: number[] = []): number[] {
+    if (t.length === 0) throw new ExpertTokenError(`H′: empty ${what()}`);
+    if (t.length > max) throw new ExpertTokenError(`H′: ${what()} [${t.join(' ')}] has ${t.length} symbols; this model allows at most ${max}`);
+    for (const s of t) {
       const id = this.ids.get(s);
-      return id !== undefined && id >= H_RESERVED.length ? id : this.id(s, `${what} [${t.join(' ')}]`);
-    });
+      out.push(id !== undefined && id >= H_RESERVED.length ? id : this.id(s, `${what()} [${t.join(' ')}]`));
+    }
+    return out;
   }
 
   /**
-   * A subanswer's ids. Subanswers come from the model X (or a user), not from H: like H, H′ reads one
-   * that does not fit (empty, too long, unknown symbols) as the unknown answer `?` instead of failing
-   * the whole batch. Without `?` in the vocabulary that is an error like any other.
+   * A subanswer's ids, appended to `out`. Subanswers come from the model X (or a user), not from H:
+   * like H, H′ reads one that does not fit (empty, too long, unknown symbols) as the unknown answer
+   * `?` instead of failing the whole batch. Without `?` in the vocabulary that is an error like any other.
    */
-  private subanswer(a: Answer, max: number, step: number): number[] {
+  private subanswer(a: Answer, max: number, step: number, out: number[]): number[] {
     const unknown = this.ids.get(UNKNOWN);
-    const fits = Array.isArray(a) && a.length > 0 && a.length <= max && a.every((s) => this.has(s));
-    if (fits || unknown === undefined) return this.symbols(a, max, `subanswer ${step}`);
-    return [unknown];
+    const fits = Array.isArray(a) && a.length > 0 && a.length <= max && a.every((s) => {
+      const id = this.ids.get(s);
+      return id !== undefined && id >= H_RESERVED.length;
+    });
+    if (fits || unknown === undefined) return this.symbols(a, max, () => `subanswer ${step}`, out);
+    out.push(unknown);
+    return out;
   }
 
   /**
@@ -170,26 +175,37 @@ export class ExpertVocabulary {
     const { maxQuestionLength: Lq, maxAnswerLength: La, maxSubquestions: k } = this.lengths;
     if (t.steps.length > k) throw new ExpertTokenError(`H′: the transcript of [${t.question.join(' ')}] has ${t.steps.length} steps; this model allows at most ${k}`);
     const out: EncodedTranscript = { ids: [], types: [], offsets: [], segments: [], scored: [] };
-    const push = (ids: readonly number[], type: number, segment: number, scored: boolean, from = 0): void => {
-      ids.forEach((id, j) => {
-        out.ids.push(id);
+    // Ids first, then their types, offsets, segments and scores (one pass per span, no closures per token).
+    const ids = out.ids;
+    const span = (from: number, type: number, segment: number, scored: number): void => {
+      for (let j = from; j < ids.length; j++) {
         out.types.push(type);
-        out.offsets.push(from + j);
+        out.offsets.push(j - from);
         out.segments.push(segment);
-        out.scored.push(scored ? 1 : 0);
-      });
+        out.scored.push(scored);
+      }
     };
-    push(this.symbols(t.question, Lq, 'question'), TokenType.question, 0, false);
-    t.steps.forEach((s, i) => {
-      push([ASK_ID], TokenType.marker, i + 1, true);
-      const q = this.symbols(s.question, Lq, `subquestion ${i + 1}`);
-      push([...q, SEP_ID], TokenType.subquestion, i + 1, true);
-      const a = this.subanswer(s.answer, La, i + 1);
-      push([...a, SEP_ID], TokenType.subanswer, i + 1, false);
-    });
+    this.symbols(t.question, Lq, () => 'question', ids);
+    span(0, TokenType.question, 0, 0);
+    for (let i = 0; i < t.steps.length; i++) {
+      const s = t.steps[i];
+      let from = ids.length;
+      ids.push(ASK_ID);
+      span(from, TokenType.marker, i + 1, 1);
+      from = ids.length;
+      this.symbols(s.question, Lq, () => `subquestion ${i + 1}`, ids).push(SEP_ID);
+      span(from, TokenType.subquestion, i + 1, 1);
+      from = ids.length;
+      this.subanswer(s.answer, La, i + 1, ids).push(SEP_ID);
+      span(from, TokenType.subanswer, i + 1, 0);
+    }
     if (answer !== undefined) {
-      push([ANS_ID], TokenType.marker, t.steps.length + 1, true);
-      push([...this.symbols(answer, La, 'answer'), END_ID], TokenType.answer, t.steps.length + 1, true);
+      let from = ids.length;
+      ids.push(ANS_ID);
+      span(from, TokenType.marker, t.steps.length + 1, 1);
+      from = ids.length;
+      this.symbols(answer, La, () => 'answer', ids).push(END_ID);
+      span(from, TokenType.answer, t.steps.length + 1, 1);
     }
     return out;
   }

@@ -16,7 +16,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
 import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
 import { fusedDecodeStep, fusedDecodeStepApplies, type StepShape } from './decode-step';
-import { bufferOf, cacheBias, cacheIds, compactor, keepColumns, memoFor, readBuffer, writeColumn, writeColumns, type DecodeCache, type DecodeMemo } from './expert-decoding';
+import { bufferOf, cacheBias, cacheIds, copyRuns, keepColumns, MemoArena, memoFor, readBuffer, releaseMemo, retainMemo, visibleRuns, writeColumn, writeColumns, type DecodeCache, type DecodeMemo, type MemoBlock } from './expert-decoding';
 import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
 import type { ExpertAction, PartialTranscript } from './types';
@@ -48,6 +48,8 @@ export class HDecoding {
   private readonly vocabulary: ExpertVocabulary;
   /** Transcripts a decoder runs at once: fewer, larger token steps (a third of the kernels of 256 at a time; docs/performance.md §7). */
   private readonly decodeChunk = 1024;
+  /** Memo blocks of closed decoders, for the next (expert-decoding.ts's MemoArena). */
+  private readonly spareBlocks: MemoBlock[] = [];
 
   /** `predictChunk`: transcripts per batch of `next` (a call without a decoder). */
   constructor(private readonly net: HNetwork, private readonly predictChunk: number) {
@@ -72,25 +74,36 @@ export class HDecoding {
   decoder(): GroupDecoder {
     this.net.assertLive();
     const memos = new Map<number, DecodeMemo>();
+    const arena = new MemoArena(this.spareBlocks);
+    let closed = false;
+    const assertOpen = (): void => {
+      if (closed) throw new Error('H′ decoder: closed');
+      this.net.assertLive();
+    };
+    const keep = (id: number, memo: DecodeMemo | undefined): void => {
+      const old = memos.get(id);
+      if (old === memo) return;
+      releaseMemo(old);
+      retainMemo(memo);
+      if (memo) memos.set(id, memo);
+      else memos.delete(id);
+    };
     const step = this.net.step();
     const nextGroups: GroupDecoder['nextGroups'] = (groups, states, options = {}, given) => {
-      this.net.assertLive();
+      assertOpen();
       if (this.net.step() !== step) throw new Error('H′ decoder: the model was trained since the decoder was made; make a new one');
       if (groups.length !== states.length) throw new Error('H′ decoder: one state per group');
       const seqs = states.map((s, g) => given?.[g] ?? this.vocabulary.encode(s));
       const out: ExpertAction[] = [];
+      arena.beginCall();
       for (let i = 0; i < groups.length; i += this.decodeChunk) {
         const chunk = groups.slice(i, i + this.decodeChunk);
         const rows = seqs.slice(i, i + this.decodeChunk);
         // A group's members share its tokens: any member's kept keys/values that they continue will do.
         const kept = chunk.map((ids, j) => ids.map((id) => memos.get(id)).find((m) => memoFor(m, rows[j])));
-        const got = this.nextChunk(rows, options.forceAnswer === true, true, kept);
+        const got = this.nextChunk(rows, options.forceAnswer === true, true, kept, arena);
         chunk.forEach((ids, j) => {
-          const memo = got.memos?.[j];
-          for (const id of ids) {
-            if (memo) memos.set(id, memo);
-            else memos.delete(id);
-          }
+          for (const id of ids) keep(id, got.memos?.[j]);
         });
         out.push(...got.actions);
       }
@@ -99,14 +112,18 @@ export class HDecoding {
     return {
       next: (ids, states, options = {}) => {
         if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
-        this.net.assertLive();
+        assertOpen();
         const seqs = states.map((s) => this.vocabulary.encode(s));
         const { reps, members, of } = groupTranscripts(seqs);
         return spreadActions(nextGroups(members.map((js) => js.map((j) => ids[j])), reps.map((r) => states[r]), options, reps.map((r) => seqs[r])), of);
       },
       nextGroups,
-      forget: (id) => {
-        memos.delete(id);
+      forget: (id) => keep(id, undefined),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        memos.clear();
+        arena.close();
       },
     };
   }
@@ -171,13 +188,17 @@ export class HDecoding {
       ids.push([...(memos[i]?.tokens.ids ?? []), ...new Array<number>(Cp - past[i]).fill(0), ...Array.from(b.ids.subarray(i * L, (i + 1) * L))]);
     });
     // The buffers begin with the memos' keys/values (per layer [A, H, W, dk], copy keys [A, 1, W, d]).
+    // The fused step writes every column it reads but the holes (after a shorter memo, after fewer
+    // new tokens): only those need zeros; the layers through tfjs read every column.
+    const fused = fusedDecodeStepApplies(tf);
+    const zeros = fused ? seqs.map((_, i) => [past[i], Cp, Cp + fresh[i], Cp + L]) : undefined;
     const cache: DecodeCache = {
-      kv: Array.from({ length: layers }, (_, l) => ({ k: bufferOf(tf, memos.map((m) => m?.k[l]), H, W, dk), v: bufferOf(tf, memos.map((m) => m?.v[l]), H, W, dk) })),
-      keys: bufferOf(tf, memos.map((m) => m?.keys), 1, W, d),
+      kv: Array.from({ length: layers }, (_, l) => ({ k: bufferOf(tf, memos.map((m) => m?.k[l]), H, W, dk, zeros), v: bufferOf(tf, memos.map((m) => m?.v[l]), H, W, dk, zeros) })),
+      keys: bufferOf(tf, memos.map((m) => m?.keys), 1, W, d, zeros),
       width: W, ids, hidden, slots: seqs.map((_, i) => i), columnBias: new Float32Array(0), columnIds: new Int32Array(0),
     };
     try {
-      if (fusedDecodeStepApplies(tf)) return { cache, probs: this.prefillSteps(cache, b, positions, past, fresh) };
+      if (fused) return { cache, probs: this.prefillSteps(cache, b, positions, past, fresh) };
       // Self-attention bias [A, 1, L, W]: a new token sees its row's memo and the new tokens up to itself.
       const selfBias = new Float32Array(A * L * W).fill(NEG);
       seqs.forEach((_, i) => {
@@ -344,22 +365,35 @@ export class HDecoding {
     cache.slots = slots.map((_, i) => i);
   }
 
-  /** The memos of the transcripts `rows` (indices into those decoded): their tokens' keys/values without the holes. */
-  private memosOf(cache: DecodeCache, rows: readonly number[], seqs: readonly EncodedTranscript[]): DecodeMemo[] {
+  /**
+   * The memos of the transcripts `rows` (indices into those decoded): their tokens' keys/values
+   * without the holes, in one array per memo; the tokens are the sequence's own (a finished row's
+   * sequence is not changed again).
+   */
+  private memosOf(cache: DecodeCache, rows: readonly number[], seqs: readonly EncodedTranscript[], arena: MemoArena): DecodeMemo[] {
     if (rows.length === 0) return [];
-    const { dModel: d, heads: H } = this.config;
+    const { dModel: d, heads: H, layers } = this.config;
     const dk = d / H;
+    const W = cache.width;
     // Views of the backend's memory where it can: nothing below allocates a tensor.
     const data = [...cache.kv.flatMap((kv) => [kv.k, kv.v]), cache.keys].map((t) => readBuffer(this.tf, t));
     return rows.map((j, n) => {
       const seq = seqs[n];
       const slot = cache.slots[j];
-      const compact = compactor(cache.hidden[slot], cache.width, slot, seq.ids.length);
+      const tokens = seq.ids.length;
+      const runs = visibleRuns(cache.hidden[slot], tokens);
+      const per = H * tokens * dk;
+      const { block, data: all } = arena.alloc(2 * layers * per + tokens * d);
+      let at = 0;
+      for (let i = 0; i < data.length - 1; i++) at = copyRuns(data[i], slot, H, W, dk, runs, all, at);
+      copyRuns(data[data.length - 1], slot, 1, W, d, runs, all, at);
+      const part = (i: number): Float32Array => all.subarray(i * per, (i + 1) * per);
       return {
-        tokens: { ids: [...seq.ids], types: [...seq.types], offsets: [...seq.offsets], segments: [...seq.segments] },
-        k: cache.kv.map((_, l) => compact(data[2 * l], H, dk)),
-        v: cache.kv.map((_, l) => compact(data[2 * l + 1], H, dk)),
-        keys: compact(data[data.length - 1], 1, d),
+        tokens: seq,
+        k: cache.kv.map((_, l) => part(2 * l)),
+        v: cache.kv.map((_, l) => part(2 * l + 1)),
+        keys: all.subarray(2 * layers * per),
+        block,
       };
     });
   }
@@ -373,7 +407,7 @@ export class HDecoding {
    * `memos` (one per state, from a decoder), decoding starts after each valid memo, and a state
    * that asks a subquestion gets the memo of its tokens back.
    */
-  private nextChunk(seqs: readonly EncodedTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[]): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
+  private nextChunk(seqs: readonly EncodedTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[], arena?: MemoArena): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
     const voc = this.vocabulary;
     const V = voc.size;
     const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
@@ -424,10 +458,10 @@ export class HDecoding {
             push(id, r.asking ? TokenType.subquestion : TokenType.answer, r.symbols.length - 1);
           }
         });
-        if (memos && cache) {
+        if (memos && arena && cache) {
           // A subquestion asked: keep its transcript's keys/values for the action after its answer.
           const asked = active.flatMap((r, j) => (r.result && 'ask' in r.result ? [j] : []));
-          this.memosOf(cache, asked, asked.map((j) => active[j].seq)).forEach((m, n) => (active[asked[n]].memo = m));
+          this.memosOf(cache, asked, asked.map((j) => active[j].seq), arena).forEach((m, n) => (active[asked[n]].memo = m));
         }
         const keep: number[] = [];
         active.forEach((r, j) => r.result === undefined && keep.push(j));

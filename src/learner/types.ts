@@ -89,6 +89,8 @@ export interface ExpertDecoder {
   next(ids: readonly number[], states: readonly PartialTranscript[], options?: { forceAnswer?: boolean }): ExpertAction[];
   /** Drops what is kept for transcript `id` (it is finished). */
   forget(id: number): void;
+  /** Ends the decoder: everything it kept is dropped (its memory may go to the next decoder); later calls throw. */
+  close?(): void;
 }
 
 /**

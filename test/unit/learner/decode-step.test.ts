@@ -145,6 +145,7 @@ test('a round through every action: the same actions with the fused step, withou
       out.push(got);
       return got;
     }, (id) => d.forget(id), (id, step) => id % 3 === step);
+    d.close?.();
     return out;
   };
   const fused = actions(() => model.localDecoder());
@@ -156,5 +157,24 @@ test('a round through every action: the same actions with the fused step, withou
     setIncrementalColumns(true);
   }
   assert.deepEqual(model.next(data.map((x) => ({ question: x.transcript.question, steps: [] })), { recompute: true }), fused[0]);
+  // A decoder whose memos live in the blocks of the decoders closed above: the same actions.
+  assert.deepEqual(actions(() => model.localDecoder()), fused);
   model.dispose();
+});
+
+test('a closed decoder refuses calls; a closed decoder\'s memory decodes the next one\'s transcripts', async () => {
+  const m = await trainedExpert();
+  try {
+    const d = m.localDecoder();
+    const states = data.map((x) => ({ question: x.transcript.question, steps: [] }));
+    const first = d.next(states.map((_, i) => i), states);
+    d.close?.();
+    d.close?.();
+    assert.throws(() => d.next([0], [states[0]]), /closed/);
+    const e = m.localDecoder();
+    assert.deepEqual(e.next(states.map((_, i) => i), states), first);
+    e.close?.();
+  } finally {
+    m.dispose();
+  }
 });
