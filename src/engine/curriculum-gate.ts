@@ -64,7 +64,8 @@ export function curriculumGate(
   const mean = (m: MovingAverage) => (m.weight > 0 ? m.sum / m.weight : undefined);
   const agreementAverage = mean(g.all) ?? 0;
   const groundedAverage = mean(g.grounded);
-  const classAverages = g.classes ? Object.fromEntries(Object.entries(g.classes).sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, mean(m) ?? 0])) : undefined;
+  // Class averages a run kept under the classes rule are not read after its rule changed (a resumed run's run.json edited).
+  const classAverages = rule === 'classes' && g.classes ? Object.fromEntries(Object.entries(g.classes).sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, mean(m) ?? 0])) : undefined;
   // No grounded target at this N yet (a task whose every decomposition needs X): the paper's rule alone.
   if (
     canRaise && g.steps >= horizon && agreementAverage > threshold && (groundedAverage === undefined || groundedAverage > threshold) &&

@@ -37,6 +37,14 @@ test('grounded: grounded targets below the threshold hold N; classes: one weak c
   assert.ok(Math.abs(read.classAverages!.b - 0.75) < 1e-9);
   curriculumGate(s2, c, 64, round(1, 1), 100);
   assert.equal(s2.size, 9);
+  // A run resumed under the grounded rule with the classes rule's averages in its state: they are not read.
+  const s3 = freshState(c);
+  for (let r = 0; r < 4; r++) curriculumGate(s3, c, 64, round(1, 0.75), 10);
+  assert.equal(s3.size, 8);
+  assert.ok(s3.gateAverages?.classes);
+  const after = curriculumGate(s3, g, 64, round(1, 0.75), 10);
+  assert.equal(s3.size, 9, 'the grounded rule passes without the classes');
+  assert.equal(after.classAverages, undefined);
 });
 
 test('questions: the last `horizon` sampled targets; N stops at the smaller of maxSize and the task\'s largest', () => {
