@@ -44,7 +44,7 @@ async function main() {
   const names = ['embed/token', 'embed/type', 'embed/position', 'embed/offset', 'embed/segment'];
   for (let l = 0; l < cfg.layers; l++) names.push(...['attnorm/g', 'attnorm/b', 'qkv/w', 'qkv/b', 'out/w', 'out/b', 'ffnorm/g', 'ffnorm/b', 'ff1/w', 'ff1/b', 'ff2/w', 'ff2/b'].map((n) => `l${l}/${n}`), '', '');
   names.push('final/g', 'final/b', 'vocab/w', 'vocab/b', 'copy/query/w', 'copy/query/b', 'copy/key/w', 'copy/key/b', 'gate/w', 'gate/b', '');
-  const tptrs = mk([names.length], 'int32'), ttok = mk([5 * R], 'int32'), tb = mk([R * W], 'float32'), tid = mk([R * W], 'int32'), tw = mk([R], 'int32'), tout = mk([R * V], 'float32'), tlive = mk([R], 'int32'), tscr = mk([R * (8 * d + cfg.dFF + V + 1) + W + V], 'float32');
+  const tptrs = mk([names.length], 'int32'), ttok = mk([5 * R], 'int32'), tb = mk([R * W], 'float32'), tid = mk([R * W], 'int32'), tw = mk([R], 'int32'), tout = mk([R * V], 'float32'), tlive = mk([R], 'int32'), tscr = mk([R * (8 * d + cfg.dFF + V + 1) + 2 * W + V], 'float32');
   const addr = (t: tfjs.TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
   const table = new Int32Array(names.length);
   names.forEach((n, i) => { if (n) table[i] = addr(P.get(n)!); });

@@ -4,16 +4,19 @@
  * first run writes), then the targets of one round (`--questions`, default 2,048 at N = 8) are
  * built by Amplify^{H′} (X, untrained, answers) `--reps` times. The decoder's phases are timed by
  * wrapping HDecoding's methods (and TransformerModelH's blocks) from outside (wall and process CPU, summed per build,
- * medians over the repetitions): encoding transcripts to tokens, the prefill (set-up, the layers,
+ * medians over the repetitions): every call of a decoder, encoding transcripts to tokens, and, where
+ * decoding copies memos (the `memos` variant, or the tfjs layers), the prefill (set-up, the layers,
  * the read-back), appending generated tokens (the same parts), reading back memos, and the rest of
- * nextChunk (the JS loop: picking tokens, building rows). It also counts calls, the batch size of
+ * nextChunk (the JS loop: picking tokens, building rows); persistent rows (decode-rows.ts, the
+ * default on wasm) are timed as a whole. It also counts calls, the batch size of
  * every token step and the columns of its cache, and profiles the kernels of one build
  * (`tf.profile`: count and time per kernel, per token step).
  * `--variants a,b`: interleaved A/B of the decoder's batch (`chunk256`, `chunk512`, `chunk2048`; `base`: 1,024)
  * and of in-place writes to the cache (`rebuild`: off) and of grouping identical transcripts
  * (`nodedup`: off, learner/expert-dedup.ts), of the fused token step (`nofused`: the layers through
  * tfjs, learner/decode-step.ts) and, with it off, of keeping the cache's column bias and ids as
- * columns are written (`rebuildcolumns`: rebuilt every token step, §7c); the phase table is the first variant's.
+ * columns are written (`rebuildcolumns`: rebuilt every token step, §7c), of persistent rows
+ * (`memos`: the fused step with memos copied out and back, §12–13); the phase table is the first variant's.
  * Usage: node out/bench/expert-profile.js [--backend wasm] [--preset tiny] [--size 8] [--questions 2048] [--train 300] [--reps 3] [--checkpoint DIR] [--variants base]
  * (built by `npm run bench:expert-profile`).
  */
@@ -24,6 +27,7 @@ import { amplifyLearnedMany } from '../../src/engine/learned-expert';
 import { DEFAULT_EXPERT_MODEL } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setFusedDecodeStep } from '../../src/learner/decode-step';
+import { setRowDecoding } from '../../src/learner/decode-rows';
 import { setIncrementalColumns, setInPlaceCache, setMemosOnHeap } from '../../src/learner/expert-decoding';
 import { setDedupDecoding } from '../../src/learner/expert-dedup';
 import { createModelX, loadModelH } from '../../src/learner/factory';
@@ -87,7 +91,14 @@ async function main() {
     steps.push({ rows: keep.length, columns: cache.ids[0].length + 1 });
     return extend.call(this, cache, keep, seqs);
   };
-  wrap(proto, 'nextChunk', 'decoding (nextChunk)');
+  // Every call of a decoder (persistent rows, decode-rows.ts, or the memo path below).
+  const makeDecoder = proto.decoder as (this: unknown) => Record<string, unknown>;
+  proto.decoder = function (this: unknown) {
+    const d = makeDecoder.call(this);
+    wrap(d, 'next', 'decoding (decoder calls)');
+    return d;
+  };
+  wrap(proto, 'nextChunk', '· memo path (nextChunk)');
   wrap(proto, 'prefill', 'prefill');
   wrap(proto, 'extend', 'append tokens');
   wrap(proto, 'memosOf', 'memo read-back');
@@ -101,7 +112,8 @@ async function main() {
   // Variants for an interleaved A/B (`--variants base,chunk256,…`): the decoder's batch (a private
   // field, set from here) and in-place writes to the cache's buffers.
   const chunk = (n: number) => ((h as unknown as { decoding: { decodeChunk: number } }).decoding.decodeChunk = n);
-  const set = (inPlace: boolean, dedup: boolean, n: number, fused = true, incremental = true, memosOnHeap = true) => {
+  const set = (inPlace: boolean, dedup: boolean, n: number, fused = true, incremental = true, memosOnHeap = true, rows = true) => {
+    setRowDecoding(rows);
     setMemosOnHeap(memosOnHeap);
     setInPlaceCache(inPlace);
     setDedupDecoding(dedup);
@@ -118,7 +130,8 @@ async function main() {
     nodedup: () => set(true, false, 1024),
     nofused: () => set(true, true, 1024, false),
     rebuildcolumns: () => set(true, true, 1024, false, false),
-    memocopies: () => set(true, true, 1024, true, true, false),
+    memocopies: () => set(true, true, 1024, true, true, false, false),
+    memos: () => set(true, true, 1024, true, true, true, false),
   };
   const chosen = (values.variants ?? 'base').split(',');
   const perVariant = new Map<string, { label: string; wall: number; cpu: number; calls: number }[][]>();
@@ -146,7 +159,7 @@ async function main() {
   }
   for (const [v, bs] of perVariant) {
     const of = (label: string) => bs.map((b) => b.find((x) => x.label === label)!);
-    process.stderr.write(`variant ${v}: build ${median(of('targets by H′ (whole build)').map((k) => k.wall)).toFixed(0)} ms wall ${median(of('targets by H′ (whole build)').map((k) => k.cpu)).toFixed(0)} ms CPU; decoding ${median(of('decoding (nextChunk)').map((k) => k.cpu)).toFixed(0)} ms CPU (all: ${of('decoding (nextChunk)').map((k) => k.cpu.toFixed(0)).join(', ')})\n`);
+    process.stderr.write(`variant ${v}: build ${median(of('targets by H′ (whole build)').map((k) => k.wall)).toFixed(0)} ms wall ${median(of('targets by H′ (whole build)').map((k) => k.cpu)).toFixed(0)} ms CPU; decoding ${median(of('decoding (decoder calls)').map((k) => k.cpu)).toFixed(0)} ms CPU (all: ${of('decoding (decoder calls)').map((k) => k.cpu.toFixed(0)).join(', ')})\n`);
   }
   builds = perVariant.get(chosen[0])!;
   variants[chosen[0]]();

@@ -13,9 +13,11 @@
  * nothing but the caches of the calls in progress.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { ANS_ID, ASK_ID, END_ID, SEP_ID, TokenType, type EncodedTranscript, type ExpertVocabulary } from './expert-tokens';
+import type { EncodedTranscript, ExpertVocabulary } from './expert-tokens';
+import { actionRow, takeToken, type ActionRow } from './greedy-actions';
 import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type Weights } from './layers';
 import { fusedDecodeStep, fusedDecodeStepApplies, type StepShape } from './decode-step';
+import { rowDecodingOn, rowsDecoder, type RowStore } from './decode-rows';
 import { bufferOf, cacheBias, cacheIds, copyRuns, keepColumns, MemoArena, memoFor, readBuffer, releaseMemo, retainMemo, visibleRuns, writeColumn, writeColumns, type DecodeCache, type DecodeMemo, type MemoBlock } from './expert-decoding';
 import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
@@ -48,6 +50,8 @@ export class HDecoding {
   private readonly vocabulary: ExpertVocabulary;
   /** Transcripts a decoder runs at once: fewer, larger token steps (a third of the kernels of 256 at a time; docs/performance.md §7). */
   private readonly decodeChunk = 1024;
+  /** The rows of the last decoder closed, for the next (decode-rows.ts). */
+  private readonly spareRows: { store?: RowStore } = {};
   /** Memo blocks of closed decoders, for the next (expert-decoding.ts's MemoArena). */
   private readonly spareBlocks: MemoBlock[] = [];
 
@@ -56,6 +60,13 @@ export class HDecoding {
     this.tf = net.tf;
     this.config = net.config;
     this.vocabulary = net.vocabulary;
+  }
+
+  /** Frees what closed decoders left for the next (the model is being disposed). */
+  dispose(): void {
+    this.spareRows.store?.dispose();
+    this.spareRows.store = undefined;
+    this.spareBlocks.length = 0;
   }
 
   /** ModelH.next: see TransformerModelH.next. Identical transcripts are decoded once (expert-dedup.ts). */
@@ -70,9 +81,14 @@ export class HDecoding {
     return spreadActions(actions, of);
   }
 
-  /** ModelH.decoder, on this thread: see TransformerModelH.decoder. Identical transcripts are decoded once (expert-dedup.ts). */
+  /**
+   * ModelH.decoder, on this thread: see TransformerModelH.decoder. Identical transcripts are decoded
+   * once (expert-dedup.ts). With the fused token step, transcripts keep persistent rows
+   * (decode-rows.ts); else memos of their keys/values are copied out and back.
+   */
   decoder(): GroupDecoder {
     this.net.assertLive();
+    if (fusedDecodeStepApplies(this.tf) && rowDecodingOn()) return rowsDecoder(this.net, this.stepShape, this.spareRows);
     const memos = new Map<number, DecodeMemo>();
     const arena = new MemoArena(this.spareBlocks);
     let closed = false;
@@ -408,21 +424,11 @@ export class HDecoding {
    * that asks a subquestion gets the memo of its tokens back.
    */
   private nextChunk(seqs: readonly EncodedTranscript[], forceAnswer: boolean, cached: boolean, memos?: readonly (DecodeMemo | undefined)[], arena?: MemoArena): { actions: ExpertAction[]; memos?: (DecodeMemo | undefined)[] } {
-    const voc = this.vocabulary;
-    const V = voc.size;
-    const { maxQuestionLength, maxAnswerLength, maxSubquestions } = voc.lengths;
-    interface Row {
-      seq: EncodedTranscript;
-      segment: number;
-      /** Undefined until the marker is chosen. */
-      asking?: boolean;
-      symbols: string[];
-      result?: ExpertAction;
+    const V = this.vocabulary.size;
+    interface Row extends ActionRow {
       memo?: DecodeMemo;
     }
-    // The action's segment follows the last token's (the question's 0, or step i's i).
-    const rows: Row[] = seqs.map((seq) => ({ seq, segment: seq.segments[seq.segments.length - 1] + 1, symbols: [] }));
-    const malformed: ExpertAction = { answer: ['?'] };
+    const rows: Row[] = seqs.map(actionRow);
     let cache: DecodeCache | undefined;
     try {
       let active = rows;
@@ -430,34 +436,7 @@ export class HDecoding {
       if (cached) ({ cache, probs } = this.prefill(rows.map((r) => r.seq), rows.map((r, i) => memoFor(memos?.[i], r.seq))));
       else probs = this.lastDistributions(rows.map((r) => r.seq));
       for (;;) {
-        active.forEach((r, j) => {
-          const p = probs.subarray(j * V, (j + 1) * V);
-          const push = (id: number, type: number, offset: number): void => {
-            r.seq.ids.push(id);
-            r.seq.types.push(type);
-            r.seq.offsets.push(offset);
-            r.seq.segments.push(r.segment);
-            r.seq.scored.push(1);
-          };
-          if (r.asking === undefined) {
-            // The marker: ASK or ANS (only ANS when forced, or when k subquestions were asked).
-            r.asking = !forceAnswer && r.segment <= maxSubquestions && p[ASK_ID] > p[ANS_ID];
-            push(r.asking ? ASK_ID : ANS_ID, TokenType.marker, 0);
-            return;
-          }
-          let id = 0;
-          for (let v = 1; v < V; v++) if (p[v] > p[id]) id = v;
-          const terminator = r.asking ? SEP_ID : END_ID;
-          const max = r.asking ? maxQuestionLength : maxAnswerLength;
-          if (id === terminator) {
-            r.result = r.symbols.length === 0 ? malformed : r.asking ? { ask: r.symbols } : { answer: r.symbols };
-          } else if (voc.isReserved(id) || r.symbols.length >= max) {
-            r.result = malformed;
-          } else {
-            r.symbols.push(voc.symbol(id));
-            push(id, r.asking ? TokenType.subquestion : TokenType.answer, r.symbols.length - 1);
-          }
-        });
+        active.forEach((r, j) => takeToken(r, probs.subarray(j * V, (j + 1) * V), this.vocabulary, forceAnswer));
         if (memos && arena && cache) {
           // A subquestion asked: keep its transcript's keys/values for the action after its answer.
           const asked = active.flatMap((r, j) => (r.result && 'ask' in r.result ? [j] : []));

@@ -306,9 +306,10 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
     return this.threads;
   }
 
-  /** Stops the decode worker. */
+  /** Stops the decode worker; frees the decoders' spare buffers. */
   protected override beforeDispose(): void {
     void this.threads?.close();
+    this.decoding.dispose();
   }
 
   // ---------------------------------------------------------------- copies (a decode worker, decode-threads.ts)

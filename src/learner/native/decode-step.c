@@ -178,14 +178,21 @@ static void add_into(float *x, const float *y, int n) {
 
 #define P(i) ((const float *)ptrs[i])
 
+/*
+ * With `cols` (int32 [R]; 0 for none), each row writes its token at its own column cols[r] and
+ * attends to its columns 0..cols[r], and the token's symbol id is written into `ids` at that column
+ * (the persistent rows of decode-rows.ts: no holes, no shared column); `bias` may then be 0 (every
+ * column up to the row's own is visible). Without `cols`, every row's column is C.
+ */
 __attribute__((export_name("decode_step")))
-void decode_step(const int *ptrs, const int *tokens, const float *bias, const int *ids, const int *want, float *probs,
-                 int *live, float *scratch, int R, int W, int C, int d, int H, int dff, int V, int layers) {
+void decode_step(const int *ptrs, const int *tokens, const float *bias, int *ids, const int *want, float *probs,
+                 int *live, float *scratch, int R, int W, int C0, int d, int H, int dff, int V, int layers, const int *cols) {
   int dk = d / H;
   /* The rows that take the step, packed: row i of the scratch is buffer row live[i]. */
   int n = 0;
   for (int r = 0; r < R; r++) if (want[r]) live[n++] = r;
   if (n == 0) return;
+  if (cols) for (int i = 0; i < n; i++) ids[live[i] * W + cols[live[i]]] = tokens[live[i]];
   float *x = scratch;            /* [n, d] the residual stream (rows below are packed: n ≤ R) */
   float *xn = x + R * d;         /* [R, d] a LayerNorm's output, or a layer's output before the residual */
   float *qkv = xn + R * d;       /* [R, 3d] */
@@ -197,6 +204,8 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
   float *logits = packed + R * d; /* [R, V] */
   float *query = logits + R * V; /* [R, d] */
   float *gate = query + R * d;   /* [R] */
+  float *zeros = gate + R;       /* [W] the bias of a row without one */
+  if (!bias) for (int j = 0; j < W; j++) zeros[j] = 0;
 
   /* The embedding: symbol + type + offset + segment + position (model-h.ts's embed, in its order). */
   const float *tok = P(0), *typ = P(1), *pos = P(2), *off = P(3), *seg = P(4);
@@ -216,8 +225,9 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
     dense(xn, (const float *)w[2], (const float *)w[3], qkv, n, d, 3 * d, 0);
     for (int i = 0; i < n; i++) {
       int r = live[i];
+      int C = cols ? cols[r] : C0;
       const float *q = qkv + i * 3 * d;
-      const float *bias_r = bias + r * W;
+      const float *bias_r = bias ? bias + r * W : zeros;
       for (int h = 0; h < H; h++) {
         float *kr = kb + ((r * H + h) * W) * dk, *vr = vb + ((r * H + h) * W) * dk;
         for (int c = 0; c < dk; c++) {
@@ -255,7 +265,10 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
   layer_norm(x, P(5 + 14 * layers), P(6 + 14 * layers), xn, n, d);
   /* The copy key of every row's token. */
   dense(xn, (const float *)heads[6], (const float *)heads[7], att, n, d, d, 0);
-  for (int i = 0; i < n; i++) for (int c = 0; c < d; c++) keys[(live[i] * W + C) * d + c] = att[i * d + c];
+  for (int i = 0; i < n; i++) {
+    int C = cols ? cols[live[i]] : C0;
+    for (int c = 0; c < d; c++) keys[(live[i] * W + C) * d + c] = att[i * d + c];
+  }
 
   /* The heads of the rows wanted, packed again (m ≤ n; live[i] for i < m is their buffer row). */
   int m = 0;
@@ -271,9 +284,10 @@ void decode_step(const int *ptrs, const int *tokens, const float *bias, const in
   float copyScale = 1.0f / __builtin_sqrtf((float)d);
   for (int i = 0; i < m; i++) {
     int r = live[i];
+    int C = cols ? cols[r] : C0;
     float *lg = logits + i * V;
     softmax_row(lg, V);
-    const float *bias_r = bias + r * W;
+    const float *bias_r = bias ? bias + r * W : zeros;
     const int *ids_r = ids + r * W;
     for (int j = 0; j <= C; j++) row[j] = dot(query + i * d, keys + (r * W + j) * d, d) * copyScale + bias_r[j];
     softmax_row(row, C + 1);

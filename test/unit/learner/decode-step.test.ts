@@ -2,10 +2,11 @@
 // tfjs layers it replaces (the reference: the same decoding with the kernel off): the prefill's and
 // every token step's distributions agree to 1e-5, the keys/values written into the cache agree,
 // and a round of decoding through every action gives the same actions (also with the column bias
-// and ids rebuilt every step instead of kept). On wasm.
+// and ids rebuilt every step instead of kept, and with memos instead of persistent rows). On wasm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFusedDecodeStep, fusedDecodeStepApplies } from '../../../src/learner/decode-step';
+import { setRowDecoding } from '../../../src/learner/decode-rows';
 import { readBuffer, setIncrementalColumns, type DecodeCache, type DecodeMemo } from '../../../src/learner/expert-decoding';
 import type { EncodedTranscript } from '../../../src/learner/expert-tokens';
 import type { TransformerModelH } from '../../../src/learner/model-h';
@@ -150,6 +151,13 @@ test('a round through every action: the same actions with the fused step, withou
   };
   const fused = actions(() => model.localDecoder());
   assert.deepEqual(withFused(false, () => actions(() => model.localDecoder())), fused);
+  // The fused step with memos copied out and back instead of persistent rows (decode-rows.ts).
+  setRowDecoding(false);
+  try {
+    assert.deepEqual(actions(() => model.localDecoder()), fused);
+  } finally {
+    setRowDecoding(true);
+  }
   setIncrementalColumns(false);
   try {
     assert.deepEqual(withFused(false, () => actions(() => model.localDecoder())), fused);
