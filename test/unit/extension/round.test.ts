@@ -59,8 +59,9 @@ test('a training sequence: at every worker event the status round is the latest 
   for (const s of seen) {
     assert.equal(s.status.round, s.latest, `${s.event} (${s.status.phase ?? ''}): the status round is the latest round recorded`);
     // The worker writes the record a moment before the host hears of it (events arrive later than
-    // they are sent): the folder is at most the round under way ahead, while it runs.
-    assert.ok(s.folder === s.latest || (s.folder === s.latest + 1 && s.status.status === 'running'), `${s.event} (${s.status.phase ?? ''}): the folder has round ${s.folder}`);
+    // they are sent; on a loaded machine by more than a round): while it runs the folder may be
+    // ahead of the status, never behind it, and once idle they agree.
+    assert.ok(s.folder === s.latest || (s.folder > s.latest && s.status.status === 'running'), `${s.event} (${s.status.phase ?? ''}): the folder has round ${s.folder}`);
     if (s.status.status === 'running') assert.ok(s.bar.includes(`training round ${s.latest + 1}`), `${s.event}: ${s.bar}`);
     else assert.ok(s.bar.includes(`round ${s.latest}`) && !s.bar.includes('training'), `${s.event}: ${s.bar}`);
   }
