@@ -123,10 +123,10 @@ async function main() {
   };
   const variants: Record<string, () => void> = {
     base: () => set(true, true, 1024),
-    chunk256: () => set(true, true, 256),
-    chunk512: () => set(true, true, 512),
-    chunk2048: () => set(true, true, 2048),
-    rebuild: () => set(false, true, 1024),
+    chunk256: () => set(true, true, 256, true, true, true, false),
+    chunk512: () => set(true, true, 512, true, true, true, false),
+    chunk2048: () => set(true, true, 2048, true, true, true, false),
+    rebuild: () => set(false, true, 1024, true, true, true, false),
     nodedup: () => set(true, false, 1024),
     nofused: () => set(true, true, 1024, false),
     rebuildcolumns: () => set(true, true, 1024, false, false),
