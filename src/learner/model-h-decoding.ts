@@ -4,13 +4,14 @@
  * The prefixes are run once and every generated token is appended to cached per-layer keys/values
  * (faster than recomputing every position, see docs/learner.md; `recompute` is the reference it is
  * tested against). A `decoder()` also keeps each transcript's keys/values from one of its actions
- * to the next, so that an action runs only the tokens added since (the bookkeeping is in
- * expert-decoding.ts; docs/performance.md §2 and §7). Transcripts with identical tokens in a call
- * are decoded once (expert-dedup.ts; §7b). On wasm every token step, the prefill's included, is
- * one call of a wasm kernel (decode-step.ts; §7c), elsewhere the network's layers through tfjs.
+ * to the next, so that an action runs only the tokens added since: on wasm with the fused step in
+ * persistent rows (decode-rows.ts; docs/performance.md §13), elsewhere as memos copied out and back
+ * (the bookkeeping is in expert-decoding.ts; §2, §7, §12). Transcripts with identical tokens in a
+ * call are decoded once (expert-dedup.ts; §7b). On wasm every token step, the prefill's included,
+ * is one call of a wasm kernel (decode-step.ts; §7c), elsewhere the network's layers through tfjs.
  *
  * It runs H′'s network (`HNetwork`: the embedding and the blocks of TransformerModelH) and owns
- * nothing but the caches of the calls in progress.
+ * the caches of the calls in progress and what closed decoders left for the next.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { EncodedTranscript, ExpertVocabulary } from './expert-tokens';
