@@ -16,7 +16,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fusedRowStep, type StepShape } from './decode-step';
 import type { EncodedTranscript, ExpertVocabulary } from './expert-tokens';
-import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
+import { continuesTokens } from './expert-decoding';
+import { nextByGroups, type GroupDecoder } from './expert-dedup';
 import { actionRow, takeToken, type ActionRow } from './greedy-actions';
 import type { Weights } from './layers';
 
@@ -169,15 +170,6 @@ export function rowDecodingOn(): boolean {
 /** Frees the buffers of a decoder dropped without close() (once it is collected). */
 const unclosed = new FinalizationRegistry<RowStore>((store) => store.dispose());
 
-/** Whether `seq` continues the row's tokens `t` (its first n), with at least one more. */
-function continues(t: EncodedTranscript | undefined, n: number, seq: EncodedTranscript): boolean {
-  if (!t || seq.ids.length <= n || t.ids.length < n) return false;
-  for (let i = 0; i < n; i++) {
-    if (seq.ids[i] !== t.ids[i] || seq.types[i] !== t.types[i] || seq.offsets[i] !== t.offsets[i] || seq.segments[i] !== t.segments[i]) return false;
-  }
-  return true;
-}
-
 /**
  * A decoder (ModelH.decoder) whose transcripts keep their rows from one action to the next. Valid
  * while H′'s weights do not change. Call only where fusedDecodeStepApplies.
@@ -249,7 +241,7 @@ export function rowsDecoder(net: RowNetwork, shape: StepShape, spare: { store?: 
     const found: (number | undefined)[] = [];
     const from: (number | undefined)[] = [];
     groups.forEach((ids, g) => {
-      const rows = ids.map((id) => rowOf.get(id)).filter((x): x is number => x !== undefined && continues(store.tokens[x], store.len[x], seqs[g]));
+      const rows = ids.map((id) => rowOf.get(id)).filter((x): x is number => x !== undefined && continuesTokens(store.tokens[x], store.len[x], seqs[g]));
       found[g] = rows.find((x) => !claimed.has(x));
       if (found[g] !== undefined) claimed.add(found[g]!);
       else from[g] = rows[0];
@@ -301,13 +293,7 @@ export function rowsDecoder(net: RowNetwork, shape: StepShape, spare: { store?: 
   };
 
   const decoder: GroupDecoder = {
-    next: (ids, states, options = {}) => {
-      if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
-      assertOpen();
-      const seqs = states.map((s) => voc.encode(s));
-      const { reps, members, of } = groupTranscripts(seqs);
-      return spreadActions(nextGroups(members.map((js) => js.map((j) => ids[j])), reps.map((r) => states[r]), options, reps.map((r) => seqs[r])), of);
-    },
+    next: nextByGroups((s) => voc.encode(s), nextGroups, assertOpen),
     nextGroups,
     forget: (id) => unhold(id),
     close: () => {

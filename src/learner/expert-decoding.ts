@@ -275,14 +275,16 @@ export function bufferOf(tf: TF, rows: readonly (Float32Array | undefined)[], he
 
 /** The memo if the sequence continues the tokens it covers (with at least one more), else undefined. */
 export function memoFor(memo: DecodeMemo | undefined, seq: EncodedTranscript): DecodeMemo | undefined {
-  if (!memo) return undefined;
-  const t = memo.tokens;
-  const n = t.ids.length;
-  if (seq.ids.length <= n) return undefined;
+  return memo && continuesTokens(memo.tokens, memo.tokens.ids.length, seq) ? memo : undefined;
+}
+
+/** Whether `seq` continues the first n tokens of `t` (ids, types, offsets and segments), with at least one more. */
+export function continuesTokens(t: Pick<EncodedTranscript, 'ids' | 'types' | 'offsets' | 'segments'> | undefined, n: number, seq: EncodedTranscript): boolean {
+  if (!t || seq.ids.length <= n || t.ids.length < n) return false;
   for (let i = 0; i < n; i++) {
-    if (seq.ids[i] !== t.ids[i] || seq.types[i] !== t.types[i] || seq.offsets[i] !== t.offsets[i] || seq.segments[i] !== t.segments[i]) return undefined;
+    if (seq.ids[i] !== t.ids[i] || seq.types[i] !== t.types[i] || seq.offsets[i] !== t.offsets[i] || seq.segments[i] !== t.segments[i]) return false;
   }
-  return memo;
+  return true;
 }
 
 /**

@@ -89,3 +89,17 @@ export function spreadActions(byGroup: readonly ExpertAction[], of: Int32Array):
     return byGroup[g];
   });
 }
+
+/**
+ * A decoder's `next` over its `nextGroups`: the states encoded and grouped, each group decoded once,
+ * its action spread to every member. `check` runs first (the decoder's own checks: open, weights).
+ */
+export function nextByGroups(encode: (s: PartialTranscript) => EncodedTranscript, nextGroups: GroupDecoder['nextGroups'], check: () => void): ExpertDecoder['next'] {
+  return (ids, states, options = {}) => {
+    if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
+    check();
+    const seqs = states.map(encode);
+    const { reps, members, of } = groupTranscripts(seqs);
+    return spreadActions(nextGroups(members.map((js) => js.map((j) => ids[j])), reps.map((r) => states[r]), options, reps.map((r) => seqs[r])), of);
+  };
+}

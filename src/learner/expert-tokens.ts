@@ -158,10 +158,7 @@ export class ExpertVocabulary {
    */
   private subanswer(a: Answer, max: number, step: number, out: number[]): number[] {
     const unknown = this.ids.get(UNKNOWN);
-    const fits = Array.isArray(a) && a.length > 0 && a.length <= max && a.every((s) => {
-      const id = this.ids.get(s);
-      return id !== undefined && id >= H_RESERVED.length;
-    });
+    const fits = Array.isArray(a) && a.length > 0 && a.length <= max && a.every((s) => this.has(s));
     if (fits || unknown === undefined) return this.symbols(a, max, () => `subanswer ${step}`, out);
     out.push(unknown);
     return out;

@@ -20,7 +20,7 @@ import { causalBias, copyMixture, dense, NEG, outputHeads, type KeyValue, type W
 import { fusedDecodeStep, fusedDecodeStepApplies, type StepShape } from './decode-step';
 import { rowDecodingOn, rowsDecoder, type RowStore } from './decode-rows';
 import { bufferOf, cacheBias, cacheIds, copyRuns, keepColumns, MemoArena, memoFor, readBuffer, releaseMemo, retainMemo, visibleRuns, writeColumn, writeColumns, type DecodeCache, type DecodeMemo, type MemoBlock } from './expert-decoding';
-import { groupTranscripts, spreadActions, type GroupDecoder } from './expert-dedup';
+import { groupTranscripts, nextByGroups, spreadActions, type GroupDecoder } from './expert-dedup';
 import type { ModelHConfig, TokenBatch } from './model-h';
 import type { ExpertAction, PartialTranscript } from './types';
 
@@ -127,13 +127,7 @@ export class HDecoding {
       return out;
     };
     return {
-      next: (ids, states, options = {}) => {
-        if (ids.length !== states.length) throw new Error('H′ decoder: one id per state');
-        assertOpen();
-        const seqs = states.map((s) => this.vocabulary.encode(s));
-        const { reps, members, of } = groupTranscripts(seqs);
-        return spreadActions(nextGroups(members.map((js) => js.map((j) => ids[j])), reps.map((r) => states[r]), options, reps.map((r) => seqs[r])), of);
-      },
+      next: nextByGroups((s) => this.vocabulary.encode(s), nextGroups, assertOpen),
       nextGroups,
       forget: (id) => keep(id, undefined),
       close: () => {

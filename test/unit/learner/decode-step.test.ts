@@ -165,7 +165,7 @@ test('a round through every action: the same actions with the fused step, withou
     setIncrementalColumns(true);
   }
   assert.deepEqual(model.next(data.map((x) => ({ question: x.transcript.question, steps: [] })), { recompute: true }), fused[0]);
-  // A decoder whose memos live in the blocks of the decoders closed above: the same actions.
+  // A decoder on what the decoders closed above left (their rows' buffers): the same actions.
   assert.deepEqual(actions(() => model.localDecoder()), fused);
   model.dispose();
 });
