@@ -77,7 +77,7 @@ async function main() {
   } else {
     const trained = await trainedExpert(task, { backend, size, preset, steps: trainSteps });
     h = trained.h;
-    process.stderr.write(`H′ trained ${trainSteps} steps: loss ${trained.last.loss.toFixed(3)}, token accuracy ${trained.last.tokenAccuracy.toFixed(3)}\n`);
+    process.stderr.write(`H′ trained ${trainSteps} steps: loss ${trained.last.loss.toFixed(3)}, token accuracy ${trained.last.tokenAccuracy?.toFixed(3)}\n`);
     if (values.checkpoint) await h.save(values.checkpoint);
   }
   const answerer = modelAnswerer(x, true);

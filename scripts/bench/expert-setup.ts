@@ -33,6 +33,6 @@ export async function trainedExpert(task: AnyTask, options: { backend: BackendPr
   const h = await createModelH({ task, backend: options.backend, preset: options.preset, seed: 1 });
   const examples = transcriptsOfH(task, requests(task, options.size, 'expert-bench/train', 2048));
   let last: ExpertStepResult = { loss: 0, tokenAccuracy: 0 };
-  for (let s = 0; s < options.steps; s++) last = h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
+  for (let s = 0; s < options.steps; s++) last = h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]), { tokenAccuracy: s === options.steps - 1 });
   return { h, examples, last };
 }

@@ -6,7 +6,9 @@
  * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
  * time (medians), transcripts per second, and how the time splits between H′'s decoding, X's
  * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
- * targets, H′'s training steps of 32 (`--expert-steps`, default a run's: 8; H′ rounds only), and what both rounds share — X's 16
+ * targets, H′'s training steps of 32 (`--expert-steps`, default a run's: 8; H′ rounds only; `agreed…`: a round without them,
+ * as `--expert-training while-disagreeing` runs one where H′ agreed with H on every call), H's decompositions of
+ * a run's 64 calls (H′ rounds only: they train H′), and what both rounds share — X's 16
  * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
  * `--task` picks the task (default permutation powering; `--size` defaults to its default size).
  * `distinct` counts the states H′'s decoder was asked about in the first build and how many were
@@ -28,7 +30,7 @@
 import { parseArgs } from 'node:util';
 import { amplifyMany, builtinTask, groundTruth, type Answerer } from '../../src/core/index';
 import { amplifyLearnedMany } from '../../src/engine/learned-expert';
-import { DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS } from '../../src/engine/modes/index';
+import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS } from '../../src/engine/modes/index';
 import { modelAnswerer } from '../../src/engine/run';
 import { setSimdBatchMatMul } from '../../src/learner/batch-matmul';
 import { setFusedAttention } from '../../src/learner/attention-kernel';
@@ -71,7 +73,7 @@ async function main() {
   const x = await createModelX({ task, backend, preset: 'small', seed: 1 });
   const tt = performance.now();
   const { h, examples, last } = await trainedExpert(task, { backend, size, preset, steps: trainSteps });
-  process.stderr.write(`H′ (${preset}) trained ${trainSteps} steps in ${((performance.now() - tt) / 1000).toFixed(0)} s: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy.toFixed(3)}\n`);
+  process.stderr.write(`H′ (${preset}) trained ${trainSteps} steps in ${((performance.now() - tt) / 1000).toFixed(0)} s: loss ${last.loss.toFixed(3)}, token accuracy ${last.tokenAccuracy?.toFixed(3)}\n`);
 
   const clocks = { expertMs: 0, answererMs: 0 };
   const x0 = modelAnswerer(x, true);
@@ -131,8 +133,10 @@ async function main() {
   });
   const rs = requests(task, size, 'expert-bench/round', questions);
   const xBatch = rs.slice(0, 256).map((r) => ({ facts: r.ctx.facts, question: r.question, answer: groundTruth(task, r.ctx, r.question).answer }));
-  type Samples = Record<'h' | 'hPrime' | 'hPrimeTwoThreads' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'shared', ReturnType<typeof measure>[]>;
-  const samples = (): Samples => ({ h: [], hPrime: [], hPrimeTwoThreads: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], shared: [] });
+  type Samples = Record<'h' | 'hPrime' | 'hPrimeTwoThreads' | 'hPrimeWithoutKeptKeys' | 'hPrimeTraining' | 'hCalls' | 'shared', ReturnType<typeof measure>[]>;
+  const samples = (): Samples => ({ h: [], hPrime: [], hPrimeTwoThreads: [], hPrimeWithoutKeptKeys: [], hPrimeTraining: [], hCalls: [], shared: [] });
+  // An H′ round also has H decompose a few questions (its transcripts train H′, and H′'s agreement is measured on them).
+  const callsToH = rs.slice(0, DEFAULT_EXPERT_CALLS);
   const on = samples();
   const off = samples();
   const fusedOff = samples();
@@ -173,6 +177,7 @@ async function main() {
         setFusedDecodeStep(true);
       }
     }
+    into.hCalls.push(measure(() => amplifyMany(task, callsToH, answerer), clocks));
     into.hPrimeTraining.push(measure(() => {
       for (let s = 0; s < expertSteps; s++) h.trainStep(Array.from({ length: 32 }, (_, i) => examples[(s * 32 + i) % examples.length]));
     }, clocks));
@@ -199,15 +204,21 @@ async function main() {
     transcriptsPerSecond: (1000 * questions) / median(ms.map((m) => m.wall)),
   });
   const compose = (ss: Samples) => {
-    const parts = { h: summary(ss.h), hPrime: summary(ss.hPrime), hPrimeTwoThreads: summary(ss.hPrimeTwoThreads), hPrimeWithoutKeptKeys: summary(ss.hPrimeWithoutKeptKeys), hPrimeTraining: summary(ss.hPrimeTraining), shared: summary(ss.shared) };
+    const parts = { h: summary(ss.h), hPrime: summary(ss.hPrime), hPrimeTwoThreads: summary(ss.hPrimeTwoThreads), hPrimeWithoutKeptKeys: summary(ss.hPrimeWithoutKeptKeys), hPrimeTraining: summary(ss.hPrimeTraining), hCalls: summary(ss.hCalls), shared: summary(ss.shared) };
+    // A round of H′ that agreed with H on every call under `--expert-training while-disagreeing` takes no step of H′'s.
+    const agreedMs = parts.hPrimeTwoThreads.wallMs + parts.hCalls.wallMs + parts.shared.wallMs;
     const round = {
       hMs: parts.h.wallMs + parts.shared.wallMs,
-      hPrimeMs: parts.hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
-      hPrimeTwoThreadsMs: parts.hPrimeTwoThreads.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
+      hPrimeMs: parts.hPrime.wallMs + parts.hCalls.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs,
+      hPrimeTwoThreadsMs: agreedMs + parts.hPrimeTraining.wallMs,
+      hPrimeAgreedTwoThreadsMs: agreedMs,
       hCpuMs: parts.h.cpuMs + parts.shared.cpuMs,
-      hPrimeCpuMs: parts.hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
+      hPrimeCpuMs: parts.hPrime.cpuMs + parts.hCalls.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs,
     };
-    return { ...parts, round: { ...round, ratio: round.hPrimeMs / round.hMs, twoThreadsRatio: round.hPrimeTwoThreadsMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs } };
+    return {
+      ...parts,
+      round: { ...round, ratio: round.hPrimeMs / round.hMs, twoThreadsRatio: round.hPrimeTwoThreadsMs / round.hMs, agreedTwoThreadsRatio: round.hPrimeAgreedTwoThreadsMs / round.hMs, cpuRatio: round.hPrimeCpuMs / round.hCpuMs },
+    };
   };
   const { round, ...parts } = compose(on);
   const simdOff = abSimd ? compose(off) : undefined;
@@ -219,17 +230,17 @@ async function main() {
   const asBefore = () => {
     const hPrime = summary(beforeS8.hPrime);
     const hPrimeTwoThreads = summary(beforeS8.hPrimeTwoThreads);
-    const hPrimeMs = hPrime.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs;
-    const hPrimeTwoThreadsMs = hPrimeTwoThreads.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs;
-    const hPrimeCpuMs = hPrime.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs;
+    const hPrimeMs = hPrime.wallMs + parts.hCalls.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs;
+    const hPrimeTwoThreadsMs = hPrimeTwoThreads.wallMs + parts.hCalls.wallMs + parts.hPrimeTraining.wallMs + parts.shared.wallMs;
+    const hPrimeCpuMs = hPrime.cpuMs + parts.hCalls.cpuMs + parts.hPrimeTraining.cpuMs + parts.shared.cpuMs;
     return { hPrime, hPrimeTwoThreads, differingTranscripts: differing, round: { hPrimeMs, hPrimeTwoThreadsMs, hPrimeCpuMs, ratio: hPrimeMs / round.hMs, twoThreadsRatio: hPrimeTwoThreadsMs / round.hMs, cpuRatio: hPrimeCpuMs / round.hCpuMs } };
   };
   const before = abBefore ? asBefore() : undefined;
   const result = { kind: 'expert', backend: x.backend, preset, size, questions, trainSteps, expertSteps, expertLoss: last.loss, expertTokenAccuracy: last.tokenAccuracy, agreement, reps, ...parts, round, distinct: grouping, ...(before ? { before } : {}), ...(simdOff ? { simdOff } : {}), ...(fusedAttentionOff ? { fusedAttentionOff } : {}) };
   process.stderr.write(`targets of ${questions} questions: H ${parts.h.wallMs.toFixed(0)} ms (cpu ${parts.h.cpuMs.toFixed(0)}; X ${parts.h.answererMs.toFixed(0)}), H′ ${parts.hPrime.wallMs.toFixed(0)} ms (cpu ${parts.hPrime.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrime.expertMs.toFixed(0)}, X ${parts.hPrime.answererMs.toFixed(0)}); H′ decodes ${parts.hPrime.transcriptsPerSecond.toFixed(0)} transcripts/s; H′ agrees with H on ${(100 * agreement).toFixed(1)}%\n`);
-  process.stderr.write(`H′ targets on two threads: ${parts.hPrimeTwoThreads.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeTwoThreads.cpuMs.toFixed(0)}, both threads; H′ decoding ${parts.hPrimeTwoThreads.expertMs.toFixed(0)}); same transcripts; round ${round.hPrimeTwoThreadsMs.toFixed(0)} ms (${round.twoThreadsRatio.toFixed(2)}× H's)\n`);
+  process.stderr.write(`H′ targets on two threads: ${parts.hPrimeTwoThreads.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeTwoThreads.cpuMs.toFixed(0)}, both threads; H′ decoding ${parts.hPrimeTwoThreads.expertMs.toFixed(0)}); same transcripts; round ${round.hPrimeTwoThreadsMs.toFixed(0)} ms (${round.twoThreadsRatio.toFixed(2)}× H's); without H′'s training (a round where it agreed, --expert-training while-disagreeing) ${round.hPrimeAgreedTwoThreadsMs.toFixed(0)} ms (${round.agreedTwoThreadsRatio.toFixed(2)}×)\n`);
   process.stderr.write(`H′ targets without kept keys/values (every action from the whole transcript): ${parts.hPrimeWithoutKeptKeys.wallMs.toFixed(0)} ms (cpu ${parts.hPrimeWithoutKeptKeys.cpuMs.toFixed(0)}; H′ decoding ${parts.hPrimeWithoutKeptKeys.expertMs.toFixed(0)}); same transcripts\n`);
-  process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
+  process.stderr.write(`round (composed): H ${round.hMs.toFixed(0)} ms, H′ ${round.hPrimeMs.toFixed(0)} ms (${round.ratio.toFixed(2)}×; CPU ${round.cpuRatio.toFixed(2)}×); H′ training ${parts.hPrimeTraining.wallMs.toFixed(0)} ms, H's ${callsToH.length} calls ${parts.hCalls.wallMs.toFixed(0)} ms, X training + gate ${parts.shared.wallMs.toFixed(0)} ms\n`);
   process.stderr.write(`H′'s decoder was asked about ${states} states, ${distinctStates} distinct (${(100 * grouping.fraction).toFixed(1)}%; per call ${grouping.calls.map((c) => `${c.distinct}/${c.states}`).join(', ')})\n`);
   if (before) {
     const o = before;

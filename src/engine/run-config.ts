@@ -2,7 +2,7 @@
 import type { AnyTask } from '../core/index';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
 import { DEFAULT_MODE, MODES, isMode, modeSpec } from './modes/index';
-import { GATE_RULES, RUN_FORMAT_VERSION, type RunConfig, type RunState } from './run-types';
+import { EXPERT_TRAINING, GATE_RULES, RUN_FORMAT_VERSION, type RunConfig, type RunState } from './run-types';
 
 export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   mode: DEFAULT_MODE,
@@ -42,6 +42,7 @@ export function validateConfig(task: AnyTask, c: RunConfig): void {
   if (!Number.isInteger(c.maxSize) || c.maxSize < c.size) problems.push(`maxSize must be an integer ≥ size`);
   if (c.fault && (!(c.fault.rate >= 0 && c.fault.rate <= 1) || !['random', 'systematic'].includes(c.fault.kind))) problems.push('fault needs rate in [0, 1] and kind random|systematic');
   if (!(c.gate.threshold > 0 && c.gate.threshold <= 1) || !Number.isInteger(c.gate.horizon) || c.gate.horizon < 1) problems.push('gate needs threshold in (0, 1] and a positive integer horizon');
+  if (c.expertTraining !== undefined && !EXPERT_TRAINING.includes(c.expertTraining)) problems.push(`expertTraining must be one of ${EXPERT_TRAINING.join(', ')} (got ${String(c.expertTraining)})`);
   if (c.gate.rule !== undefined && !GATE_RULES.includes(c.gate.rule)) problems.push(`gate rule must be one of ${GATE_RULES.join(', ')} (got ${String(c.gate.rule)})`);
   if (problems.length > 0) throw new RangeError(`invalid run configuration: ${problems.join('; ')}`);
 }

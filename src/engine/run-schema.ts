@@ -5,7 +5,7 @@
  * a number, a record) before it has been checked.
  */
 import { TARGET_MAKERS } from './modes/index';
-import { GATE_RULES, RUN_FORMAT_VERSION } from './run-types';
+import { EXPERT_TRAINING, GATE_RULES, RUN_FORMAT_VERSION } from './run-types';
 
 type Problem = string | undefined;
 type Check = (x: unknown, at: string) => Problem;
@@ -68,7 +68,7 @@ const config = shape({
   task: str, mode: str, size: posInt, curriculum: bool, maxSize: posInt, rounds: posInt, stepsPerRound: posInt, batchSize: posInt,
   contextsPerRound: posInt, questionsPerContext: posInt, bufferSize: posInt, evalContexts: posInt, model: str, backend: str, seed: num,
   gate: shape({ threshold: num, horizon: posInt, rule: optional(oneOf(...GATE_RULES)) }), overridesFeedTraining: bool, threads: optional(nonNegInt), pinnedDepth: optional(nonNegInt),
-  teacherHorizon: optional(posInt),
+  teacherHorizon: optional(posInt), expertTraining: optional(oneOf(...EXPERT_TRAINING)),
 });
 
 const schemas = {

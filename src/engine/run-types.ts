@@ -87,6 +87,13 @@ export interface RunConfig {
   expertCallsPerRound?: number;
   /** Modes with H′: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
+  /**
+   * Modes with H′: when H′ takes its steps (default DEFAULT_EXPERT_TRAINING). `every-round`: every
+   * round. `while-disagreeing`: only in a round where H′'s answer differed from H's on one of the
+   * round's calls to H (measured before it trains; with a person's transcripts alone, on their
+   * held-out ones); the transcripts of every round still go to its buffer.
+   */
+  expertTraining?: ExpertTraining;
   /** Modes with H′: the size of H′ (default DEFAULT_EXPERT_MODEL). */
   expertModel?: ModelPreset;
   /** Modes with H′: what H′ learns from (default H; `human`: the real H is never called). */
@@ -109,6 +116,9 @@ export interface GateConfig {
 }
 
 export const GATE_RULES = ['grounded', 'classes', 'questions'] as const;
+/** When H′ trains (RunConfig's `expertTraining`). */
+export const EXPERT_TRAINING = ['every-round', 'while-disagreeing'] as const;
+export type ExpertTraining = (typeof EXPERT_TRAINING)[number];
 export type GateRule = (typeof GATE_RULES)[number];
 
 /** A debiased exponential moving average: `sum / weight` once `weight` > 0. */
@@ -183,6 +193,8 @@ export interface RoundRecord {
   /** Modes with H′: how often H′'s final answer equals H's on the questions H decomposed this round (before training H′ on them), and H′'s loss. */
   expertAgreement?: number;
   expertLoss?: number;
+  /** Modes with H′: H′'s optimiser steps this round (0: it agreed with H on every call, `while-disagreeing`). */
+  expertSteps?: number;
   /**
    * Modes with H′: where H′'s training data came from this round — its source, H's transcripts
    * made this round, and the person's transcripts it trains on and those held out.

@@ -435,7 +435,7 @@ export class Run {
       },
       elapsed: this.state.elapsed, tensors: this.model.numTensors() + (this.expert?.numTensors() ?? 0),
       ...(learnedH ? {
-        ...(learnedH.agreement !== undefined ? { expertAgreement: learnedH.agreement } : {}), expertLoss: learnedH.loss, expertData: learnedH.data,
+        ...(learnedH.agreement !== undefined ? { expertAgreement: learnedH.agreement } : {}), expertSteps: learnedH.steps, ...(learnedH.loss !== undefined ? { expertLoss: learnedH.loss } : {}), expertData: learnedH.data,
         ...(learnedH.humanAgreement !== undefined ? { humanAgreement: learnedH.humanAgreement } : {}),
       } : {}),
       ...(targets.dropped.length > 0 ? { targetsDropped: targets.dropped.length, warnings: droppedWarnings(targets.dropped) } : {}),

@@ -224,7 +224,8 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
 
   // ---------------------------------------------------------------- training
 
-  trainStep(batch: readonly ExpertTranscript[]): ExpertStepResult {
+  /** One optimiser step; `tokenAccuracy: true` also reports the teacher-forced token accuracy (a forward pass over the whole distribution). */
+  trainStep(batch: readonly ExpertTranscript[], options: { tokenAccuracy?: boolean } = {}): ExpertStepResult {
     this.assertLive();
     if (batch.length === 0) throw new Error('H′ trainStep: empty batch');
     const tf = this.tf;
@@ -248,20 +249,22 @@ export class TransformerModelH extends LearnedModel<ModelHConfig, ModelHOptimise
         const gate = out.gate.reshape([B, L]);
         const picked = gate.mul(pVocab).add(tf.scalar(1).sub(gate).mul(pCopy));
         // Teacher-forced accuracy needs the whole distribution (forward only: not on the loss's path).
-        const probs = copyMixture(tf, out, tf.tensor2d(inputs.ids, [B, L], 'int32'), V);
-        correct = tf.keep(tf.equal(probs.argMax(-1), targetT).toFloat().mul(maskT).sum().div(scored));
+        if (options.tokenAccuracy) {
+          const probs = copyMixture(tf, out, tf.tensor2d(inputs.ids, [B, L], 'int32'), V);
+          correct = tf.keep(tf.equal(probs.argMax(-1), targetT).toFloat().mul(maskT).sum().div(scored));
+        }
         return tf.log(picked.add(1e-9)).mul(maskT).sum().div(scored).neg() as tfjs.Scalar;
       }, this.weights.list);
       this.applyAdam(this.weights.flatGradient(grads), step);
-      const acc = correct!;
-      const result = tf.stack([loss, acc]);
-      acc.dispose(); // kept out of variableGrads' scope by tf.keep
+      if (!correct) return loss;
+      const result = tf.stack([loss, correct]);
+      correct.dispose(); // kept out of variableGrads' scope by tf.keep
       return result;
     });
     const [loss, tokenAccuracy] = stats.dataSync();
     stats.dispose();
     this.steps = step;
-    return { loss, tokenAccuracy };
+    return { loss, ...(tokenAccuracy !== undefined ? { tokenAccuracy } : {}) };
   }
 
   // ---------------------------------------------------------------- acting

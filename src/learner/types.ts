@@ -79,8 +79,8 @@ export type ExpertAction = { ask: Question } | { answer: Answer };
 
 export interface ExpertStepResult {
   loss: number;
-  /** Fraction of predicted tokens (subquestions and answers) that are right, teacher-forced. */
-  tokenAccuracy: number;
+  /** Fraction of predicted tokens (subquestions and answers) that are right, teacher-forced (when asked). */
+  tokenAccuracy?: number;
 }
 
 /** Decodes H′'s actions for transcripts identified by the caller's ids, across calls (ModelH.decoder). */
@@ -109,8 +109,8 @@ export interface ModelH {
    * a model without one is asked with `next` at every action.
    */
   decoder?(): ExpertDecoder;
-  /** One optimiser step on complete transcripts of H (`answer` is H's final answer). */
-  trainStep(batch: readonly (PartialTranscript & { answer: Answer })[]): ExpertStepResult;
+  /** One optimiser step on complete transcripts of H (`answer` is H's final answer); `tokenAccuracy: true` also measures that. */
+  trainStep(batch: readonly (PartialTranscript & { answer: Answer })[], options?: { tokenAccuracy?: boolean }): ExpertStepResult;
   save(dir: string): Promise<void>;
   readonly step: number;
   numTensors(): number;

@@ -9,6 +9,7 @@ import { DEFAULT_EXPERT_SOURCE, agreementWithPerson, type LearnedTranscript } fr
 import { amplifyLearnedMany, expertTranscript } from '../learned-expert';
 import type { ReplayBuffer } from '../buffer';
 import type { ModelPreset } from '../../learner/types';
+import type { ExpertTraining } from '../run-types';
 import { defineMode } from './mode';
 
 /** Questions H decomposes per round when the config does not say (`expertCallsPerRound`). */
@@ -29,6 +30,23 @@ export const DEFAULT_EXPERT_STEPS = 8;
  * two thirds per decoded transcript (docs/performance.md §7a).
  */
 export const DEFAULT_EXPERT_MODEL: ModelPreset = 'tiny';
+
+/**
+ * When H′ trains if the config does not say (`expertTraining`, run-types.ts). Set from the A/B in
+ * docs/performance.md §14.
+ */
+export const DEFAULT_EXPERT_TRAINING: ExpertTraining = 'every-round';
+
+/**
+ * Whether H′ takes its steps this round: always with `every-round`; with `while-disagreeing`, when
+ * it disagreed with H on one of the round's calls (with no call to H, with the person's held-out
+ * transcripts) or there was nothing to compare.
+ */
+export function expertTrains(rule: ExpertTraining, agreement: number | undefined, humanAgreement: number | undefined): boolean {
+  if (rule === 'every-round') return true;
+  const measured = agreement ?? humanAgreement;
+  return measured === undefined || measured < 1;
+}
 
 /** H′'s batch: transcripts per optimiser step. */
 const EXPERT_BATCH = 32;
@@ -57,15 +75,16 @@ export const amplifyLearnedH = defineMode({
     const agreement = byH.length === 0 ? undefined : byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length / byH.length;
     const humanAgreement = human.heldOut.length === 0 ? undefined : agreementWithPerson(learnedH.model, task, human.heldOut);
     learnedH.buffer.add(byH.filter((t) => t.error === undefined).map(expertTranscript));
-    const steps = config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS;
+    const trains = learnedH.buffer.size + human.train.length > 0 && expertTrains(config.expertTraining ?? DEFAULT_EXPERT_TRAINING, agreement, humanAgreement);
+    const steps = trains ? (config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS) : 0;
     let loss = 0;
     const started = performance.now();
-    if (learnedH.buffer.size + human.train.length > 0) for (let s = 0; s < steps; s++) loss += learnedH.model.trainStep(expertBatch(rng, human.train, learnedH.buffer)).loss;
+    for (let s = 0; s < steps; s++) loss += learnedH.model.trainStep(expertBatch(rng, human.train, learnedH.buffer)).loss;
     const trainMs = performance.now() - started;
     return {
       transcripts: byExpert, callsToH: byH.length,
       learnedH: {
-        agreement, humanAgreement, loss: loss / Math.max(1, steps), trainMs,
+        agreement, humanAgreement, steps, ...(steps > 0 ? { loss: loss / steps } : {}), trainMs,
         data: { source, transcriptsOfH: byH.length, human: human.train.length, heldOut: human.heldOut.length },
       },
     };

@@ -50,7 +50,7 @@ export interface RoundTargets {
    * its training time, and where its data came from.
    */
   learnedH?: {
-    agreement?: number; humanAgreement?: number; loss: number; trainMs: number;
+    agreement?: number; humanAgreement?: number; steps: number; loss?: number; trainMs: number;
     data: { source: ExpertSource; transcriptsOfH: number; human: number; heldOut: number };
   };
 }

@@ -59,11 +59,12 @@ test('amplify train --buffer and --symbol-match reach the run config and the mod
   assert.deepEqual(config.modelSwitches, { symbolMatch: false, nullFact: true });
   assert.deepEqual(seen, [{ symbolMatch: false, nullFact: true }]);
   const learned = path.join(path.dirname(dir), 'learned');
-  const l = await run(['train', '--task', 'permutation-powering', '--mode', 'amplify-learned-h', '--rounds', '1', '--out', learned, '--expert-calls', '5', '--expert-steps', '3', ...small], fakeFactoryWithExpert(builtinTask('permutation-powering')!));
+  const l = await run(['train', '--task', 'permutation-powering', '--mode', 'amplify-learned-h', '--rounds', '1', '--out', learned, '--expert-calls', '5', '--expert-steps', '3', '--expert-training', 'while-disagreeing', ...small], fakeFactoryWithExpert(builtinTask('permutation-powering')!));
   assert.equal(l.code, 0, l.err);
   const lc = RunFolder.open(learned).meta().config;
   assert.equal(lc.expertCallsPerRound, 5);
   assert.equal(lc.expertStepsPerRound, 3);
+  assert.equal(lc.expertTraining, 'while-disagreeing');
   assert.match(l.out, /calls to H 5 /, 'H decomposes 5 questions per round');
   const plain = path.join(path.dirname(dir), 'plain');
   assert.equal((await run(['train', '--task', 'permutation-powering', '--rounds', '1', '--out', plain, ...small])).code, 0);

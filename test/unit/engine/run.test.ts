@@ -329,6 +329,42 @@ test('amplify-learned-h: H decomposes a few questions, its transcripts train H�
   assert.equal(factory.experts[1].seen, factory.experts[0].seen);
 });
 
+test("amplify-learned-h, expertTraining while-disagreeing: H′ takes no step in a round where it agreed with H on every call", async () => {
+  const make = async (expertTraining: 'every-round' | 'while-disagreeing') => {
+    const factory = fakeFactoryWithExpert(pp);
+    const run = await Run.create(pp, config({ mode: 'amplify-learned-h', contextsPerRound: 8, expertCallsPerRound: 10, expertStepsPerRound: 3, expertTraining }), factory, path.join(tmp(), 'run'));
+    return { run, factory };
+  };
+  const lazy = await make('while-disagreeing');
+  const r1 = await lazy.run.runRound();
+  assert.ok(r1.expertAgreement! < 1);
+  assert.equal(r1.expertSteps, 3, 'it disagreed: it trains');
+  assert.equal(lazy.factory.experts[0].step, 3);
+  const r2 = await lazy.run.runRound();
+  assert.equal(r2.expertAgreement, 1);
+  assert.equal(r2.expertSteps, 0, 'it agreed on every call: no step');
+  assert.equal(r2.expertLoss, undefined, 'no loss without a step');
+  assert.equal(lazy.factory.experts[0].step, 3);
+  assert.equal(lazy.run.expertBuffer.size, 20, "H's transcripts still go to the buffer");
+  const always = await make('every-round');
+  await always.run.runRound();
+  const a2 = await always.run.runRound();
+  assert.equal(a2.expertAgreement, 1);
+  assert.equal(a2.expertSteps, 3);
+  assert.equal(always.factory.experts[0].step, 6);
+  await assert.rejects(make('sometimes' as never), /expertTraining must be one of every-round, while-disagreeing/);
+});
+
+test("expertTrains: every-round always; while-disagreeing unless H′ agreed on every call (with H, else the person's held-out transcripts)", async () => {
+  const { expertTrains } = await import('../../../src/engine/modes/index');
+  assert.equal(expertTrains('every-round', 1, 1), true);
+  assert.equal(expertTrains('while-disagreeing', 1, undefined), false);
+  assert.equal(expertTrains('while-disagreeing', 0.98, 1), true);
+  assert.equal(expertTrains('while-disagreeing', undefined, 1), false);
+  assert.equal(expertTrains('while-disagreeing', undefined, 0.5), true);
+  assert.equal(expertTrains('while-disagreeing', undefined, undefined), true, 'nothing measured: it trains');
+});
+
 test('amplifyLearnedMany bounds H′ by k and validates its subquestions', async () => {
   const { amplifyLearnedMany } = await import('../../../src/engine/learned-expert');
   const ctx = makeContext(pp, { size: 8, seed: 1, index: 0 });
