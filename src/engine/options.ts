@@ -10,7 +10,7 @@
  */
 import { BUILTIN_TASKS, DEFAULT_TASK } from '../core/index';
 import { DEFAULT_EXPERT_SOURCE, EXPERT_SOURCES } from './human-transcripts';
-import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, DEFAULT_EXPERT_TRAINING, MODES, MODE_TABLE } from './modes/index';
+import { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, MODES, MODE_TABLE } from './modes/index';
 import { DEFAULT_CONFIG } from './run-config';
 import { EXPERT_TRAINING, GATE_RULES, type GateRule, type RunConfig } from './run-types';
 import { DEFAULT_LIMITS, MIN_MEMORY_MB } from './task-sandbox';
@@ -103,7 +103,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'expertStepsPerRound', flag: 'expert-steps', commands: BOTH, arg: 'S', type: 'integer', min: 0, config: 'expertStepsPerRound', help: `modes with H′: H′'s optimiser steps per round, batch 32 (default ${DEFAULT_EXPERT_STEPS})` },
   {
     key: 'expertTraining', flag: 'expert-training', commands: BOTH, arg: 'W', type: 'string', choices: EXPERT_TRAINING, config: 'expertTraining',
-    help: `modes with H′: when H′ takes its steps, every-round | while-disagreeing (only in a round where it disagreed with H on a call) (default ${DEFAULT_EXPERT_TRAINING})`,
+    help: `modes with H′: when H′ takes its steps, every-round | while-disagreeing (only in a round where it disagreed with H on a call) (default ${d.expertTraining})`,
   },
   { key: 'expertModel', flag: 'expert-model', commands: BOTH, arg: 'P', type: 'string', choices: ['tiny', 'small', 'paper'], config: 'expertModel', help: `modes with H′: the size of H′, tiny | small | paper (default ${DEFAULT_EXPERT_MODEL})` },
   {

@@ -25,6 +25,9 @@ export const DEFAULT_CONFIG: Omit<RunConfig, 'task'> = {
   seed: 1,
   gate: { threshold: 0.85, horizon: 100, rule: 'grounded' },
   overridesFeedTraining: true,
+  // Modes with H′: it trains only in a round where it disagreed with H (a config without the key
+  // trains every round, as runs made before session 12 did; docs/performance.md §14).
+  expertTraining: 'while-disagreeing',
 };
 
 export function validateConfig(task: AnyTask, c: RunConfig): void {

@@ -88,8 +88,8 @@ export interface RunConfig {
   /** Modes with H′: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
   /**
-   * Modes with H′: when H′ takes its steps (default DEFAULT_EXPERT_TRAINING). `every-round`: every
-   * round. `while-disagreeing`: only in a round where H′'s answer differed from H's on one of the
+   * Modes with H′: when H′ takes its steps (new runs: DEFAULT_CONFIG's `while-disagreeing`; absent, in
+   * runs made before session 12: `every-round`). `every-round`: every round. `while-disagreeing`: only in a round where H′'s answer differed from H's on one of the
    * round's calls to H (measured before it trains; with a person's transcripts alone, on their
    * held-out ones); the transcripts of every round still go to its buffer.
    */

@@ -32,10 +32,10 @@ export const DEFAULT_EXPERT_STEPS = 8;
 export const DEFAULT_EXPERT_MODEL: ModelPreset = 'tiny';
 
 /**
- * When H′ trains if the config does not say (`expertTraining`, run-types.ts). Set from the A/B in
- * docs/performance.md §14.
+ * When H′ trains if the config does not say: every round, as every run made before session 12 did
+ * (new runs record DEFAULT_CONFIG's `while-disagreeing`, docs/performance.md §14).
  */
-export const DEFAULT_EXPERT_TRAINING: ExpertTraining = 'every-round';
+export const EXPERT_TRAINING_BEFORE: ExpertTraining = 'every-round';
 
 /**
  * Whether H′ takes its steps this round: always with `every-round`; with `while-disagreeing`, when
@@ -75,7 +75,7 @@ export const amplifyLearnedH = defineMode({
     const agreement = byH.length === 0 ? undefined : byH.filter((t, i) => sameTuple(t.answer, byExpert[i].answer)).length / byH.length;
     const humanAgreement = human.heldOut.length === 0 ? undefined : agreementWithPerson(learnedH.model, task, human.heldOut);
     learnedH.buffer.add(byH.filter((t) => t.error === undefined).map(expertTranscript));
-    const trains = learnedH.buffer.size + human.train.length > 0 && expertTrains(config.expertTraining ?? DEFAULT_EXPERT_TRAINING, agreement, humanAgreement);
+    const trains = learnedH.buffer.size + human.train.length > 0 && expertTrains(config.expertTraining ?? EXPERT_TRAINING_BEFORE, agreement, humanAgreement);
     const steps = trains ? (config.expertStepsPerRound ?? DEFAULT_EXPERT_STEPS) : 0;
     let loss = 0;
     const started = performance.now();

@@ -8,7 +8,7 @@ import type { ModeSpec } from './mode';
 import { supervised } from './supervised';
 
 export type { ModeMaker, ModeNeeds, ModeSpec, RoundTargets, TargetInputs } from './mode';
-export { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, DEFAULT_EXPERT_TRAINING, expertTrains } from './amplify-learned-h';
+export { DEFAULT_EXPERT_CALLS, DEFAULT_EXPERT_MODEL, DEFAULT_EXPERT_STEPS, expertTrains } from './amplify-learned-h';
 
 /** Every mode; the first is the default. */
 export const MODE_TABLE = [amplify, amplifyLearnedH, supervised] as const;

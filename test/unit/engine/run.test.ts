@@ -330,11 +330,14 @@ test('amplify-learned-h: H decomposes a few questions, its transcripts train H�
 });
 
 test("amplify-learned-h, expertTraining while-disagreeing: H′ takes no step in a round where it agreed with H on every call", async () => {
-  const make = async (expertTraining: 'every-round' | 'while-disagreeing') => {
+  const make = async (expertTraining: 'every-round' | 'while-disagreeing' | undefined) => {
     const factory = fakeFactoryWithExpert(pp);
-    const run = await Run.create(pp, config({ mode: 'amplify-learned-h', contextsPerRound: 8, expertCallsPerRound: 10, expertStepsPerRound: 3, expertTraining }), factory, path.join(tmp(), 'run'));
+    const c = config({ mode: 'amplify-learned-h', contextsPerRound: 8, expertCallsPerRound: 10, expertStepsPerRound: 3, expertTraining });
+    if (expertTraining === undefined) delete c.expertTraining;
+    const run = await Run.create(pp, c, factory, path.join(tmp(), 'run'));
     return { run, factory };
   };
+  assert.equal(DEFAULT_CONFIG.expertTraining, 'while-disagreeing', 'the default of new runs');
   const lazy = await make('while-disagreeing');
   const r1 = await lazy.run.runRound();
   assert.ok(r1.expertAgreement! < 1);
@@ -346,12 +349,15 @@ test("amplify-learned-h, expertTraining while-disagreeing: H′ takes no step in
   assert.equal(r2.expertLoss, undefined, 'no loss without a step');
   assert.equal(lazy.factory.experts[0].step, 3);
   assert.equal(lazy.run.expertBuffer.size, 20, "H's transcripts still go to the buffer");
-  const always = await make('every-round');
-  await always.run.runRound();
-  const a2 = await always.run.runRound();
-  assert.equal(a2.expertAgreement, 1);
-  assert.equal(a2.expertSteps, 3);
-  assert.equal(always.factory.experts[0].step, 6);
+  // Every round, as asked, and in a run whose config has no rule (made before it existed).
+  for (const rule of ['every-round', undefined] as const) {
+    const always = await make(rule);
+    await always.run.runRound();
+    const a2 = await always.run.runRound();
+    assert.equal(a2.expertAgreement, 1);
+    assert.equal(a2.expertSteps, 3);
+    assert.equal(always.factory.experts[0].step, 6);
+  }
   await assert.rejects(make('sometimes' as never), /expertTraining must be one of every-round, while-disagreeing/);
 });
 
