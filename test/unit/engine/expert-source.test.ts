@@ -114,7 +114,11 @@ test('expert source human: H is never called, H′ trains on the person\'s trans
     assert.equal(typeof r.humanAgreement, 'number');
   }
   assert.equal(run.expertBuffer.size, 0, "no transcript of H in H′'s buffer");
-  assert.equal(factory.experts[0].seen, 3 * 2 * 32, "H′'s batches (3 rounds × 2 steps × 32) came from the person's transcripts");
+  // New runs train H′ only while it disagrees (with no call to H: with the person's held-out
+  // transcripts); the fake H′ reproduces them all once trained, so rounds 2 and 3 take no step.
+  assert.deepEqual(out.map((r) => r.expertSteps), out.map((r) => (r.humanAgreement! < 1 ? 2 : 0)));
+  assert.deepEqual(out.map((r) => r.expertSteps), [2, 0, 0]);
+  assert.equal(factory.experts[0].seen, 2 * 32, "H′'s batches (1 round × 2 steps × 32) came from the person's transcripts");
   // The fake H′ imitates H once trained: it reproduces the person's held-out transcripts where their policies coincide.
   const even = data.heldOut.filter((t) => sameAsH(parseInt(t.question.slice(1, 7).join(''), 2))).length / data.heldOut.length;
   assert.equal(out[0].humanAgreement, 0, 'before any training the fake H′ answers ?');
