@@ -88,10 +88,11 @@ export interface RunConfig {
   /** Modes with H′: H′ optimiser steps per round (batch 32). Default 8 (DEFAULT_EXPERT_STEPS). */
   expertStepsPerRound?: number;
   /**
-   * Modes with H′: when H′ takes its steps (new runs: DEFAULT_CONFIG's `while-disagreeing`; absent, in
-   * runs made before session 12: `every-round`). `every-round`: every round. `while-disagreeing`: only in a round where H′'s answer differed from H's on one of the
-   * round's calls to H (measured before it trains; with a person's transcripts alone, on their
-   * held-out ones); the transcripts of every round still go to its buffer.
+   * Modes with H′: when H′ takes its steps (new runs: DEFAULT_CONFIG's `while-disagreeing`; absent,
+   * in runs made before session 12: `every-round`). `every-round`: every round.
+   * `while-disagreeing`: only in a round where H′'s answer differed from H's on one of the round's
+   * calls to H (measured before it trains; with a person's transcripts alone, on their held-out
+   * ones); the transcripts of every round still go to its buffer.
    */
   expertTraining?: ExpertTraining;
   /** Modes with H′: the size of H′ (default DEFAULT_EXPERT_MODEL). */
@@ -116,10 +117,10 @@ export interface GateConfig {
 }
 
 export const GATE_RULES = ['grounded', 'classes', 'questions'] as const;
+export type GateRule = (typeof GATE_RULES)[number];
 /** When H′ trains (RunConfig's `expertTraining`). */
 export const EXPERT_TRAINING = ['every-round', 'while-disagreeing'] as const;
 export type ExpertTraining = (typeof EXPERT_TRAINING)[number];
-export type GateRule = (typeof GATE_RULES)[number];
 
 /** A debiased exponential moving average: `sum / weight` once `weight` > 0. */
 export interface MovingAverage {
