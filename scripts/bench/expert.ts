@@ -6,10 +6,11 @@
  * subquestions in both), interleaved `--reps` times. Reported per build: wall and process CPU
  * time (medians), transcripts per second, and how the time splits between H′'s decoding, X's
  * answers and the rest. A round of each mode is composed from parts measured in the same loop: its
- * targets, H′'s training steps of 32 (`--expert-steps`, default a run's: 8; H′ rounds only; `agreed…`: a round without them,
- * as `--expert-training while-disagreeing` runs one where H′ agreed with H on every call), H's decompositions of
- * a run's 64 calls (H′ rounds only: they train H′), and what both rounds share — X's 16
- * training steps of 256 (one thread here) and X's predictions of 256 gate questions.
+ * targets; in H′ rounds, H's decompositions of a run's 64 calls (they train H′) and H′'s training
+ * steps of 32 (`--expert-steps`, default a run's: 8); and what both rounds share — X's 16 training
+ * steps of 256 (one thread here) and X's predictions of 256 gate questions. `hPrimeAgreedTwoThreadsMs`
+ * is the H′ round without H′'s training: a round of `--expert-training while-disagreeing` (the
+ * default of new runs) in which H′ agreed with H on every call.
  * `--task` picks the task (default permutation powering; `--size` defaults to its default size).
  * `distinct` counts the states H′'s decoder was asked about in the first build and how many were
  * distinct (decoded once each, learner/expert-dedup.ts). With `--ab-before`, every repetition also

@@ -35,7 +35,7 @@ export const DEFAULT_EXPERT_MODEL: ModelPreset = 'tiny';
  * When H′ trains if the config does not say: every round, as every run made before session 12 did
  * (new runs record DEFAULT_CONFIG's `while-disagreeing`, docs/performance.md §14).
  */
-export const EXPERT_TRAINING_BEFORE: ExpertTraining = 'every-round';
+const EXPERT_TRAINING_BEFORE: ExpertTraining = 'every-round';
 
 /**
  * Whether H′ takes its steps this round: always with `every-round`; with `while-disagreeing`, when
